@@ -5,19 +5,23 @@ PY := $(VENV)/bin/python
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test test-fast lint bench lock
+.PHONY: setup setup-system run test test-fast lint bench lock
 
 $(VENV)/.requirements.lock.sha256: requirements.lock scripts/setup
 	scripts/setup
 
 setup: $(VENV)/.requirements.lock.sha256
 
+# Chromium and PostgreSQL for the tests, from Debian's packages, if missing.
+setup-system:
+	scripts/setup-system
+
 # Until the assistant exists, `make run` decides a sample case with the eligibility engine.
 run: setup
 	@echo "The assistant is not built yet; deciding a sample case with the eligibility engine:"
 	$(PY) -m eligibility check examples/case.json --today 2026-03-10
 
-test: setup lint
+test: setup setup-system lint
 	$(PY) -m pytest
 
 # Quick inner loop: unit tests only, no servers.

@@ -1,0 +1,171 @@
+"""The deployment file's shape and its validation.
+
+The file is YAML (see deployment.example.yml). Its path comes from the ASB_DEPLOYMENT environment
+variable, or defaults to deployment.example.yml at the repository root, so `make run` works with
+no set-up. Secrets are never in the file: it names the environment variables that hold them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pathlib import Path
+from typing import Literal, Optional
+
+import yaml
+from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
+
+from eligibility import EligibilityError, Nation, Policy, resolve_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FILE = ROOT / "deployment.example.yml"
+LANGUAGES = ("en", "cy", "pl", "ro", "pa", "ur", "pt", "es", "ar", "bn")
+
+
+class DeploymentError(ValueError):
+    """The deployment file is missing or wrong; the message names the key."""
+
+
+class _Model(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+class Contact(_Model):
+    """How to reach a person at the lead agency."""
+
+    phone: str
+    textphone: Optional[str] = None  # e.g. "18001 then 01234 567890" (Relay UK)
+    email: Optional[str] = None
+    post: Optional[str] = None
+    opening_hours: str
+    website: Optional[str] = None
+    report_online_url: Optional[str] = None  # where to report a new incident
+    complaints_url: Optional[str] = None  # the agency's complaints procedure
+
+
+class LeadAgency(_Model):
+    name: str
+    contact: Contact
+
+
+class Procedure(_Model):
+    """Timescales from the area's published procedure, in working days."""
+
+    acknowledge_working_days: int = Field(2, ge=1, le=30)
+    threshold_decision_working_days: int = Field(10, ge=1, le=60)
+    review_meeting_working_days: int = Field(20, ge=1, le=90)
+    escalation_request_working_days: int = Field(20, ge=1, le=90)
+    escalation_to: str  # who hears an escalation, e.g. "the Police and Crime Commissioner"
+
+
+class SupportService(_Model):
+    name: str
+    description: str
+    phone: Optional[str] = None
+    url: Optional[str] = None
+
+
+class WebhookDelivery(_Model):
+    url: str
+    secret_env: str  # the environment variable holding the HMAC secret
+
+
+class EmailDelivery(_Model):
+    to: str
+    sender: str
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    starttls: bool = True
+    username_env: Optional[str] = None
+    password_env: Optional[str] = None
+
+
+class Delivery(_Model):
+    webhook: Optional[WebhookDelivery] = None
+    email: Optional[EmailDelivery] = None
+
+
+class Area(_Model):
+    id: str = Field(..., regex=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    nation: Nation = Nation.ENGLAND_AND_WALES
+    policy: str = "statutory-default"  # a policy id under eligibility/policies, or a YAML file
+    lead_agency: LeadAgency
+    partner_agencies: list[str] = Field(..., min_items=1)
+    procedure: Procedure
+    support_services: list[SupportService] = []
+    delivery: Delivery = Delivery()
+
+    @validator("policy")
+    def _known_policy(cls, value: str) -> str:
+        try:
+            resolve_policy(value)
+        except EligibilityError as exc:
+            raise ValueError(exc.message) from None
+        return value
+
+    @property
+    def threshold_policy(self) -> Policy:
+        return resolve_policy(self.policy)
+
+
+class Deployment(_Model):
+    service_name: str
+    languages: list[str] = Field(["en", "cy"], min_items=1)
+    default_language: str = "en"
+    areas: list[Area] = Field(..., min_items=1)
+    # Further sections (handoff, widget) are added by the packages that read them.
+    handoff: dict = {}
+    widget: dict = {}
+    assistant: dict = {}
+
+    @validator("languages", each_item=True)
+    def _known_language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"unknown language {value!r}; use codes from {', '.join(LANGUAGES)}")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _consistent(cls, values: dict) -> dict:
+        if values["default_language"] not in values["languages"]:
+            raise ValueError("default_language must be one of languages")
+        ids = [area.id for area in values["areas"]]
+        if len(set(ids)) != len(ids):
+            raise ValueError("two areas share an id")
+        return values
+
+    def area(self, area_id: str | None = None) -> Area:
+        """The area with this id; the first area when none is given."""
+        if area_id is None:
+            return self.areas[0]
+        for area in self.areas:
+            if area.id == area_id:
+                return area
+        raise KeyError(area_id)
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"] if part != "__root__") or "file"
+    return f"{where}: {error['msg']}"
+
+
+def load_deployment(path: str | os.PathLike | None = None) -> Deployment:
+    """Read and validate the deployment file (ASB_DEPLOYMENT, or the example file)."""
+    file = Path(path or os.environ.get("ASB_DEPLOYMENT") or DEFAULT_FILE)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DeploymentError(f"deployment file {file}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise DeploymentError(f"deployment file {file} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise DeploymentError(f"deployment file {file}: must be a YAML mapping")
+    try:
+        return Deployment.parse_obj(data)
+    except ValidationError as exc:
+        raise DeploymentError(f"deployment file {file}: {_first_error(exc)}") from None
+
+
