@@ -8,6 +8,7 @@ no set-up. Secrets are never in the file: it names the environment variables tha
 from __future__ import annotations
 
 import os
+import re
 
 from pathlib import Path
 from typing import Literal, Optional
@@ -111,6 +112,40 @@ class Area(_Model):
         return resolve_policy(self.policy)
 
 
+class WidgetTheme(_Model):
+    """The widget's look by default; a host page can still override the CSS custom properties."""
+
+    colour: str = Field("#1d70b8", regex=r"^#[0-9a-fA-F]{6}$")  # header, launcher and buttons
+    text_colour: str = Field("#ffffff", regex=r"^#[0-9a-fA-F]{6}$")  # text on that colour
+    logo_url: str | None = None  # an https:// (or same-origin /path) image shown in the header
+    agency_name: str | None = None  # shown under the title; else the first lead agency's name
+
+
+class Widget(_Model):
+    """The web widget: which sites may embed it, where it finds Rasa, how it looks."""
+
+    # Origins (scheme://host[:port]) of the websites allowed to embed the widget (CORS).
+    allowed_origins: list[str] = []
+    # The Rasa server as the browser reaches it (its REST channel is under /webhooks/rest/webhook).
+    rasa_url: str = "http://localhost:5005"
+    # Where "Exit this page" sends the user: a neutral site.
+    exit_url: str = "https://www.bbc.co.uk/weather"
+    theme: WidgetTheme = WidgetTheme()
+
+    @validator("allowed_origins", each_item=True)
+    def _origin(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", value):
+            raise ValueError(f"{value!r} is not an origin like https://www.example.gov.uk")
+        return value
+
+    @validator("rasa_url", "exit_url")
+    def _http_url(cls, value: str) -> str:
+        value = value.rstrip("/") if value.count("/") <= 3 else value
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
 class Deployment(_Model):
     service_name: str
     languages: list[str] = Field(["en", "cy"], min_items=1)
@@ -118,7 +153,7 @@ class Deployment(_Model):
     areas: list[Area] = Field(..., min_items=1)
     # Further sections (handoff, widget) are added by the packages that read them.
     handoff: dict = {}
-    widget: dict = {}
+    widget: Widget = Widget()
     assistant: dict = {}
 
     @validator("languages", each_item=True)
