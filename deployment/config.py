@@ -83,6 +83,39 @@ class EmailDelivery(_Model):
     password_env: Optional[str] = None
 
 
+class HandoffDelivery(_Model):
+    """How the delivery worker retries (see docs/handoff.md)."""
+
+    max_attempts: int = Field(12, ge=1, le=100)  # the retry budget per delivery
+    backoff_initial_seconds: float = Field(30.0, gt=0)  # wait after the first failure
+    backoff_max_seconds: float = Field(3600.0, gt=0)  # the longest wait between attempts
+    poll_interval_seconds: float = Field(2.0, gt=0)  # how often the outbox is read
+    lease_seconds: float = Field(120.0, gt=0)  # a delivery claimed this long ago is tried again
+    timeout_seconds: float = Field(15.0, gt=0)  # per webhook request or SMTP session
+
+
+class HandoffSession(_Model):
+    cookie_name: str = "asb_inbox_session"
+    cookie_secure: bool = True  # send the cookie over HTTPS only (browsers allow localhost)
+    lifetime_minutes: int = Field(480, ge=5, le=10080)
+
+
+class Handoff(_Model):
+    """The handoff service (`python -m handoff serve`)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(5056, ge=1, le=65535)
+    data_dir: str = "data"  # relative to the working directory
+    database_url: Optional[str] = None  # SQLAlchemy URL without a password; default SQLite
+    database_url_env: str = "HANDOFF_DATABASE_URL"  # env var with a URL/DSN; wins when set
+    intake_token_env: str = "HANDOFF_INTAKE_TOKEN"
+    intake_token_file: str = "intake-token"  # in data_dir; made at start when the env var is unset
+    max_body_bytes: int = Field(262144, ge=1024)
+    retention_days: Optional[int] = Field(730, ge=1)  # then personal data is erased; None: never
+    delivery: HandoffDelivery = HandoffDelivery()
+    session: HandoffSession = HandoffSession()
+
+
 class Delivery(_Model):
     webhook: Optional[WebhookDelivery] = None
     email: Optional[EmailDelivery] = None
@@ -152,7 +185,7 @@ class Deployment(_Model):
     default_language: str = "en"
     areas: list[Area] = Field(..., min_items=1)
     # Further sections (handoff, widget) are added by the packages that read them.
-    handoff: dict = {}
+    handoff: Handoff = Handoff()
     widget: Widget = Widget()
     assistant: dict = {}
 
