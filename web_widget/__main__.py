@@ -1,0 +1,58 @@
+"""`python -m web_widget serve` runs the widget's server; `python -m web_widget size` checks the
+gzipped size of the widget's script and styles against the 20 KB budget."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from aiohttp import web
+
+from deployment import DeploymentError, load_deployment
+
+from .bundle import SIZE_LIMIT, size_report
+from .server import create_app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m web_widget")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the widget and the demo pages")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--rasa-url",
+        default=os.environ.get("ASB_WIDGET_RASA_URL"),
+        help="the Rasa server as browsers reach it (default: ASB_WIDGET_RASA_URL, then the "
+        "deployment's widget.rasa_url)",
+    )
+    commands.add_parser("size", help="print the gzipped size of the script and styles")
+    args = parser.parse_args(argv)
+
+    try:
+        deployment = load_deployment()
+    except DeploymentError as exc:
+        print(f"web_widget: {exc}", file=sys.stderr)
+        return 2
+
+    if args.command == "size":
+        script, styles = size_report(deployment)
+        total = script + styles
+        print(f"widget.js {script} B + widget.css {styles} B = {total} B gzipped "
+              f"(limit {SIZE_LIMIT} B, all languages included)")
+        if total > SIZE_LIMIT:
+            print("web_widget: the widget is over its size budget", file=sys.stderr)
+            return 1
+        return 0
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = create_app(deployment, rasa_url=args.rasa_url)
+    print(f"web_widget: serving on http://{args.host}:{args.port}/", flush=True)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""The widget's assets as served: the script with its configuration and language tables filled in,
+the styles with the deployment's theme, each under a name that carries a hash of its content."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from deployment import Deployment
+from deployment.config import LANGUAGES
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+STRINGS = HERE / "strings"
+SIZE_LIMIT = 20 * 1024  # JS and CSS together, gzipped (the issue's budget)
+
+
+@dataclass(frozen=True)
+class Asset:
+    name: str  # e.g. "widget.3f9a0c1b2d.js", served under /assets/
+    body: bytes
+    content_type: str
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:20] + '"'
+
+    @property
+    def integrity(self) -> str:
+        return "sha384-" + base64.b64encode(hashlib.sha384(self.body).digest()).decode()
+
+    @property
+    def gzipped_size(self) -> int:
+        return len(gzip.compress(self.body, compresslevel=9))
+
+
+def hashed(stem: str, suffix: str, body: bytes, content_type: str) -> Asset:
+    digest = hashlib.sha256(body).hexdigest()[:10]
+    return Asset(f"{stem}.{digest}.{suffix}", body, content_type)
+
+
+def language_strings(code: str) -> dict[str, str]:
+    """The widget's own words (launcher, labels, errors) in one language."""
+    return json.loads((STRINGS / f"{code}.json").read_text(encoding="utf-8"))
+
+
+def _fill(template: str, placeholder: str, value: str) -> str:
+    if template.count(placeholder) != 1:
+        raise ValueError(f"{placeholder} must appear once in the widget's source")
+    return template.replace(placeholder, value)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    script: Asset
+    styles: Asset
+    demo_styles: Asset
+    crest: Asset
+
+    @property
+    def assets(self) -> dict[str, Asset]:
+        return {a.name: a for a in (self.script, self.styles, self.demo_styles, self.crest)}
+
+
+def build(
+    deployment: Deployment, rasa_url: str | None = None, languages: list[str] | None = None
+) -> Bundle:
+    """The assets for this deployment; `languages` overrides the enabled ones (size checks)."""
+    widget = deployment.widget
+    theme = widget.theme
+    css = (STATIC / "widget.css").read_text(encoding="utf-8")
+    css = _fill(css, "/*@COLOUR@*/#1d70b8", theme.colour)
+    css = _fill(css, "/*@TEXT_COLOUR@*/#ffffff", theme.text_colour)
+    styles = hashed("widget", "css", css.encode(), "text/css; charset=utf-8")
+
+    codes = languages or deployment.languages
+    config = {
+        "rasaUrl": (rasa_url or widget.rasa_url).rstrip("/"),
+        "languages": codes,
+        "defaultLanguage": deployment.default_language if deployment.default_language in codes
+        else codes[0],
+        "exitUrl": widget.exit_url,
+        "agencyName": theme.agency_name or deployment.area().lead_agency.name,
+        "logoUrl": theme.logo_url,
+        "css": f"/assets/{styles.name}",
+        "cssIntegrity": styles.integrity,
+    }
+    strings = {code: language_strings(code) for code in codes}
+    source = (STATIC / "widget.js").read_text(encoding="utf-8")
+    source = _fill(source, "/*@CONFIG@*/ {}", json.dumps(config, ensure_ascii=False))
+    source = _fill(source, "/*@STRINGS@*/ {}", json.dumps(strings, ensure_ascii=False))
+    script = hashed("widget", "js", source.encode(), "text/javascript; charset=utf-8")
+
+    demo_styles = hashed(
+        "demo", "css", (STATIC / "demo.css").read_bytes(), "text/css; charset=utf-8"
+    )
+    crest = hashed("crest", "svg", (STATIC / "crest.svg").read_bytes(), "image/svg+xml")
+    return Bundle(script, styles, demo_styles, crest)
+
+
+def size_report(deployment: Deployment) -> tuple[int, int]:
+    """Gzipped sizes (script, styles) with every language the project ships."""
+    bundle = build(deployment, languages=list(LANGUAGES))
+    return bundle.script.gzipped_size, bundle.styles.gzipped_size

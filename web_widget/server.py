@@ -1,0 +1,180 @@
+"""The widget's web server: the assets under hashed names (cached for a year), the stable embed URL
+/widget.js (revalidated on every use), and the demo host pages (never cached, strict CSP).
+CORS answers only the origins in the deployment's `widget.allowed_origins`."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import jinja2
+from aiohttp import web
+
+from deployment import Deployment
+
+from .bundle import HERE, Asset, Bundle, build
+
+LONG_CACHE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+PAGE_CACHE = "no-cache, no-store, must-revalidate"
+BUNDLE = web.AppKey("bundle", Bundle)
+ORIGINS = web.AppKey("origins", frozenset)
+PAGES = web.AppKey("pages", dict)
+CSP = web.AppKey("csp", str)
+
+# The demo site: English and Welsh pages that mirror each other, as on a council's website.
+ROUTES = {
+    "/": ("en", "index", "/cy/"),
+    "/apply": ("en", "apply", "/cy/gwneud-cais"),
+    "/cy/": ("cy", "index", "/"),
+    "/cy/gwneud-cais": ("cy", "apply", "/apply"),
+}
+WORDS = {
+    "en": {
+        "skip": "Skip to main content",
+        "nav": "Main menu",
+        "home_link": "Anti-social behaviour case review",
+        "apply_link": "How to apply",
+        "other_language": "Cymraeg",
+        "footer": "This is a demonstration page for the ASB case review assistant.",
+        "home": "/",
+        "apply": "/apply",
+    },
+    "cy": {
+        "skip": "Neidio i'r prif gynnwys",
+        "nav": "Prif ddewislen",
+        "home_link": "Adolygiad achos ymddygiad gwrthgymdeithasol",
+        "apply_link": "Sut i wneud cais",
+        "other_language": "English",
+        "footer": "Tudalen arddangos yw hon ar gyfer cynorthwyydd yr adolygiad achos YGG.",
+        "home": "/cy/",
+        "apply": "/cy/gwneud-cais",
+    },
+}
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(rasa_url: str, logo_url: str | None) -> str:
+    images = "'self'"
+    if logo_url and logo_url.startswith(("https://", "http://")):
+        images += " " + origin_of(logo_url)
+    return "; ".join([
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src {images}",
+        f"connect-src {origin_of(rasa_url)}",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def render_pages(deployment: Deployment, bundle: Bundle) -> dict[str, str]:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    area = deployment.area()
+    pages = {}
+    for path, (lang, name, other) in ROUTES.items():
+        words = WORDS[lang]
+        pages[path] = env.get_template(f"{lang}/{name}.html").render(
+            lang=lang,
+            other_lang="cy" if lang == "en" else "en",
+            council=area.lead_agency.name,
+            decision_days=area.procedure.threshold_decision_working_days,
+            words=words,
+            links={"home": words["home"], "apply": words["apply"], "other_language": other},
+            demo_css=bundle.demo_styles.name,
+            crest=bundle.crest.name,
+            widget_js=bundle.script.name,
+            widget_integrity=bundle.script.integrity,
+        )
+    return pages
+
+
+def _cors(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Vary"] = "Origin"
+    origin = request.headers.get("Origin")
+    if origin and origin in request.app[ORIGINS]:
+        response.headers["Access-Control-Allow-Origin"] = origin
+
+
+def _asset_response(request: web.Request, asset: Asset, cache: str) -> web.Response:
+    headers = {"Cache-Control": cache, "ETag": asset.etag}
+    if request.headers.get("If-None-Match") == asset.etag:
+        response = web.Response(status=304, headers=headers)
+    else:
+        response = web.Response(body=asset.body, headers=headers)
+        response.headers["Content-Type"] = asset.content_type
+    _cors(request, response)
+    return response
+
+
+async def embed_script(request: web.Request) -> web.Response:
+    """The stable URL a council puts in its script tag: always revalidated, so a new release
+    reaches every page at once, and a 304 costs a few bytes."""
+    return _asset_response(request, request.app[BUNDLE].script, REVALIDATE)
+
+
+async def asset(request: web.Request) -> web.Response:
+    found = request.app[BUNDLE].assets.get(request.match_info["name"])
+    if found is None:
+        raise web.HTTPNotFound(text="No such file.", headers={"Cache-Control": REVALIDATE})
+    return _asset_response(request, found, LONG_CACHE)
+
+
+async def preflight(request: web.Request) -> web.Response:
+    response = web.Response(status=204)
+    _cors(request, response)
+    if "Access-Control-Allow-Origin" in response.headers:
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+async def page(request: web.Request) -> web.Response:
+    return web.Response(
+        text=request.app[PAGES][request.path],
+        content_type="text/html",
+        headers={"Cache-Control": PAGE_CACHE, "Content-Security-Policy": request.app[CSP]},
+    )
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"}, headers={"Cache-Control": REVALIDATE})
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if isinstance(response, web.HTTPException):
+        raise response
+    return response
+
+
+def create_app(deployment: Deployment, rasa_url: str | None = None) -> web.Application:
+    rasa_url = rasa_url or deployment.widget.rasa_url
+    bundle = build(deployment, rasa_url=rasa_url)
+    app = web.Application(middlewares=[security_headers])
+    app[BUNDLE] = bundle
+    app[ORIGINS] = frozenset(deployment.widget.allowed_origins)
+    app[PAGES] = render_pages(deployment, bundle)
+    app[CSP] = content_security_policy(rasa_url, deployment.widget.theme.logo_url)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/widget.js", embed_script)
+    app.router.add_get("/assets/{name}", asset)
+    app.router.add_route("OPTIONS", "/widget.js", preflight)
+    app.router.add_route("OPTIONS", "/assets/{name}", preflight)
+    for path in ROUTES:
+        app.router.add_get(path, page)
+    return app
