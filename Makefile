@@ -5,21 +5,23 @@ PY := $(VENV)/bin/python
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup setup-system run test test-fast lint bench lock
+.PHONY: setup setup-system run train test test-fast lint bench lock
 
-$(VENV)/.requirements.lock.sha256: requirements.lock scripts/setup
-	scripts/setup
-
-setup: $(VENV)/.requirements.lock.sha256
+# Quick when nothing changed: installs only when requirements.lock did; compiles the catalogs.
+setup:
+	@scripts/setup
 
 # Chromium and PostgreSQL for the tests, from Debian's packages, if missing.
 setup-system:
 	scripts/setup-system
 
-# Until the assistant exists, `make run` decides a sample case with the eligibility engine.
+# Trains the model if its inputs changed, starts every server, prints where to chat. Ctrl-C stops.
 run: setup
-	@echo "The assistant is not built yet; deciding a sample case with the eligibility engine:"
-	$(PY) -m eligibility check examples/case.json --today 2026-03-10
+	$(PY) -m stack run
+
+# Trains the model into models/<fingerprint>.tar.gz unless that model exists already.
+train: setup
+	$(PY) -m stack train
 
 test: setup setup-system lint
 	$(PY) -m pytest

@@ -1,0 +1,127 @@
+"""`python -m stack run | train | fingerprint`.
+
+run          train if stale, start every server on the default ports, print where to chat;
+             Ctrl-C stops them all
+train        train the model if its inputs changed since the last training
+fingerprint  print the model's fingerprint (the name it has under models/)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import sys
+import time
+
+from stack.model import Project, StackError, TrainResult, ensure_model, fingerprint, model_path
+from stack.services import DEFAULT_PORTS, Settings, Stack
+
+
+def _say(line: str) -> None:
+    print(f"stack: {line}", flush=True)
+
+
+def _ports() -> dict[str, int]:
+    """Default ports, each overridable by ASB_<NAME>_PORT (e.g. ASB_RASA_PORT=5006)."""
+    ports = {}
+    for name, default in DEFAULT_PORTS.items():
+        value = os.environ.get(f"ASB_{name.upper()}_PORT", str(default))
+        if not value.isdigit():
+            raise StackError(f"ASB_{name.upper()}_PORT must be a port number, not {value!r}")
+        ports[name] = int(value)
+    return ports
+
+
+def _check_ports_free(ports: dict[str, int], names: list[str]) -> None:
+    for name in names:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            if sock.connect_ex(("127.0.0.1", ports[name])) == 0:
+                raise StackError(
+                    f"port {ports[name]} ({name}) is already in use: is another `make run` going? "
+                    f"Stop it, or choose another port with ASB_{name.upper()}_PORT"
+                )
+
+
+def _ensure_model(project: Project) -> TrainResult:
+    if not project.missing() and not model_path(project).exists():
+        _say("the model's inputs changed: training it (a few minutes)")
+    return ensure_model(project)
+
+
+def train() -> int:
+    project = Project.assistant()
+    result = _ensure_model(project)
+    if result.trained:
+        _say(f"trained {result.path.relative_to(project.root)} in {result.seconds:.0f} s")
+    else:
+        _say(f"up to date: {result.path.relative_to(project.root)} (inputs unchanged)")
+    return 0
+
+
+def run() -> int:
+    project = Project.assistant()
+    result = _ensure_model(project)
+    _say(("trained " if result.trained else "using ") + str(result.path.relative_to(project.root)))
+    settings = Settings.for_run(ports=_ports())
+    stack = Stack(settings, model=result.path)
+    missing = stack.missing()
+    for name, reason in missing.items():
+        _say(f"{name} is not in the tree yet ({reason}); starting the others without it")
+    present = [name for name in stack.processes if name not in missing]
+    _check_ports_free(settings.ports, present)
+
+    def _terminate(signum, frame):  # SIGTERM: stop like Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        _say(f"starting {', '.join(present)} (Rasa takes about a minute); logs in "
+             f"{settings.run_dir}")
+        stack.start()
+        rasa_seconds = stack.ready_after("rasa")
+        _say(f"ready (Rasa server up in {rasa_seconds:.0f} s)")
+        print()
+        if "widget" in present:
+            print(f"  Chat on the demo page:  {settings.url('widget')}/")
+        print(f"  REST channel:           {settings.url('rasa')}/webhooks/rest/webhook")
+        if "handoff" in present:
+            print(f"  Handoff service:        {settings.url('handoff')}/")
+        print("\n  Press Ctrl-C to stop.\n", flush=True)
+        while True:
+            for name, process in stack.processes.items():
+                if name in present and not process.running:
+                    _say(f"{name} stopped unexpectedly; see {process.log_path}. Stopping the rest.")
+                    return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print()
+        _say("stopping")
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the clean-up
+        stack.stop()
+        _say("all stopped")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["run", "train", "fingerprint"])
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "fingerprint":
+            print(fingerprint(Project.assistant()))
+            return 0
+        return train() if args.command == "train" else run()
+    except StackError as exc:
+        _say(f"error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""The trained model: named by a fingerprint of what it was trained from, trained only when stale.
+
+The fingerprint covers config.yml, domain.yml (a file or a folder), everything under
+assistant/data/, the custom NLU components under assistant/nlu/ (their code shapes the model too)
+and the Rasa version. `ensure_model` returns models/<fingerprint>.tar.gz, training it first when
+no model with that fingerprint exists. A file lock makes two callers at once (a test run and
+`make run`) train once: the second waits and reuses the first one's model.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from stack.environment import child_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class StackError(RuntimeError):
+    """Something the stack needs is missing or failed; the message says what and where to look."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """A Rasa project: where its config, domain and training data are, and where models go."""
+
+    root: Path
+    config: str = "config.yml"
+    domain: str = "domain.yml"
+    data: tuple[str, ...] = ("assistant/data",)
+    # Code that is part of the model (custom NLU components); hashed, not passed to Rasa.
+    code: tuple[str, ...] = ("assistant/nlu",)
+    models: str = "models"
+
+    @classmethod
+    def assistant(cls) -> Project:
+        """This repository's assistant."""
+        return cls(root=ROOT)
+
+    def missing(self) -> list[str]:
+        """The required inputs that do not exist yet, as paths relative to the root."""
+        required = [self.config, self.domain, *self.data]
+        return [name for name in required if not (self.root / name).exists()]
+
+    def inputs(self) -> list[Path]:
+        """Every file that goes into the fingerprint, in a stable order."""
+        files: list[Path] = []
+        for name in (self.config, self.domain, *self.data, *self.code):
+            path = self.root / name
+            if path.is_file():
+                files.append(path)
+            elif path.is_dir():
+                files.extend(
+                    sorted(
+                        p
+                        for p in path.rglob("*")
+                        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+                    )
+                )
+        return files
+
+
+def rasa_version() -> str:
+    from importlib.metadata import version
+
+    return version("rasa")
+
+
+def fingerprint(project: Project) -> str:
+    """A short hash of the model's inputs: the same inputs give the same name."""
+    digest = hashlib.sha256()
+    digest.update(f"rasa {rasa_version()}\n".encode())
+    for path in project.inputs():
+        relative = path.relative_to(project.root).as_posix()
+        content = path.read_bytes()
+        digest.update(f"{relative}\0{len(content)}\0".encode())
+        digest.update(content)
+    return digest.hexdigest()[:20]
+
+
+def model_path(project: Project) -> Path:
+    return project.root / project.models / f"{fingerprint(project)}.tar.gz"
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    path: Path
+    trained: bool  # False when an existing model was reused
+    seconds: float  # time spent training (0 when reused)
+
+
+def ensure_model(project: Project, log_path: Path | None = None) -> TrainResult:
+    """The model for the project's current inputs, trained first if it does not exist.
+
+    Training output goes to `log_path` when given, else to the console (training data holds no
+    personal data). Raises StackError naming the missing inputs or the log to read.
+    """
+    missing = project.missing()
+    if missing:
+        raise StackError(
+            "cannot train the model: "
+            + ", ".join(missing)
+            + " not in the tree yet (config.yml comes from the NLU engineer; domain.yml, rules "
+            "and stories from the dialogue engineer)"
+        )
+    models = project.root / project.models
+    models.mkdir(parents=True, exist_ok=True)
+    target = model_path(project)
+    if target.exists():
+        return TrainResult(target, trained=False, seconds=0.0)
+    with open(models / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be training the same inputs
+        if target.exists():
+            return TrainResult(target, trained=False, seconds=0.0)
+        started = time.monotonic()
+        _train(project, target, log_path)
+        return TrainResult(target, trained=True, seconds=time.monotonic() - started)
+
+
+def _train(project: Project, target: Path, log_path: Path | None) -> None:
+    scratch = target.parent / f".training-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
+    argv = [sys.executable, "-m", "rasa", "train", "--config", project.config,
+            "--domain", project.domain, "--out", str(scratch),
+            "--fixed-model-name", target.name.removesuffix(".tar.gz")]
+    argv += ["--data", *project.data]
+    env = child_environment({"PYTHONPATH": str(project.root)})
+    try:
+        if log_path is None:
+            result = subprocess.run(argv, cwd=project.root, env=env)
+        else:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(log_path, "ab") as log:
+                result = subprocess.run(
+                    argv, cwd=project.root, env=env, stdout=log, stderr=subprocess.STDOUT
+                )
+        produced = scratch / target.name
+        if result.returncode != 0 or not produced.exists():
+            where = f"; see {log_path}" if log_path else ""
+            raise StackError(f"rasa train failed (exit code {result.returncode}){where}")
+        os.replace(produced, target)  # atomic: a reader never sees half a model
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

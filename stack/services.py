@@ -1,0 +1,223 @@
+"""The running system: the action server, the Rasa server, the handoff service and the widget
+server, with the environment that ties them together.
+
+    settings = Settings.for_run(ports=DEFAULT_PORTS)
+    with Stack(settings, model=ensure_model(Project.assistant()).path) as stack:
+        stack.start()            # all four, in parallel, each checked for readiness
+        stack.stop("handoff")    # one at a time for tests
+        stack.start("handoff")
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stack.environment import child_environment
+from stack.model import ROOT, StackError
+from stack.processes import ManagedProcess, ServiceSpec, wait_all_ready
+
+SERVICES = ("actions", "handoff", "rasa", "widget")
+DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "handoff": 5056, "widget": 8080}
+DEFAULT_TOKEN_ENV = "HANDOFF_INTAKE_TOKEN"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def intake_token_env() -> str:
+    """The name of the env var holding the intake token (deployment `handoff.intake_token_env`)."""
+    try:
+        from deployment import load_deployment
+
+        handoff = load_deployment().handoff
+    except Exception:  # the deployment file is checked, with a clear message, by each service
+        return DEFAULT_TOKEN_ENV
+    if isinstance(handoff, dict):
+        return handoff.get("intake_token_env") or DEFAULT_TOKEN_ENV
+    return getattr(handoff, "intake_token_env", None) or DEFAULT_TOKEN_ENV
+
+
+@dataclass
+class Settings:
+    """Everything that differs between `make run`, the tests and the benchmark."""
+
+    root: Path
+    data_dir: Path  # databases (tracker store, handoff) live here
+    run_dir: Path  # this run's logs
+    ports: dict[str, int]
+    host: str = "127.0.0.1"
+    intake_token: str = ""
+    today: str | None = None  # ASB_TODAY for every child (tests); None keeps the real date
+    cors: list[str] = field(default_factory=list)
+    rasa_ready_timeout: float = 180.0
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_run(cls, ports: dict[str, int] | None = None, data_dir: Path | None = None) -> Settings:
+        """`make run`: default ports, data/ in the repository, a token from the env or a new one."""
+        data_dir = (data_dir or ROOT / "data").resolve()
+        run_dir = data_dir / "runs" / time.strftime("%Y%m%d-%H%M%S")
+        ports = dict(ports or DEFAULT_PORTS)
+        token = os.environ.get(intake_token_env()) or secrets.token_urlsafe(32)
+        widget_origins = [f"http://localhost:{ports['widget']}", f"http://127.0.0.1:{ports['widget']}"]
+        extra_origins = os.environ.get("ASB_CORS_ORIGINS", "").split()
+        return cls(root=ROOT, data_dir=data_dir, run_dir=run_dir, ports=ports,
+                   host=os.environ.get("ASB_BIND", "127.0.0.1"), intake_token=token,
+                   today=os.environ.get("ASB_TODAY"), cors=widget_origins + extra_origins)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    @property
+    def tracker_db(self) -> Path:
+        return self.data_dir / "tracker.db"
+
+    def environment(self) -> dict[str, str]:
+        """The env vars every child gets (documented in docs/stack.md)."""
+        env = {
+            "PYTHONPATH": str(self.root),
+            "ASB_DATA_DIR": str(self.data_dir),
+            intake_token_env(): self.intake_token,
+            "ASB_ACTION_ENDPOINT_URL": f"{self.url('actions')}/webhook",
+            "ASB_TRACKER_DB": str(self.tracker_db),
+            "ASB_RASA_URL": self.url("rasa"),
+            "ASB_HANDOFF_URL": self.url("handoff"),
+            "ASB_WIDGET_URL": self.url("widget"),
+        }
+        if self.today:
+            env["ASB_TODAY"] = self.today
+        env.update(self.extra_env)
+        return child_environment(env)
+
+
+# name: (module and arguments after `python -m`, health path, seconds to get ready, file that
+# must exist in the tree, who builds it). The port and host arguments are added below.
+_PYTHON_SERVICES = {
+    "actions": (["rasa_sdk", "--actions", "assistant.actions", "-p"], "/health", 90,
+                "assistant/actions/__init__.py", "dialogue engineer"),
+    "handoff": (["handoff", "serve", "--host", "{host}", "--port"], "/healthz", 60,
+                "handoff/__main__.py", "handoff engineer"),
+    "widget": (["web_widget", "serve", "--host", "{host}", "--port"], "/", 60,
+               "web_widget/__main__.py", "widget engineer"),
+}
+
+
+def service_specs(settings: Settings, model: Path | None) -> dict[str, ServiceSpec]:
+    env = dict(settings.environment(), SANIC_HOST=settings.host)  # rasa_sdk reads SANIC_HOST
+    py = sys.executable
+    ports = settings.ports
+    specs = {}
+    for name, (args, health, timeout, required, owner) in _PYTHON_SERVICES.items():
+        argv = [py, "-m", *(a.format(host=settings.host) for a in args), str(ports[name])]
+        specs[name] = ServiceSpec(name=name, argv=argv, port=ports[name],
+                                  health_url=settings.url(name) + health, ready_timeout=timeout,
+                                  env=env, requires=(required,), owner=owner)
+    if model is not None:
+        argv = [py, "-m", "rasa", "run", "--enable-api", "-i", settings.host,
+                "-p", str(ports["rasa"]), "-m", str(model),
+                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
+        if settings.cors:
+            argv += ["--cors", *settings.cors]
+        specs["rasa"] = ServiceSpec(name="rasa", argv=argv, port=ports["rasa"],
+                                    health_url=settings.url("rasa") + "/status",
+                                    ready_timeout=settings.rasa_ready_timeout, env=env,
+                                    requires=("endpoints.yml", "credentials.yml"),
+                                    owner="stack engineer")
+    return specs
+
+
+class Stack:
+    """The four servers of one run. Use as a context manager so they always stop."""
+
+    def __init__(self, settings: Settings, model: Path | None = None):
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.run_dir.mkdir(parents=True, exist_ok=True)
+        self.processes = {
+            name: ManagedProcess(spec, settings.root, settings.run_dir)
+            for name, spec in service_specs(settings, model).items()
+        }
+
+    def use_model(self, model: Path) -> None:
+        """Serve this model from the next start of the Rasa server."""
+        if self.running("rasa"):
+            raise StackError("stop the Rasa server before changing its model")
+        spec = service_specs(self.settings, model)["rasa"]
+        self.processes["rasa"] = ManagedProcess(spec, self.settings.root, self.settings.run_dir)
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def missing(self) -> dict[str, str]:
+        """Services not in the tree yet and why, e.g. {"widget": "web_widget/... missing"}."""
+        gaps = {name: ", ".join(p.missing()) + " missing" for name, p in self.processes.items()
+                if p.missing()}
+        for name in SERVICES:
+            if name not in self.processes:
+                gaps[name] = "no model to serve yet"
+        return gaps
+
+    def _chosen(self, names: tuple[str, ...]) -> list[ManagedProcess]:
+        if not names:
+            return [p for p in self.processes.values() if not p.missing()]
+        unknown = [n for n in names if n not in SERVICES]
+        if unknown:
+            raise StackError(f"unknown service {unknown[0]!r}; choose from {', '.join(SERVICES)}")
+        absent = [n for n in names if n not in self.processes]
+        if absent:
+            raise StackError(f"{absent[0]}: no model was given, so Rasa cannot start")
+        return [self.processes[n] for n in names]
+
+    def launch(self, *names: str) -> list[ManagedProcess]:
+        """Start the named services (all that exist when none are named) without waiting.
+
+        A named service that is not in the tree raises StackError; with no names, services not in
+        the tree are left out (see `missing()`). Returns the processes it started.
+        """
+        starting = [p for p in self._chosen(names) if not p.running]
+        try:
+            for process in starting:  # from this thread: see ManagedProcess.start
+                process.start()
+        except BaseException:
+            for process in starting:
+                process.stop()
+            raise
+        return starting
+
+    def wait_ready(self, processes: list[ManagedProcess]) -> None:
+        """Wait until each is ready; on a failure, stop them all and raise StackError."""
+        try:
+            wait_all_ready(processes)
+        except BaseException:
+            for process in processes:
+                process.stop()
+            raise
+
+    def start(self, *names: str) -> None:
+        """Start the named services (all that exist when none are named) and wait until ready."""
+        self.wait_ready(self.launch(*names))
+
+    def stop(self, *names: str) -> None:
+        """Stop the named services (all when none are named); stopped ones are left alone."""
+        for name in names or tuple(self.processes):
+            if name in self.processes:
+                self.processes[name].stop()
+
+    def running(self, name: str) -> bool:
+        return name in self.processes and self.processes[name].running
+
+    def ready_after(self, name: str) -> float | None:
+        return self.processes[name].ready_after

@@ -1,0 +1,143 @@
+"""The running system for integration tests: the `stack` fixture's object.
+
+One per test session (see tests/conftest.py): the model is trained once (cached under models/ by
+the fingerprint of its inputs), and the action server, the Rasa server, the handoff service and the
+widget server start once, in parallel, on free ports, with a temporary data folder, ASB_TODAY fixed
+to a weekday in 2026 and a fixed intake token.
+
+    def test_greets(stack):
+        replies = stack.send("tester-1", "/greet", {"language": "cy"})
+        stack.stop("handoff"); ...; stack.start("handoff")
+        rows = stack.handoff_db().execute("select ...").fetchall()
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from stack import Project, Settings, Stack, StackError, ensure_model, free_port
+from stack.services import SERVICES
+
+TODAY = date(2026, 3, 10)  # a Tuesday, not near a bank holiday
+INTAKE_TOKEN = "test-intake-token-not-secret"
+RASA_READY_TIMEOUT = 300.0  # the machine is shared while tests run; Rasa alone takes ~1 minute
+
+
+@dataclass
+class RunningStack:
+    rasa_url: str
+    actions_url: str
+    handoff_url: str
+    widget_url: str
+    intake_token: str
+    data_dir: Path
+    run_dir: Path  # the servers' logs: <name>.log
+    today: date
+    model: Path
+    missing: dict[str, str] = field(default_factory=dict)  # services not in the tree yet
+    _stack: Stack | None = None
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.rasa_url}/webhooks/rest/webhook"
+
+    def send(self, sender: str, message: str, metadata: dict | None = None,
+             timeout: float = 60) -> list[dict]:
+        """Send one message through Rasa's REST channel; the bot's replies, in order."""
+        body: dict = {"sender": sender, "message": message}
+        if metadata is not None:
+            body["metadata"] = metadata
+        request = urllib.request.Request(
+            self.rest_url,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+
+    def stop(self, name: str) -> None:
+        """Stop one service ("rasa", "actions", "handoff", "widget")."""
+        self._checked(name).stop(name)
+
+    def start(self, name: str) -> None:
+        """Start one service again and wait until it is ready."""
+        self._checked(name).start(name)
+
+    def running(self, name: str) -> bool:
+        return self._checked(name).running(name)
+
+    def _checked(self, name: str) -> Stack:
+        if name not in SERVICES:
+            raise ValueError(f"unknown service {name!r}; choose from {', '.join(SERVICES)}")
+        if name in self.missing:
+            raise StackError(f"{name} is not in the tree yet: {self.missing[name]}")
+        assert self._stack is not None
+        return self._stack
+
+    @property
+    def handoff_db_path(self) -> Path:
+        """The handoff service's SQLite database in this run's data folder."""
+        return self.data_dir / "handoff.db"
+
+    def handoff_db(self) -> sqlite3.Connection:
+        """A read-only connection to the handoff service's database (stored applications)."""
+        path = self.handoff_db_path
+        if not path.exists():
+            raise StackError(f"the handoff service has no database at {path} yet")
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        connection.row_factory = sqlite3.Row
+        return connection
+
+    def close(self) -> None:
+        if self._stack is not None:
+            self._stack.stop()
+
+
+def start_stack(base: Path) -> RunningStack:
+    """Train if stale and start every service that is in the tree; the caller must close()."""
+    project = Project.assistant()
+    data_dir = base / "data"
+    run_dir = base / "logs"
+    ports = {name: free_port() for name in SERVICES}
+    settings = Settings(
+        root=project.root,
+        data_dir=data_dir,
+        run_dir=run_dir,
+        ports=ports,
+        intake_token=INTAKE_TOKEN,
+        today=TODAY.isoformat(),
+        cors=["*"],
+        rasa_ready_timeout=RASA_READY_TIMEOUT,
+    )
+    stack = Stack(settings)
+    handle = RunningStack(
+        rasa_url=settings.url("rasa"),
+        actions_url=settings.url("actions"),
+        handoff_url=settings.url("handoff"),
+        widget_url=settings.url("widget"),
+        intake_token=INTAKE_TOKEN,
+        data_dir=data_dir,
+        run_dir=run_dir,
+        today=TODAY,
+        model=Path(),
+        missing=stack.missing(),
+        _stack=stack,
+    )
+    try:
+        # The others start while the model trains (if it must); Rasa once the model exists.
+        others = stack.launch(*[n for n in SERVICES if n != "rasa" and n not in handle.missing])
+        trained = ensure_model(project, log_path=run_dir / "train.log")  # StackError if no inputs
+        stack.use_model(trained.path)
+        handle.model = trained.path
+        handle.missing.pop("rasa", None)
+        stack.wait_ready(others + stack.launch("rasa"))
+    except BaseException:
+        stack.stop()
+        raise
+    return handle
