@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup setup-system run train test test-fast lint bench lock
+.PHONY: setup setup-system run train test test-fast lint bench lock widget-deps widget-size
 
 # Quick when nothing changed: installs only when requirements.lock did; compiles the catalogs.
 setup:
@@ -23,8 +23,18 @@ run: setup
 train: setup
 	$(PY) -m stack train
 
-test: setup setup-system lint
+test: setup setup-system lint widget-deps widget-size
 	$(PY) -m pytest
+
+# The widget's development dependency (axe-core, for the accessibility tests), from its lock file.
+web_widget/node_modules/.package-lock.json: web_widget/package-lock.json
+	cd web_widget && npm ci --no-audit --no-fund
+
+widget-deps: web_widget/node_modules/.package-lock.json
+
+# The widget's script and styles gzipped (every language included); fails above 20 KB.
+widget-size: setup
+	$(PY) -m web_widget size
 
 # Quick inner loop: unit tests only, no servers.
 test-fast: setup
