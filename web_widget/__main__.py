@@ -24,9 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument(
         "--rasa-url",
-        default=os.environ.get("ASB_WIDGET_RASA_URL"),
-        help="the Rasa server as browsers reach it (default: ASB_WIDGET_RASA_URL, then the "
-        "deployment's widget.rasa_url)",
+        default=os.environ.get("ASB_WIDGET_RASA_URL") or os.environ.get("ASB_RASA_URL"),
+        help="the Rasa server as browsers reach it (default: ASB_WIDGET_RASA_URL, then "
+        "ASB_RASA_URL as set by `make run`, then the deployment's widget.rasa_url)",
     )
     commands.add_parser("size", help="print the gzipped size of the script and styles")
     args = parser.parse_args(argv)

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from deployment import Deployment
 
-from .bundle import HERE, Asset, Bundle, build
+from .bundle import HERE, Asset, Bundle, build, language_strings
 
 LONG_CACHE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -79,20 +79,29 @@ def render_pages(deployment: Deployment, bundle: Bundle) -> dict[str, str]:
         undefined=jinja2.StrictUndefined,
     )
     area = deployment.area()
+    common = {
+        "council": area.lead_agency.name,
+        "demo_css": bundle.demo_styles.name,
+        "crest": bundle.crest.name,
+        "widget_js": bundle.script.name,
+        "widget_integrity": bundle.script.integrity,
+    }
     pages = {}
+    # A plain page in each further language the deployment enables, to try the widget in it.
+    for code in deployment.languages:
+        if code not in WORDS:
+            pages[f"/{code}/"] = env.get_template("language.html").render(
+                lang=code, strings=language_strings(code), **common
+            )
     for path, (lang, name, other) in ROUTES.items():
         words = WORDS[lang]
         pages[path] = env.get_template(f"{lang}/{name}.html").render(
             lang=lang,
             other_lang="cy" if lang == "en" else "en",
-            council=area.lead_agency.name,
             decision_days=area.procedure.threshold_decision_working_days,
             words=words,
             links={"home": words["home"], "apply": words["apply"], "other_language": other},
-            demo_css=bundle.demo_styles.name,
-            crest=bundle.crest.name,
-            widget_js=bundle.script.name,
-            widget_integrity=bundle.script.integrity,
+            **common,
         )
     return pages
 
@@ -175,6 +184,6 @@ def create_app(deployment: Deployment, rasa_url: str | None = None) -> web.Appli
     app.router.add_get("/assets/{name}", asset)
     app.router.add_route("OPTIONS", "/widget.js", preflight)
     app.router.add_route("OPTIONS", "/assets/{name}", preflight)
-    for path in ROUTES:
+    for path in app[PAGES]:
         app.router.add_get(path, page)
     return app

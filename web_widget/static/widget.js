@@ -193,8 +193,9 @@
   function renderEntry(entry) {
     if (!entry.text) return;
     var fromBot = entry.from === "bot";
-    var body = el("p", { class: "asbw-text" }, fromBot ? withLinks(entry.text) : [entry.text]);
-    log.append(el("div", { class: "asbw-msg asbw-" + entry.from, lang: entry.lang }, [
+    var body = el("p", { class: "asbw-text", dir: "auto" },
+      fromBot ? withLinks(entry.text) : [entry.text]);
+    log.append(el("div", { class: "asbw-msg asbw-" + entry.from }, [
       hidden(t(fromBot ? "bot" : "you") + " "), body
     ]));
   }
@@ -229,7 +230,6 @@
   }
 
   function add(entry) {
-    entry.lang = state.lang;
     state.log.push(entry);
     renderEntry(entry);
   }
