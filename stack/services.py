@@ -34,17 +34,26 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def intake_token_env() -> str:
-    """The name of the env var holding the intake token (deployment `handoff.intake_token_env`)."""
+def _handoff_setting(key: str, default: str) -> str:
+    """A key of the deployment's `handoff` section (e.g. the name of the token's env var)."""
     try:
         from deployment import load_deployment
 
         handoff = load_deployment().handoff
     except Exception:  # the deployment file is checked, with a clear message, by each service
-        return DEFAULT_TOKEN_ENV
-    if isinstance(handoff, dict):
-        return handoff.get("intake_token_env") or DEFAULT_TOKEN_ENV
-    return getattr(handoff, "intake_token_env", None) or DEFAULT_TOKEN_ENV
+        return default
+    value = handoff.get(key) if isinstance(handoff, dict) else getattr(handoff, key, None)
+    return value or default
+
+
+def intake_token_env() -> str:
+    """The name of the env var holding the intake token (deployment `handoff.intake_token_env`)."""
+    return _handoff_setting("intake_token_env", DEFAULT_TOKEN_ENV)
+
+
+def handoff_database_env() -> str:
+    """The name of the env var holding the handoff database URL (`handoff.database_url_env`)."""
+    return _handoff_setting("database_url_env", "HANDOFF_DATABASE_URL")
 
 
 @dataclass
@@ -82,6 +91,11 @@ class Settings:
     def tracker_db(self) -> Path:
         return self.data_dir / "tracker.db"
 
+    @property
+    def handoff_db(self) -> Path:
+        """The handoff service's SQLite file, unless its env var names another database."""
+        return self.data_dir / "handoff.sqlite3"
+
     def environment(self) -> dict[str, str]:
         """The env vars every child gets (documented in docs/stack.md)."""
         env = {
@@ -96,6 +110,8 @@ class Settings:
         }
         if self.today:
             env["ASB_TODAY"] = self.today
+        if not os.environ.get(handoff_database_env()):  # a deployment's PostgreSQL wins
+            env[handoff_database_env()] = f"sqlite:///{self.handoff_db}"
         env.update(self.extra_env)
         return child_environment(env)
 

@@ -21,7 +21,8 @@ from datetime import date
 from pathlib import Path
 
 from stack import Project, Settings, Stack, StackError, ensure_model, free_port
-from stack.services import SERVICES
+from stack.model import ROOT
+from stack.services import SERVICES, handoff_database_env
 
 TODAY = date(2026, 3, 10)  # a Tuesday, not near a bank holiday
 INTAKE_TOKEN = "test-intake-token-not-secret"
@@ -83,7 +84,8 @@ class RunningStack:
     @property
     def handoff_db_path(self) -> Path:
         """The handoff service's SQLite database in this run's data folder."""
-        return self.data_dir / "handoff.db"
+        assert self._stack is not None
+        return self._stack.settings.handoff_db
 
     def handoff_db(self) -> sqlite3.Connection:
         """A read-only connection to the handoff service's database (stored applications)."""
@@ -99,14 +101,17 @@ class RunningStack:
             self._stack.stop()
 
 
-def start_stack(base: Path) -> RunningStack:
-    """Train if stale and start every service that is in the tree; the caller must close()."""
-    project = Project.assistant()
+def start_stack(base: Path, project: Project | None = None) -> RunningStack:
+    """Train if stale and start every service that is in the tree; the caller must close().
+
+    `project` is the assistant by default (another one only to try the stack itself).
+    """
+    project = project or Project.assistant()
     data_dir = base / "data"
     run_dir = base / "logs"
     ports = {name: free_port() for name in SERVICES}
     settings = Settings(
-        root=project.root,
+        root=ROOT,
         data_dir=data_dir,
         run_dir=run_dir,
         ports=ports,
@@ -114,6 +119,8 @@ def start_stack(base: Path) -> RunningStack:
         today=TODAY.isoformat(),
         cors=["*"],
         rasa_ready_timeout=RASA_READY_TIMEOUT,
+        # Never a developer's own database, even if their environment names one.
+        extra_env={handoff_database_env(): f"sqlite:///{data_dir / 'handoff.sqlite3'}"},
     )
     stack = Stack(settings)
     handle = RunningStack(
