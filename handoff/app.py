@@ -1,0 +1,112 @@
+"""The service assembled: one aiohttp application with the intake API, the inbox and the
+delivery worker (an asyncio task in the same process), and how `serve` finds its database and
+intake token."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from aiohttp import web
+
+from deployment.config import Deployment, Handoff
+from handoff import inbox, intake
+from handoff.store import Store
+from handoff.worker import Worker
+
+log = logging.getLogger("handoff")
+
+
+def data_dir(settings: Handoff) -> Path:
+    return Path(settings.data_dir).resolve()
+
+
+def database_url(settings: Handoff) -> str:
+    """The DSN in the environment variable named by database_url_env, else database_url, else
+    SQLite in the data folder."""
+    from_env = os.environ.get(settings.database_url_env, "").strip()
+    if from_env:
+        return from_env
+    if settings.database_url:
+        return settings.database_url
+    return f"sqlite:///{data_dir(settings) / 'handoff.sqlite3'}"
+
+
+def intake_token(settings: Handoff) -> tuple[str, str]:
+    """The intake bearer token and where it came from: the environment variable, else the token
+    file in the data folder (made now, readable by this user only, if it does not exist)."""
+    from_env = os.environ.get(settings.intake_token_env, "").strip()
+    if from_env:
+        return from_env, f"the environment variable {settings.intake_token_env}"
+    file = data_dir(settings) / settings.intake_token_file
+    if file.exists():
+        token = file.read_text(encoding="utf-8").strip()
+        if token:
+            return token, f"the file {file}"
+    file.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(token + "\n")
+    return token, f"the file {file} (made now)"
+
+
+def create_app(deployment: Deployment, store: Store, token: str, worker: bool = True
+               ) -> web.Application:
+    # The intake route checks its own size limit (a JSON 413); forms are small.
+    app = web.Application(
+        middlewares=[inbox.inbox_security],
+        client_max_size=max(deployment.handoff.max_body_bytes, 1024 * 1024),
+    )
+    app["deployment"] = deployment
+    app["store"] = store
+    app["intake_token"] = token
+    app.add_routes(intake.routes)
+    app.add_routes(inbox.routes)
+    delivery = Worker(deployment, store)
+    app["worker"] = delivery
+    app["worker_wake"] = delivery.wake
+    if worker:
+        async def start(_app):
+            delivery.start()
+
+        async def stop(_app):
+            await delivery.stop()
+
+        app.on_startup.append(start)
+        app.on_cleanup.append(stop)
+    return app
+
+
+def warn_missing_secrets(deployment: Deployment) -> None:
+    for area in deployment.areas:
+        names = []
+        if area.delivery.webhook:
+            names.append(area.delivery.webhook.secret_env)
+        if area.delivery.email:
+            names += [n for n in (area.delivery.email.username_env,
+                                  area.delivery.email.password_env) if n]
+        for name in names:
+            if not os.environ.get(name):
+                log.warning("area %s: environment variable %s is not set; its deliveries will "
+                            "fail until it is", area.id, name)
+
+
+def serve(deployment: Deployment, host: str | None = None, port: int | None = None) -> None:
+    settings = deployment.handoff
+    store = Store(database_url(settings))
+    store.create_schema()
+    token, source = intake_token(settings)
+    warn_missing_secrets(deployment)
+    host, port = host or settings.host, port or settings.port
+    print(f"handoff: database {store.engine.url.render_as_string(hide_password=True)}",
+          flush=True)
+    print(f"handoff: intake token from {source}", flush=True)
+    print(f"handoff: listening on http://{host}:{port} (inbox at /inbox)", flush=True)
+    try:
+        web.run_app(create_app(deployment, store, token), host=host, port=port,
+                    print=None, access_log=None)
+    finally:
+        store.close()

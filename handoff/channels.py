@@ -1,0 +1,94 @@
+"""The two ways an application reaches the lead agency beside the inbox: a signed JSON webhook and
+an email over SMTP (text and HTML from Jinja2 templates, the JSON attached).
+
+Each sender raises DeliveryFailed with a short reason that holds no personal data."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+import time
+from email.message import EmailMessage
+from email.utils import formatdate
+
+import aiohttp
+
+from deployment.config import EmailDelivery, WebhookDelivery
+from handoff import signature
+from handoff.pages import templates
+
+
+class DeliveryFailed(RuntimeError):
+    pass
+
+
+def secret_from_env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise DeliveryFailed(f"environment variable {name} is not set")
+    return value
+
+
+async def send_webhook(
+    http: aiohttp.ClientSession, config: WebhookDelivery, reference: str, delivery_id: int,
+    body: bytes, timeout: float,
+) -> None:
+    secret = secret_from_env(config.secret_env).encode()
+    sent_headers = signature.headers(secret, int(time.time()), body, reference, delivery_id)
+    try:
+        async with http.post(
+            config.url, data=body, headers=sent_headers,
+            timeout=aiohttp.ClientTimeout(total=timeout), allow_redirects=False,
+        ) as response:
+            if not 200 <= response.status < 300:
+                raise DeliveryFailed(f"the webhook answered HTTP {response.status}")
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise DeliveryFailed(f"the webhook could not be reached ({type(exc).__name__})") from None
+
+
+def email_message(
+    config: EmailDelivery, document: dict, raw: bytes, delivery_id: int, service_name: str
+) -> EmailMessage:
+    reference = document["reference"]
+    message = EmailMessage()
+    message["Subject"] = f"New ASB case review application {reference}"
+    message["From"] = config.sender
+    message["To"] = config.to
+    message["Date"] = formatdate(localtime=False)
+    # The same on every retry, so a mailbox can recognise a repeated delivery.
+    message["Message-ID"] = f"<{reference}.{delivery_id}@asb-handoff>"
+    message["X-ASB-Reference"] = reference
+    message["Idempotency-Key"] = reference
+    context = {"document": document, "service_name": service_name}
+    message.set_content(templates().get_template("email/application.txt").render(context))
+    message.add_alternative(
+        templates().get_template("email/application.html").render(context), subtype="html"
+    )
+    message.add_attachment(
+        raw, maintype="application", subtype="json", filename=f"{reference}.json"
+    )
+    return message
+
+
+def send_email(
+    config: EmailDelivery, document: dict, raw: bytes, delivery_id: int, service_name: str,
+    timeout: float,
+) -> None:
+    """Blocking: run it on a thread."""
+    message = email_message(config, document, raw, delivery_id, service_name)
+    try:
+        with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=timeout) as smtp:
+            smtp.ehlo()
+            if config.starttls and smtp.has_extn("starttls"):
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if config.username_env:
+                smtp.login(
+                    secret_from_env(config.username_env),
+                    secret_from_env(config.password_env or ""),
+                )
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryFailed(f"the mail server refused or could not be reached "
+                             f"({type(exc).__name__})") from None

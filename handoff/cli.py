@@ -1,0 +1,83 @@
+"""python -m handoff serve | add-user USERNAME"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+
+from sqlalchemy.exc import IntegrityError
+
+from deployment import load_deployment
+from deployment.config import DeploymentError
+from eligibility import clock
+from handoff.app import database_url, serve
+from handoff.inbox import hash_password
+from handoff.store import Store
+
+MIN_PASSWORD = 12
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password again: "):
+        raise SystemExit("handoff: the two passwords are different; nothing was changed")
+    return first
+
+
+def add_user(args, deployment) -> int:
+    password = _password(args.password_stdin)
+    if len(password) < MIN_PASSWORD:
+        print(f"handoff: the password must be at least {MIN_PASSWORD} characters",
+              file=sys.stderr)
+        return 2
+    store = Store(database_url(deployment.handoff))
+    try:
+        store.create_schema()
+        if args.reset:
+            if not store.set_password(args.username, hash_password(password)):
+                print(f"handoff: there is no user {args.username!r}", file=sys.stderr)
+                return 1
+            print(f"handoff: new password set for {args.username}")
+            return 0
+        try:
+            store.add_user(args.username, hash_password(password),
+                           clock.now().isoformat(timespec="seconds"))
+        except IntegrityError:
+            print(f"handoff: user {args.username!r} already exists (use --reset to set a new "
+                  "password)", file=sys.stderr)
+            return 1
+        print(f"handoff: user {args.username} can now sign in to the inbox")
+        return 0
+    finally:
+        store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m handoff")
+    parser.add_argument("--deployment", help="deployment file (default: ASB_DEPLOYMENT or the "
+                        "example file)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="run the intake API, delivery and inbox")
+    serve_cmd.add_argument("--host")
+    serve_cmd.add_argument("--port", type=int)
+    user_cmd = commands.add_parser("add-user", help="create a caseworker who can sign in")
+    user_cmd.add_argument("username")
+    user_cmd.add_argument("--password-stdin", action="store_true",
+                          help="read the password from the first line of standard input")
+    user_cmd.add_argument("--reset", action="store_true", help="set a new password")
+    args = parser.parse_args(argv)
+    try:
+        deployment = load_deployment(args.deployment)
+    except DeploymentError as exc:
+        print(f"handoff: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s")
+    if args.command == "serve":
+        serve(deployment, args.host, args.port)
+        return 0
+    return add_user(args, deployment)

@@ -1,0 +1,177 @@
+"""The application document (schema version 1): validating what the assistant sends, and
+completing it with the reference, the submission time, the deadlines and the engine's decision."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from deployment.config import Area, Deployment
+from eligibility import EligibilityError, add_working_days, check
+
+SCHEMA_FILE = Path(__file__).parent / "schema" / "application.v1.json"
+SET_BY_SERVICE = ("reference", "submitted_at", "deadlines")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class DocumentError(ValueError):
+    """The document breaks the schema or names something the deployment does not know."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+_formats = FormatChecker()
+
+
+@_formats.checks("date-time", raises=ValueError)
+def _is_datetime(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("needs a UTC offset")
+    return True
+
+
+@cache
+def schema() -> dict:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema(), format_checker=_formats)
+
+
+def _path(parts) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _message(error) -> tuple[str, str]:
+    """The field at fault and a plain message, for one jsonschema error."""
+    where = _path(error.absolute_path)
+
+    def join(name: str) -> str:
+        return f"{where}.{name}" if where else name
+
+    if error.validator == "required":
+        name = error.message.split("'")[1]
+        return join(name), "is missing"
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return join(extra[0]), "is not a field of the application document"
+    if error.validator in ("enum", "const"):
+        allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
+        shown = ", ".join(json.dumps(value) for value in allowed)
+        return where or "document", f"must be one of {shown}, not {json.dumps(error.instance)}"
+    if error.validator == "format":
+        return where, f"{json.dumps(error.instance)} is not a valid {error.validator_value}"
+    if error.validator == "pattern" and error.validator_value.startswith("^[0-9]{4}"):
+        return where, f"{json.dumps(error.instance)} is not a date written YYYY-MM-DD"
+    return where or "document", error.message
+
+
+def validate(document: Any) -> None:
+    """Raise DocumentError listing every schema violation (one entry per field)."""
+    if not isinstance(document, dict):
+        raise DocumentError([FieldError("document", "must be a JSON object")])
+    errors: dict[str, str] = {}
+    for error in sorted(_validator().iter_errors(document), key=lambda e: list(e.path)):
+        for leaf in _leaves(error):
+            field, message = _message(leaf)
+            errors.setdefault(field, message)
+    for key in SET_BY_SERVICE:
+        if key in document:
+            errors[key] = "is set by the handoff service; leave it out"
+    if errors:
+        raise DocumentError([FieldError(f, m) for f, m in errors.items()])
+
+
+def _leaves(error):
+    """For anyOf/oneOf errors, the most specific sub-errors; otherwise the error itself."""
+    if error.context:
+        best = [e for e in error.context if e.validator not in ("type",)] or list(error.context)
+        return best[:1]
+    return [error]
+
+
+def area_of(document: dict, deployment: Deployment) -> Area:
+    try:
+        return deployment.area(document["area"]["id"])
+    except KeyError:
+        known = ", ".join(area.id for area in deployment.areas)
+        raise DocumentError(
+            [FieldError("area.id", f"unknown area {document['area']['id']!r}; known: {known}")]
+        ) from None
+
+
+def deadlines(area: Area, received_on: date) -> dict[str, str]:
+    procedure = area.procedure
+    return {
+        "acknowledge_by": add_working_days(
+            received_on, procedure.acknowledge_working_days, area.nation
+        ).isoformat(),
+        "threshold_decision_due": add_working_days(
+            received_on, procedure.threshold_decision_working_days, area.nation
+        ).isoformat(),
+    }
+
+
+def _vulnerable(victim: dict) -> bool:
+    value = victim.get("vulnerabilities")
+    return bool(value.strip()) if isinstance(value, str) else bool(value)
+
+
+def decide(document: dict, area: Area, received_on: date) -> dict:
+    """The engine's decision for the document's incidents under the area's policy."""
+    case = {
+        "applied_on": received_on.isoformat(),
+        "vulnerable": _vulnerable(document["victim"]),
+        "incidents": [
+            {
+                "occurred_on": incident["occurred_on"],
+                "reported_on": incident["reported_on"],
+                "reported_to": incident["reported_to"],
+                "hate_related": incident.get("hate_related", False),
+            }
+            for incident in document["incidents"]
+        ],
+    }
+    try:
+        return check(case, policy=area.threshold_policy, today=received_on).to_json()
+    except EligibilityError as exc:
+        raise DocumentError([FieldError(exc.field, exc.message)]) from None
+
+
+def complete(
+    document: dict, area: Area, reference: str, submitted_at: datetime
+) -> dict:
+    """The stored and delivered document: what was sent, with the area as the deployment names it,
+    the reference, the submission time, the deadlines and the engine's decision."""
+    received_on = submitted_at.date()
+    out = dict(document)
+    out["area"] = {"id": area.id, "name": area.name, "lead_agency": area.lead_agency.name}
+    out["reference"] = reference
+    out["submitted_at"] = submitted_at.isoformat(timespec="seconds")
+    out["eligibility"] = decide(document, area, received_on)
+    out["deadlines"] = deadlines(area, received_on)
+    return out

@@ -1,0 +1,372 @@
+"""The caseworker inbox: sign-in, the list of applications, one application, downloads, the
+outcome form, retrying a failed delivery, and the statutory figures (page and CSV).
+
+Sessions live in the database (the cookie holds a random token; the store keeps its SHA-256).
+Every form carries the session's CSRF token; the sign-in form uses a double-submit cookie."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import secrets
+import time
+from datetime import date, timedelta
+
+from aiohttp import web
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from eligibility import clock
+from handoff.pages import TEMPLATES, render
+from handoff.store import STATUSES, Store
+
+routes = web.RouteTableDef()
+hasher = PasswordHasher()
+SIGN_IN_COOKIE = "asb_inbox_sign_in"
+STYLESHEET = TEMPLATES / "inbox.css"
+FIGURES = ("received", "threshold_not_met", "reviews", "reviews_with_recommendations",
+           "escalations")
+FIGURE_LABELS = {
+    "received": "Applications received",
+    "threshold_not_met": "Times the threshold was not met",
+    "reviews": "Case reviews carried out",
+    "reviews_with_recommendations": "Case reviews that resulted in recommendations",
+    "escalations": "Escalations requested",
+}
+# A hash to check against when the username is unknown, so both cases take as long.
+_NOBODY = hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _stamp() -> str:
+    return clock.now().isoformat(timespec="seconds")
+
+
+def page(request: web.Request, template: str, status: int = 200, **context) -> web.Response:
+    deployment = request.app["deployment"]
+    html = render(
+        template, service_name=deployment.service_name, user=request.get("user"),
+        csrf=request.get("csrf", ""), **context,
+    )
+    return web.Response(text=html, content_type="text/html", status=status)
+
+
+def _cookie_options(request: web.Request) -> dict:
+    settings = request.app["deployment"].handoff.session
+    return {"httponly": True, "secure": settings.cookie_secure, "samesite": "Strict",
+            "path": "/inbox"}
+
+
+@web.middleware
+async def inbox_security(request: web.Request, handler):
+    """Sign-in for every inbox page but the sign-in page; CSRF on every form; no caching."""
+    if request.path.startswith("/inbox") and request.path not in ("/inbox/sign-in",
+                                                                  "/inbox/inbox.css"):
+        store: Store = request.app["store"]
+        cookie = request.cookies.get(request.app["deployment"].handoff.session.cookie_name)
+        found = (
+            await store.run(store.session, _token_hash(cookie), time.time()) if cookie else None
+        )
+        if found is None:
+            if request.method == "GET":
+                raise web.HTTPSeeOther("/inbox/sign-in")
+            raise web.HTTPUnauthorized(text="Sign in first.")
+        request["user"], request["csrf"] = found["username"], found["csrf"]
+        if request.method == "POST":
+            form = await request.post()
+            if not hmac.compare_digest(str(form.get("csrf", "")), found["csrf"]):
+                raise web.HTTPForbidden(text="The form has expired. Go back, reload the page "
+                                             "and try again.")
+    response = await handler(request)
+    if request.path.startswith("/inbox"):
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
+@routes.get("/")
+async def home(request: web.Request) -> web.Response:
+    raise web.HTTPSeeOther("/inbox")
+
+
+@routes.get("/inbox/inbox.css")
+async def stylesheet(request: web.Request) -> web.Response:
+    return web.Response(text=STYLESHEET.read_text(encoding="utf-8"), content_type="text/css")
+
+
+# -- signing in and out ----------------------------------------------------------------------
+
+
+@routes.get("/inbox/sign-in")
+async def sign_in_form(request: web.Request, error: str | None = None,
+                       status: int = 200) -> web.Response:
+    token = secrets.token_urlsafe(32)
+    request["csrf"] = token
+    response = page(request, "sign_in.html", status=status, error=error)
+    response.set_cookie(SIGN_IN_COOKIE, token, max_age=3600, **_cookie_options(request))
+    return response
+
+
+@routes.post("/inbox/sign-in")
+async def sign_in(request: web.Request) -> web.Response:
+    form = await request.post()
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not expected or not hmac.compare_digest(str(form.get("csrf", "")), expected):
+        return await sign_in_form(
+            request, "The sign-in page expired. Enter your username and password again.", 400)
+    store: Store = request.app["store"]
+    username = str(form.get("username", "")).strip()
+    password = str(form.get("password", ""))
+    user = await store.run(store.user, username) if username else None
+    try:
+        hasher.verify(user["password_hash"] if user else _NOBODY, password)
+        ok = user is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        return await sign_in_form(request, "Enter a correct username and password.", 401)
+    settings = request.app["deployment"].handoff.session
+    token = secrets.token_urlsafe(32)
+    await store.run(
+        store.start_session, _token_hash(token), user["id"], secrets.token_urlsafe(32),
+        time.time() + settings.lifetime_minutes * 60,
+    )
+    response = web.HTTPSeeOther("/inbox")
+    response.set_cookie(settings.cookie_name, token, max_age=settings.lifetime_minutes * 60,
+                        **_cookie_options(request))
+    response.del_cookie(SIGN_IN_COOKIE, path="/inbox")
+    raise response
+
+
+@routes.post("/inbox/sign-out")
+async def sign_out(request: web.Request) -> web.Response:
+    store: Store = request.app["store"]
+    name = request.app["deployment"].handoff.session.cookie_name
+    await store.run(store.end_session, _token_hash(request.cookies[name]), time.time())
+    response = web.HTTPSeeOther("/inbox/sign-in")
+    response.del_cookie(name, path="/inbox")
+    raise response
+
+
+# -- applications ----------------------------------------------------------------------------
+
+
+def _areas(request: web.Request) -> dict[str, str]:
+    return {area.id: area.name for area in request.app["deployment"].areas}
+
+
+@routes.get("/inbox")
+async def inbox(request: web.Request) -> web.Response:
+    store: Store = request.app["store"]
+    areas = _areas(request)
+    area = request.query.get("area") or None
+    status = request.query.get("status") or None
+    area = area if area in areas else None
+    status = status if status in STATUSES else None
+    rows = await store.run(store.list_applications, area, status, 200)
+    failed = await store.run(store.failed_deliveries)
+    return page(request, "inbox.html", rows=rows, failed=failed, areas=areas, area=area,
+                status=status, statuses=STATUSES)
+
+
+async def _application(request: web.Request, action: str) -> dict:
+    store: Store = request.app["store"]
+    reference = request.match_info["reference"]
+    found = await store.run(store.application, reference)
+    if found is None:
+        raise web.HTTPNotFound(text=f"There is no application {reference}.")
+    await store.run(store.record_view, reference, request["user"], _stamp(), action)
+    return found
+
+
+@routes.get(r"/inbox/applications/{reference:ASB-\d{4}-[0-9A-Z]{6}}")
+async def application(request: web.Request, errors: dict | None = None,
+                      values: dict | None = None, status: int = 200) -> web.Response:
+    found = await _application(request, "viewed")
+    store: Store = request.app["store"]
+    deliveries = await store.run(store.deliveries_of, found["reference"])
+    return page(request, "application.html", status=status, app=found, deliveries=deliveries,
+                areas=_areas(request), errors=errors or {},
+                values=values or _form_values(found), saved=request.query.get("saved"))
+
+
+@routes.get(r"/inbox/applications/{reference:ASB-\d{4}-[0-9A-Z]{6}}.json")
+async def download_json(request: web.Request) -> web.Response:
+    found = await _application(request, "downloaded_json")
+    if found["document"] is None:
+        raise web.HTTPGone(text="This application's personal data has been erased.")
+    body = json.dumps(found["document"], ensure_ascii=False, indent=2)
+    return web.Response(
+        text=body, content_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{found["reference"]}.json"'},
+    )
+
+
+@routes.get(r"/inbox/applications/{reference:ASB-\d{4}-[0-9A-Z]{6}}/print")
+async def printable(request: web.Request) -> web.Response:
+    found = await _application(request, "printed")
+    return page(request, "print.html", app=found, areas=_areas(request))
+
+
+def _form_values(found: dict) -> dict:
+    def text(value):
+        return "" if value is None else (value.isoformat() if isinstance(value, date) else value)
+
+    def choice(value, yes, no):
+        return "" if value is None else (yes if value else no)
+
+    return {
+        "threshold": choice(found["threshold_met"], "met", "not_met"),
+        "threshold_reason": text(found["threshold_reason"]),
+        "threshold_decided_on": text(found["threshold_decided_on"]),
+        "review_held_on": text(found["review_held_on"]),
+        "recommendations_made": choice(found["recommendations_made"], "yes", "no"),
+        "escalated_on": text(found["escalated_on"]),
+    }
+
+
+def parse_outcome(form) -> tuple[dict, dict, dict]:
+    """The outcome form as store values, the values to show again, and errors by field."""
+    values = {name: str(form.get(name, "")).strip() for name in (
+        "threshold", "threshold_reason", "threshold_decided_on", "review_held_on",
+        "recommendations_made", "escalated_on")}
+    errors: dict[str, str] = {}
+    today = clock.today()
+    dates: dict[str, date | None] = {}
+    for name, what in (("threshold_decided_on", "The date of the threshold decision"),
+                       ("review_held_on", "The date the review was held"),
+                       ("escalated_on", "The date the escalation was requested")):
+        dates[name] = None
+        if values[name]:
+            try:
+                dates[name] = date.fromisoformat(values[name])
+            except ValueError:
+                errors[name] = f"{what} must be a real date, like 2026-03-27"
+                continue
+            if dates[name] > today:
+                errors[name] = f"{what} must be today or in the past"
+    if values["threshold"] not in ("", "met", "not_met"):
+        errors["threshold"] = "Select whether the threshold was met"
+    if values["recommendations_made"] not in ("", "yes", "no"):
+        errors["recommendations_made"] = "Select whether recommendations were made"
+    decided = values["threshold"] in ("met", "not_met")
+    if decided and not values["threshold_reason"]:
+        errors["threshold_reason"] = "Enter the reason for the threshold decision"
+    if not decided and (values["threshold_reason"] or dates["threshold_decided_on"]):
+        errors["threshold"] = "Select whether the threshold was met"
+    if dates["review_held_on"] and values["threshold"] != "met":
+        errors["review_held_on"] = "A review can only be held when the threshold was met"
+    if values["recommendations_made"] and not dates["review_held_on"]:
+        errors["recommendations_made"] = "Enter the date the review was held first"
+    outcome = {
+        "threshold_met": {"met": True, "not_met": False}.get(values["threshold"]),
+        "threshold_reason": values["threshold_reason"] or None,
+        "threshold_decided_on": dates["threshold_decided_on"] or (today if decided else None),
+        "review_held_on": dates["review_held_on"],
+        "recommendations_made": {"yes": True, "no": False}.get(values["recommendations_made"]),
+        "escalated_on": dates["escalated_on"],
+    }
+    return outcome, values, errors
+
+
+@routes.post(r"/inbox/applications/{reference:ASB-\d{4}-[0-9A-Z]{6}}/outcome")
+async def record_outcome(request: web.Request) -> web.Response:
+    outcome, values, errors = parse_outcome(await request.post())
+    if errors:
+        return await application(request, errors=errors, values=values, status=400)
+    store: Store = request.app["store"]
+    reference = request.match_info["reference"]
+    changes = await store.run(store.record_outcome, reference, outcome, request["user"],
+                              _stamp())
+    if changes is None:
+        raise web.HTTPNotFound(text=f"There is no application {reference}.")
+    raise web.HTTPSeeOther(f"/inbox/applications/{reference}?saved={1 if changes else 0}")
+
+
+@routes.post(r"/inbox/applications/{reference:ASB-\d{4}-[0-9A-Z]{6}}/deliveries/{id:\d+}/retry")
+async def retry_delivery(request: web.Request) -> web.Response:
+    store: Store = request.app["store"]
+    reference = request.match_info["reference"]
+    done = await store.run(store.retry_delivery, reference, int(request.match_info["id"]),
+                           request["user"], _stamp(), time.time())
+    if not done:
+        raise web.HTTPConflict(text="That delivery is not waiting for a retry.")
+    request.app["worker_wake"].set()
+    raise web.HTTPSeeOther(f"/inbox/applications/{reference}")
+
+
+# -- statutory figures -----------------------------------------------------------------------
+
+
+def _period(request: web.Request) -> tuple[date, date, str | None, dict]:
+    today = clock.today()
+    errors = {}
+    values = {}
+    for name, default in (("from", today.replace(year=today.year - 1) + timedelta(days=1)),
+                          ("to", today)):
+        text = request.query.get(name, "").strip()
+        try:
+            values[name] = date.fromisoformat(text) if text else default
+        except ValueError:
+            errors[name] = "Enter a real date, like 2026-04-01"
+            values[name] = default
+    if not errors and values["from"] > values["to"]:
+        errors["to"] = "The end of the period must be on or after its start"
+    area = request.query.get("area") or None
+    return values["from"], values["to"], (area if area in _areas(request) else None), errors
+
+
+async def _figures(request: web.Request):
+    start, end, area, errors = _period(request)
+    store: Store = request.app["store"]
+    counts = await store.run(store.figures, start, end, area) if not errors else {}
+    areas = _areas(request)
+    shown = [area] if area else list(areas)
+    rows = [
+        {"area_id": a, "area": areas[a], **counts.get(a, dict.fromkeys(FIGURES, 0))}
+        for a in shown
+    ]
+    return start, end, area, errors, rows
+
+
+@routes.get("/inbox/figures")
+async def figures(request: web.Request) -> web.Response:
+    start, end, area, errors, rows = await _figures(request)
+    total = {name: sum(row[name] for row in rows) for name in FIGURES}
+    return page(request, "figures.html", start=start, end=end, area=area, errors=errors,
+                rows=rows, total=total, figures=FIGURES, figure_labels=FIGURE_LABELS,
+                areas=_areas(request), status=400 if errors else 200)
+
+
+@routes.get("/inbox/figures.csv")
+async def figures_csv(request: web.Request) -> web.Response:
+    start, end, _, errors, rows = await _figures(request)
+    if errors:
+        raise web.HTTPBadRequest(text="; ".join(errors.values()))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["area_id", "area", "period_start", "period_end", *FIGURES])
+    for row in rows:
+        writer.writerow([row["area_id"], row["area"], start.isoformat(), end.isoformat(),
+                         *(row[name] for name in FIGURES)])
+    name = f"asb-case-review-figures-{start.isoformat()}-to-{end.isoformat()}.csv"
+    return web.Response(
+        text=out.getvalue(), content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+

@@ -1,0 +1,537 @@
+"""The store: applications, the delivery outbox, the audit trail, caseworkers and their sessions.
+
+One data-access layer (SQLAlchemy Core 1.4) for SQLite (default, WAL mode) and PostgreSQL.
+Storing an application and queuing its deliveries is one transaction (a transactional outbox).
+Calls are blocking; the service runs them on the store's own threads (`Store.run`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    create_engine,
+    event,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy import case as when
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+
+from handoff.reference import new_reference
+
+metadata = MetaData()
+
+applications = Table(
+    "applications", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reference", String(20), nullable=False, unique=True),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("area_id", String(100), nullable=False),
+    Column("received_at", String(40), nullable=False),  # ISO 8601 with offset
+    Column("received_on", Date, nullable=False),
+    Column("document", Text),  # JSON; NULL once the personal data is erased
+    Column("erased_on", Date),
+    Column("eligibility_outcome", String(40), nullable=False),
+    Column("threshold_decision_due", Date, nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("threshold_met", Boolean),
+    Column("threshold_reason", Text),
+    Column("threshold_decided_on", Date),
+    Column("review_held_on", Date),
+    Column("recommendations_made", Boolean),
+    Column("escalated_on", Date),
+    Index("applications_area_received", "area_id", "received_on"),
+)
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application_id", Integer, ForeignKey("applications.id"), nullable=False, index=True),
+    Column("channel", String(20), nullable=False),  # webhook | email
+    Column("state", String(20), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Float, nullable=False),  # Unix time
+    Column("lease_until", Float),  # claimed by a worker until then
+    Column("last_error", Text),
+    Column("created_at", Float, nullable=False),
+    Column("delivered_at", Float),
+    Index("deliveries_due", "state", "next_attempt_at"),
+)
+
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application_id", Integer, ForeignKey("applications.id"), nullable=False, index=True),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("detail", Text),  # JSON: {field: [before, after]}
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+# What a caseworker records, in the order the form shows it.
+OUTCOME_FIELDS = (
+    "threshold_met", "threshold_reason", "threshold_decided_on", "review_held_on",
+    "recommendations_made", "escalated_on",
+)
+STATUSES = ("new", "threshold_met", "threshold_not_met", "review_held", "escalated")
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached or is locked; nothing was written."""
+
+
+def status_of(outcome: dict) -> str:
+    if outcome.get("escalated_on"):
+        return "escalated"
+    if outcome.get("review_held_on"):
+        return "review_held"
+    if outcome.get("threshold_met") is True:
+        return "threshold_met"
+    if outcome.get("threshold_met") is False:
+        return "threshold_not_met"
+    return "new"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    reference: str
+    submitted_at: str
+    deadlines: dict
+    created: bool
+
+    def to_json(self) -> dict:
+        return {
+            "reference": self.reference,
+            "submitted_at": self.submitted_at,
+            "deadlines": self.deadlines,
+        }
+
+
+def engine_for(url: str, busy_timeout: float = 5.0) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed, future=True,
+            connect_args={"timeout": busy_timeout, "check_same_thread": False,
+                          "isolation_level": None},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection, _record):
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection):
+            # Take the write lock at the start, so two writers queue instead of failing.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(
+        parsed, future=True, pool_pre_ping=True, pool_size=10, max_overflow=5,
+        connect_args={"connect_timeout": max(1, int(busy_timeout))},
+    )
+
+
+class Store:
+    def __init__(self, url: str, busy_timeout: float = 5.0):
+        self.url = url
+        self.engine = engine_for(url, busy_timeout)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # SQLite takes one writer at a time anyway: one thread avoids lock waits.
+        self._threads = ThreadPoolExecutor(
+            max_workers=1 if self.is_sqlite else 8, thread_name_prefix="store"
+        )
+
+    # -- running -------------------------------------------------------------------------------
+
+    async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Run a blocking store call on the store's threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._threads, lambda: self._guard(function, *args))
+
+    @staticmethod
+    def _guard(function, *args):
+        try:
+            return function(*args)
+        except (OperationalError, InterfaceError) as exc:
+            raise StoreUnavailable(str(exc.orig).strip().splitlines()[0][:200]) from exc
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=True)
+        self.engine.dispose()
+
+    def ping(self) -> bool:
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
+        return True
+
+    # -- intake --------------------------------------------------------------------------------
+
+    def find_submission(self, key: str) -> Submitted | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(applications.c.reference, applications.c.received_at,
+                       applications.c.document)
+                .where(applications.c.idempotency_key == key)
+            ).first()
+        if row is None:
+            return None
+        document = json.loads(row.document) if row.document else {}
+        return Submitted(row.reference, row.received_at, document.get("deadlines", {}), False)
+
+    def submit(
+        self, key: str, area_id: str, year: int, build: Callable[[str], dict],
+        channels: list[str], now: float,
+    ) -> Submitted:
+        """Store the application built by `build(reference)` and queue one delivery per channel,
+        in one transaction. The same `key` again returns the first submission."""
+        for _ in range(8):
+            found = self.find_submission(key)
+            if found:
+                return found
+            reference = new_reference(year)
+            document = build(reference)
+            try:
+                with self.engine.begin() as conn:
+                    app_id = conn.execute(applications.insert().values(
+                        reference=reference,
+                        idempotency_key=key,
+                        area_id=area_id,
+                        received_at=document["submitted_at"],
+                        received_on=date.fromisoformat(document["submitted_at"][:10]),
+                        document=json.dumps(document, ensure_ascii=False),
+                        eligibility_outcome=document["eligibility"]["outcome"],
+                        threshold_decision_due=date.fromisoformat(
+                            document["deadlines"]["threshold_decision_due"]),
+                        status="new",
+                    )).inserted_primary_key[0]
+                    if channels:
+                        conn.execute(deliveries.insert(), [
+                            {"application_id": app_id, "channel": channel, "state": "pending",
+                             "attempts": 0, "next_attempt_at": now, "created_at": now}
+                            for channel in channels
+                        ])
+                    conn.execute(audit.insert().values(
+                        application_id=app_id, at=document["submitted_at"], actor="assistant",
+                        action="received", detail=None,
+                    ))
+            except IntegrityError:
+                continue  # the same key committed meanwhile, or a reference collision
+            return Submitted(reference, document["submitted_at"], document["deadlines"], True)
+        raise RuntimeError("could not store the application after several attempts")
+
+    # -- delivery ------------------------------------------------------------------------------
+
+    def claim_due(self, now: float, lease: float, limit: int = 20) -> list[dict]:
+        """Deliveries due now, each leased to the caller and its attempt counted."""
+        free = or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= now)
+        claimed = []
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(deliveries.c.id, deliveries.c.channel, deliveries.c.attempts,
+                       applications.c.reference, applications.c.area_id,
+                       applications.c.document)
+                .join(applications, applications.c.id == deliveries.c.application_id)
+                .where(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= now, free)
+                .order_by(deliveries.c.next_attempt_at).limit(limit)
+            ).all()
+            for row in rows:
+                done = conn.execute(
+                    deliveries.update()
+                    .where(deliveries.c.id == row.id, deliveries.c.state == "pending", free)
+                    .values(lease_until=now + lease, attempts=deliveries.c.attempts + 1)
+                )
+                if done.rowcount == 1:
+                    item = dict(row._mapping)
+                    item["attempts"] += 1
+                    claimed.append(item)
+        return claimed
+
+    def delivered(self, delivery_id: int, now: float) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(deliveries.update().where(deliveries.c.id == delivery_id).values(
+                state="delivered", delivered_at=now, lease_until=None, last_error=None))
+
+    def attempt_failed(
+        self, delivery_id: int, error: str, next_attempt_at: float | None
+    ) -> None:
+        """Record a failed attempt: try again at `next_attempt_at`, or keep it as failed."""
+        values: dict[str, Any] = {"last_error": error[:500], "lease_until": None}
+        if next_attempt_at is None:
+            values["state"] = "failed"
+        else:
+            values["next_attempt_at"] = next_attempt_at
+        with self.engine.begin() as conn:
+            conn.execute(deliveries.update().where(deliveries.c.id == delivery_id).values(**values))
+
+    def retry_delivery(self, reference: str, delivery_id: int, actor: str, at: str,
+                       now: float) -> bool:
+        """A caseworker asks for a failed delivery to be tried again (with a fresh budget)."""
+        with self.engine.begin() as conn:
+            app_id = self._app_id(conn, reference)
+            done = conn.execute(
+                deliveries.update().where(
+                    deliveries.c.id == delivery_id, deliveries.c.application_id == app_id,
+                    deliveries.c.state == "failed",
+                ).values(state="pending", attempts=0, next_attempt_at=now, lease_until=None)
+            )
+            if done.rowcount != 1:
+                return False
+            channel = conn.execute(
+                select(deliveries.c.channel).where(deliveries.c.id == delivery_id)).scalar_one()
+            conn.execute(audit.insert().values(
+                application_id=app_id, at=at, actor=actor, action="delivery_retried",
+                detail=json.dumps({"channel": channel})))
+        return True
+
+    def deliveries_of(self, reference: str) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(deliveries).join(
+                    applications, applications.c.id == deliveries.c.application_id
+                ).where(applications.c.reference == reference).order_by(deliveries.c.id)
+            ).all()
+        return [dict(row._mapping) for row in rows]
+
+    def failed_deliveries(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(deliveries.c.id, deliveries.c.channel, deliveries.c.last_error,
+                       deliveries.c.attempts, applications.c.reference)
+                .join(applications, applications.c.id == deliveries.c.application_id)
+                .where(deliveries.c.state == "failed").order_by(deliveries.c.id)
+            ).all()
+        return [dict(row._mapping) for row in rows]
+
+    # -- the inbox -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _app_id(conn, reference: str) -> int | None:
+        return conn.execute(
+            select(applications.c.id).where(applications.c.reference == reference)
+        ).scalar()
+
+    def list_applications(
+        self, area_id: str | None = None, status: str | None = None, limit: int = 50,
+        offset: int = 0,
+    ) -> list[dict]:
+        failed = (
+            select(func.count()).select_from(deliveries)
+            .where(deliveries.c.application_id == applications.c.id,
+                   deliveries.c.state == "failed")
+            .scalar_subquery()
+        )
+        query = select(
+            applications.c.reference, applications.c.area_id, applications.c.received_at,
+            applications.c.eligibility_outcome, applications.c.status,
+            applications.c.threshold_decision_due, failed.label("failed_deliveries"),
+        )
+        if area_id:
+            query = query.where(applications.c.area_id == area_id)
+        if status:
+            query = query.where(applications.c.status == status)
+        query = query.order_by(applications.c.id.desc()).limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query).all()]
+
+    def application(self, reference: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(applications).where(applications.c.reference == reference)
+            ).first()
+            if row is None:
+                return None
+            out = dict(row._mapping)
+            out["document"] = json.loads(row.document) if row.document else None
+            out["audit"] = [
+                dict(entry._mapping, detail=json.loads(entry.detail) if entry.detail else None)
+                for entry in conn.execute(
+                    select(audit.c.at, audit.c.actor, audit.c.action, audit.c.detail)
+                    .where(audit.c.application_id == row.id).order_by(audit.c.id)
+                ).all()
+            ]
+        return out
+
+    def record_outcome(self, reference: str, outcome: dict, actor: str, at: str) -> dict | None:
+        """Set the outcome fields given; record what changed in the audit trail. Returns the
+        changes ({field: [before, after]}), or None when there is no such application."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(applications).where(applications.c.reference == reference)
+            ).first()
+            if row is None:
+                return None
+            before = {name: getattr(row, name) for name in OUTCOME_FIELDS}
+            after = before | {k: v for k, v in outcome.items() if k in OUTCOME_FIELDS}
+            changes = {
+                name: [_plain(before[name]), _plain(after[name])]
+                for name in OUTCOME_FIELDS if before[name] != after[name]
+            }
+            if changes:
+                conn.execute(applications.update().where(applications.c.id == row.id).values(
+                    **{name: after[name] for name in changes}, status=status_of(after)))
+                conn.execute(audit.insert().values(
+                    application_id=row.id, at=at, actor=actor, action="outcome_recorded",
+                    detail=json.dumps(changes, ensure_ascii=False)))
+        return changes
+
+    def record_view(self, reference: str, actor: str, at: str, action: str) -> None:
+        """Opening or downloading an application is recorded too (who saw personal data)."""
+        with self.engine.begin() as conn:
+            app_id = self._app_id(conn, reference)
+            if app_id is not None:
+                conn.execute(audit.insert().values(
+                    application_id=app_id, at=at, actor=actor, action=action, detail=None))
+
+    def area_ids(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(
+                select(applications.c.area_id).distinct().order_by(applications.c.area_id)
+            ).scalars())
+
+    # -- statutory figures ---------------------------------------------------------------------
+
+    def figures(self, start: date, end: date, area_id: str | None = None) -> dict[str, dict]:
+        """Counts per area for the period (both days included); nothing else leaves here."""
+        a = applications.c
+
+        def between(column):
+            return and_(column >= start, column <= end)
+
+        counts = {
+            "received": between(a.received_on),
+            "threshold_not_met": and_(a.threshold_met.is_(False), between(a.threshold_decided_on)),
+            "reviews": between(a.review_held_on),
+            "reviews_with_recommendations": and_(
+                between(a.review_held_on), a.recommendations_made.is_(True)),
+            "escalations": between(a.escalated_on),
+        }
+        query = select(a.area_id, *[
+            func.sum(when((condition, 1), else_=0)).label(name)
+            for name, condition in counts.items()
+        ]).group_by(a.area_id).order_by(a.area_id)
+        if area_id:
+            query = query.where(a.area_id == area_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {
+            row.area_id: {name: int(getattr(row, name) or 0) for name in counts} for row in rows
+        }
+
+    # -- retention -----------------------------------------------------------------------------
+
+    def erase_before(self, cutoff: date, today: date) -> int:
+        """Erase the personal data of applications received before `cutoff` whose deliveries are
+        settled. The row, its dates and outcome stay (the statutory figures need them)."""
+        pending = (
+            select(deliveries.c.id)
+            .where(deliveries.c.application_id == applications.c.id,
+                   deliveries.c.state == "pending")
+            .exists()
+        )
+        with self.engine.begin() as conn:
+            ids = list(conn.execute(
+                select(applications.c.id).where(
+                    applications.c.received_on < cutoff, applications.c.document.is_not(None),
+                    ~pending)
+            ).scalars())
+            if not ids:
+                return 0
+            conn.execute(applications.update().where(applications.c.id.in_(ids)).values(
+                document=None, threshold_reason=None, erased_on=today))
+            for entry in conn.execute(
+                select(audit.c.id, audit.c.detail)
+                .where(audit.c.application_id.in_(ids), audit.c.detail.is_not(None))
+            ).all():
+                fields = sorted(json.loads(entry.detail))
+                conn.execute(audit.update().where(audit.c.id == entry.id).values(
+                    detail=json.dumps({name: ["erased", "erased"] for name in fields})))
+        return len(ids)
+
+    # -- caseworkers ---------------------------------------------------------------------------
+
+    def add_user(self, username: str, password_hash: str, at: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(users.insert().values(
+                username=username, password_hash=password_hash, created_at=at))
+
+    def set_password(self, username: str, password_hash: str) -> bool:
+        with self.engine.begin() as conn:
+            done = conn.execute(users.update().where(users.c.username == username).values(
+                password_hash=password_hash))
+        return done.rowcount == 1
+
+    def user(self, username: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.username == username)).first()
+        return dict(row._mapping) if row else None
+
+    def start_session(self, token_hash: str, user_id: int, csrf: str, expires_at: float) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sessions.insert().values(
+                token_hash=token_hash, user_id=user_id, csrf=csrf, expires_at=expires_at))
+
+    def session(self, token_hash: str, now: float) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(sessions.c.csrf, users.c.username)
+                .join(users, users.c.id == sessions.c.user_id)
+                .where(sessions.c.token_hash == token_hash, sessions.c.expires_at > now)
+            ).first()
+        return dict(row._mapping) if row else None
+
+    def end_session(self, token_hash: str, now: float) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sessions.delete().where(
+                or_(sessions.c.token_hash == token_hash, sessions.c.expires_at <= now)))
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value

@@ -1,0 +1,69 @@
+"""Fixtures for the handoff tests; the parts they use are in handoff_parts.py."""
+
+from __future__ import annotations
+
+import uuid
+
+import aiohttp
+import pytest
+from aiosmtpd.controller import Controller
+from handoff_parts import Database, Mailbox, PostgresCluster, Receiver, free_port, start_postgres
+
+from handoff.store import Store
+
+
+@pytest.fixture(scope="session")
+def postgres() -> PostgresCluster:
+    """One throwaway PostgreSQL cluster for the whole test session."""
+    cluster, stop = start_postgres()
+    try:
+        yield cluster
+    finally:
+        stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def database(request, tmp_path) -> Database:
+    """A fresh, empty database: a SQLite file, or a new database in the PostgreSQL cluster.
+    Tests that take it run once on each."""
+    if request.param == "sqlite":
+        yield Database("sqlite", f"sqlite:///{tmp_path / 'handoff.sqlite3'}")
+        return
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    name = "t_" + uuid.uuid4().hex[:12]
+    cluster.admin(f"CREATE DATABASE {name}")
+    yield Database("postgresql", cluster.url(name), name, cluster)
+    cluster.admin(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def store(database) -> Store:
+    made = Store(database.url)
+    made.create_schema()
+    yield made
+    made.close()
+
+
+@pytest.fixture
+async def http():
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def receiver(monkeypatch):
+    """The agency's webhook endpoint; its secret is in TEST_AGENCY_WEBHOOK_SECRET."""
+    made = Receiver(secret=uuid.uuid4().hex.encode())
+    monkeypatch.setenv("TEST_AGENCY_WEBHOOK_SECRET", made.secret.decode())
+    yield made
+    await made.stop()
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on a free port, collecting what it is sent."""
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, mailbox
+    controller.stop()

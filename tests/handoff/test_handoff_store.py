@@ -1,0 +1,212 @@
+"""The store on SQLite and on PostgreSQL: the same tests run on both (the `database` fixture)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from handoff_parts import database_down, example_application, make_deployment
+from sqlalchemy import func, select
+
+from handoff.document import complete
+from handoff.reference import is_valid
+from handoff.store import Store, StoreUnavailable, applications, audit, deliveries
+
+AREA = make_deployment().area("anytown")
+SUBMITTED = datetime(2026, 3, 10, 14, 5, tzinfo=timezone.utc)
+
+
+def submit(store: Store, key: str, channels=("webhook", "email"), when=SUBMITTED):
+    return store.submit(
+        key, "anytown", when.year,
+        lambda reference: complete(example_application(), AREA, reference, when),
+        list(channels), time.time(),
+    )
+
+
+def count(store: Store, table) -> int:
+    with store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_an_application_and_its_deliveries_are_stored_together(store):
+    first = submit(store, "conversation-1")
+    assert first.created and is_valid(first.reference)
+    stored = store.application(first.reference)
+    assert stored["document"]["reference"] == first.reference
+    assert stored["document"]["deadlines"] == first.deadlines
+    assert stored["status"] == "new" and stored["area_id"] == "anytown"
+    assert [d["channel"] for d in store.deliveries_of(first.reference)] == ["webhook", "email"]
+    assert [entry["action"] for entry in stored["audit"]] == ["received"]
+
+
+def test_the_same_key_gives_the_same_reference_and_one_application(store):
+    first = submit(store, "conversation-1")
+    again = submit(store, "conversation-1")
+    assert not again.created
+    assert again.to_json() == first.to_json()
+    assert count(store, applications) == 1 and count(store, deliveries) == 2
+
+
+def test_concurrent_submissions_of_one_conversation_store_one_application(store):
+    results, errors = [], []
+
+    def go():
+        try:
+            results.append(submit(store, "same-conversation"))
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len({r.reference for r in results}) == 1
+    assert sum(r.created for r in results) == 1
+    assert count(store, applications) == 1 and count(store, deliveries) == 2
+
+
+def test_a_failure_inside_the_transaction_leaves_nothing_behind(store):
+    def broken(reference):
+        document = complete(example_application(), AREA, reference, SUBMITTED)
+        document["deadlines"] = {}  # the insert of the application fails on this
+        return document
+
+    with pytest.raises(KeyError):
+        store.submit("conversation-x", "anytown", 2026, broken, ["webhook"], time.time())
+    assert count(store, applications) == 0 and count(store, deliveries) == 0
+    assert count(store, audit) == 0
+
+
+def test_a_claimed_delivery_is_leased_and_counted(store):
+    submit(store, "c1", channels=["webhook"])
+    now = time.time()
+    claimed = store.claim_due(now, lease=30)
+    assert [(c["channel"], c["attempts"]) for c in claimed] == [("webhook", 1)]
+    assert json.loads(claimed[0]["document"])["reference"] == claimed[0]["reference"]
+    assert store.claim_due(now + 1, lease=30) == []  # leased to the first caller
+    again = store.claim_due(now + 31, lease=30)  # the lease ran out: the caller died
+    assert [(c["id"], c["attempts"]) for c in again] == [(claimed[0]["id"], 2)]
+
+
+def test_failed_attempts_wait_then_give_up_then_a_caseworker_retries(store):
+    first = submit(store, "c1", channels=["email"])
+    now = time.time()
+    (item,) = store.claim_due(now, lease=30)
+    store.attempt_failed(item["id"], "the mail server refused", now + 60)
+    assert store.claim_due(now + 59, lease=30) == []
+    (item,) = store.claim_due(now + 61, lease=30)
+    store.attempt_failed(item["id"], "the mail server refused", None)
+    assert store.claim_due(now + 10_000, lease=30) == []
+    (failed,) = store.failed_deliveries()
+    assert (failed["reference"], failed["attempts"]) == (first.reference, 2)
+    assert store.retry_delivery(first.reference, item["id"], "casey", "2026-03-11T09:00:00+00:00",
+                                now + 100)
+    assert not store.retry_delivery(first.reference, item["id"], "casey", "x", now + 100)
+    (item,) = store.claim_due(now + 100, lease=30)
+    assert item["attempts"] == 1  # a fresh budget
+    store.delivered(item["id"], now + 101)
+    assert store.deliveries_of(first.reference)[0]["state"] == "delivered"
+    assert store.application(first.reference)["audit"][-1]["action"] == "delivery_retried"
+
+
+def test_outcomes_are_recorded_with_an_audit_trail(store):
+    reference = submit(store, "c1").reference
+    changes = store.record_outcome(
+        reference, {"threshold_met": True, "threshold_reason": "Three reports",
+                    "threshold_decided_on": date(2026, 3, 12)},
+        "casey", "2026-03-12T10:00:00+00:00",
+    )
+    assert changes == {"threshold_met": [None, True], "threshold_reason": [None, "Three reports"],
+                       "threshold_decided_on": [None, "2026-03-12"]}
+    assert store.record_outcome(reference, {"threshold_met": True}, "casey", "x") == {}
+    store.record_outcome(reference, {"review_held_on": date(2026, 4, 1)}, "robin",
+                         "2026-04-01T16:00:00+00:00")
+    stored = store.application(reference)
+    assert stored["status"] == "review_held"
+    assert [(e["actor"], e["action"]) for e in stored["audit"]] == [
+        ("assistant", "received"), ("casey", "outcome_recorded"), ("robin", "outcome_recorded")]
+    assert stored["audit"][2]["detail"] == {"review_held_on": [None, "2026-04-01"]}
+    assert store.record_outcome("ASB-2026-AAAAAA", {}, "casey", "x") is None
+
+
+def test_list_new_first_with_filters(store):
+    refs = [submit(store, f"c{i}").reference for i in range(3)]
+    store.record_outcome(refs[1], {"threshold_met": False, "threshold_reason": "r"}, "c", "x")
+    listed = store.list_applications()
+    assert [row["reference"] for row in listed] == refs[::-1]
+    assert [r["reference"] for r in store.list_applications(status="threshold_not_met")] == [
+        refs[1]]
+    assert store.list_applications(area_id="othertown") == []
+
+
+def test_figures_count_by_the_dates_of_each_event(store):
+    march, april = datetime(2026, 3, 10, tzinfo=timezone.utc), datetime(
+        2026, 4, 2, tzinfo=timezone.utc)
+    a = submit(store, "a", when=march).reference
+    b = submit(store, "b", when=march).reference
+    c = submit(store, "c", when=april).reference
+    store.record_outcome(a, {"threshold_met": False, "threshold_reason": "r",
+                             "threshold_decided_on": date(2026, 3, 20)}, "c", "x")
+    store.record_outcome(b, {"threshold_met": True, "threshold_reason": "r",
+                             "threshold_decided_on": date(2026, 3, 20),
+                             "review_held_on": date(2026, 4, 10),
+                             "recommendations_made": True}, "c", "x")
+    store.record_outcome(c, {"escalated_on": date(2026, 4, 20)}, "c", "x")
+    in_march = store.figures(date(2026, 3, 1), date(2026, 3, 31))
+    assert in_march == {"anytown": {"received": 2, "threshold_not_met": 1, "reviews": 0,
+                                    "reviews_with_recommendations": 0, "escalations": 0}}
+    in_april = store.figures(date(2026, 4, 1), date(2026, 4, 30), "anytown")
+    assert in_april == {"anytown": {"received": 1, "threshold_not_met": 0, "reviews": 1,
+                                    "reviews_with_recommendations": 1, "escalations": 1}}
+    assert store.figures(date(2026, 4, 1), date(2026, 4, 30), "othertown") == {}
+
+
+def test_retention_erases_personal_data_but_keeps_the_figures(store):
+    old = submit(store, "old", channels=["webhook"]).reference
+    waiting = submit(store, "waiting", channels=["webhook"]).reference
+    store.record_outcome(old, {"threshold_met": False, "threshold_reason": "Alex said so"},
+                         "casey", "x")
+    for item in store.claim_due(time.time(), 30):
+        if item["reference"] == old:
+            store.delivered(item["id"], time.time())
+    before = store.figures(date(2026, 1, 1), date(2026, 12, 31))
+    today = SUBMITTED.date() + timedelta(days=800)
+    assert store.erase_before(SUBMITTED.date() + timedelta(days=1), today) == 1
+    erased = store.application(old)
+    assert erased["document"] is None and erased["threshold_reason"] is None
+    assert erased["erased_on"] == today
+    assert "Alex" not in json.dumps(erased["audit"])
+    assert store.application(waiting)["document"] is not None  # still to be delivered
+    assert store.figures(date(2026, 1, 1), date(2026, 12, 31)) == before
+
+
+def test_users_and_sessions(store):
+    store.add_user("casey", "hash-1", "2026-03-10T09:00:00+00:00")
+    assert store.user("casey")["password_hash"] == "hash-1"
+    assert store.set_password("casey", "hash-2") and not store.set_password("nobody", "h")
+    user_id = store.user("casey")["id"]
+    store.start_session("t" * 64, user_id, "csrf-token", expires_at=time.time() + 60)
+    assert store.session("t" * 64, time.time()) == {"csrf": "csrf-token", "username": "casey"}
+    assert store.session("t" * 64, time.time() + 61) is None
+    store.end_session("t" * 64, time.time())
+    assert store.session("t" * 64, time.time()) is None
+
+
+async def test_an_unavailable_database_is_reported_and_nothing_is_half_written(database):
+    store = Store(database.url, busy_timeout=0.3)
+    store.create_schema()
+    try:
+        with database_down(database):
+            with pytest.raises(StoreUnavailable):
+                await store.run(submit, store, "c1")
+        assert count(store, applications) == 0 and count(store, deliveries) == 0
+        assert submit(store, "c1").created  # the caller can retry
+        assert count(store, applications) == 1 and count(store, deliveries) == 2
+    finally:
+        store.close()
