@@ -1,0 +1,11 @@
+"""The action server (rasa_sdk): one module per concern.
+
+- `messages`: every bot message, rendered from the catalogs in the conversation's language
+- `choices`: the buttons of every question and reading a choice back (clicked or typed)
+- `service`: the deployment (area, contacts, procedure) and the clock
+- `language`: the `language` slot (page metadata, first message, switching)
+- `answers`: explaining the case review, triage, stop and restart
+- `eligibility_form`, `application_form`: the two forms, their questions and validation
+- `review`: the summary with changes, and consent checks before sending
+- `submission`: the application document and the handoff intake API
+"""

@@ -1,0 +1,310 @@
+"""Explaining the case review, and triage: emergency, reporting, complaints, a person to talk to,
+stopping (deleting what was said) and starting again.
+
+Every figure and contact comes from the deployment file; every date from the procedure's working
+days and the one clock.
+"""
+
+from __future__ import annotations
+
+from abc import ABCMeta, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from assistant.actions import service
+from assistant.actions.language import language_buttons
+from assistant.actions.messages import Button, language_of, say
+
+MENU = (
+    Button("button-what-is-it", "/ask_what_is_case_review"),
+    Button("button-check", "/start_application"),
+    Button("button-process", "/ask_process"),
+    Button("button-support", "/ask_support"),
+    Button("button-human", "/request_human"),
+)
+
+
+def threshold_lines(dispatcher: CollectingDispatcher, language: str) -> None:
+    """The local threshold in words, from the area's policy."""
+    policy = service.area().threshold_policy
+    rule = "threshold-one-reporter" if policy.min_complaints_from_one_reporter else "threshold"
+    say(
+        dispatcher,
+        language,
+        rule,
+        count=policy.min_complaints,
+        report_months=policy.report_within_months,
+        window_months=policy.window_months,
+    )
+    if policy.hate_incident_triggers:
+        say(dispatcher, language, "threshold-hate-incident")
+    if policy.hate_min_complaints is not None:
+        say(dispatcher, language, "threshold-hate-lowered", count=policy.hate_min_complaints)
+    if policy.community_min_complaints is not None:
+        say(
+            dispatcher,
+            language,
+            "threshold-community",
+            count=policy.community_min_complaints,
+            reporters=policy.community_min_reporters,
+        )
+    if policy.recent_report_within_months is not None:
+        say(dispatcher, language, "threshold-recent", months=policy.recent_report_within_months)
+
+
+def procedure_dates() -> dict[str, Any]:
+    procedure = service.area().procedure
+    return {
+        "acknowledge_by": service.working_days_from_today(procedure.acknowledge_working_days),
+        "decision_by": service.working_days_from_today(procedure.threshold_decision_working_days),
+        "meeting_days": procedure.review_meeting_working_days,
+        "decision_days": procedure.threshold_decision_working_days,
+        "acknowledge_days": procedure.acknowledge_working_days,
+    }
+
+
+class _Answer(Action, metaclass=ABCMeta):
+    """An answer made of catalog messages; subclasses say what."""
+
+    @property
+    @abstractmethod
+    def action_name(self) -> str:
+        """The action's name (a class attribute in each subclass)."""
+
+    def name(self) -> str:
+        return self.action_name
+
+    @abstractmethod
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, language: str) -> list:
+        """Say the answer; return any events."""
+
+    async def run(self, dispatcher, tracker, domain):
+        return self.answer(dispatcher, tracker, language_of(tracker)) or []
+
+
+class ActionGreet(_Answer):
+    action_name = "action_greet"
+
+    def answer(self, dispatcher, tracker, language):
+        say(dispatcher, language, "greet", service=service.deployment().service_name)
+        say(dispatcher, language, "greet-menu", buttons=MENU)
+        others = language_buttons(language)
+        if others:
+            say(dispatcher, language, "greet-languages", buttons=others)
+
+
+class ActionExplainCaseReview(_Answer):
+    action_name = "action_explain_case_review"
+
+    def answer(self, dispatcher, tracker, language):
+        say(dispatcher, language, "explain-what", area=service.area().name)
+        say(dispatcher, language, "explain-not")
+        threshold_lines(dispatcher, language)
+        say(dispatcher, language, "offer-check", buttons=MENU[1:2])
+
+
+class ActionExplainEligibility(_Answer):
+    action_name = "action_explain_eligibility"
+
+    def answer(self, dispatcher, tracker, language):
+        threshold_lines(dispatcher, language)
+        say(dispatcher, language, "offer-check", buttons=MENU[1:2])
+
+
+class ActionExplainWhoCanApply(_Answer):
+    action_name = "action_explain_who_can_apply"
+
+    def answer(self, dispatcher, tracker, language):
+        say(dispatcher, language, "explain-who")
+        say(dispatcher, language, "offer-check", buttons=MENU[1:2])
+
+
+class ActionExplainProcess(_Answer):
+    action_name = "action_explain_process"
+
+    def answer(self, dispatcher, tracker, language):
+        say(dispatcher, language, "explain-process", **procedure_dates())
+
+
+class ActionExplainTimescales(_Answer):
+    action_name = "action_explain_timescales"
+
+    def answer(self, dispatcher, tracker, language):
+        say(dispatcher, language, "explain-timescales", **procedure_dates())
+
+
+class ActionExplainDataSharing(_Answer):
+    action_name = "action_explain_data_sharing"
+
+    def answer(self, dispatcher, tracker, language):
+        say(
+            dispatcher,
+            language,
+            "explain-data",
+            agencies=", ".join(service.area().partner_agencies),
+        )
+
+
+class ActionExplainEscalation(_Answer):
+    action_name = "action_explain_escalation"
+
+    def answer(self, dispatcher, tracker, language):
+        procedure = service.area().procedure
+        say(
+            dispatcher,
+            language,
+            "explain-escalation",
+            days=procedure.escalation_request_working_days,
+            escalation_to=procedure.escalation_to,
+        )
+        complaints = service.area().lead_agency.contact.complaints_url
+        if complaints:
+            say(dispatcher, language, "complaint-link", url=complaints)
+
+
+class ActionExplainSupport(_Answer):
+    action_name = "action_explain_support"
+
+    def answer(self, dispatcher, tracker, language):
+        say(dispatcher, language, "support-national")
+        for local in service.area().support_services:
+            say(dispatcher, language, "support-local", name=local.name,
+                description=local.description)
+            if local.phone:
+                say(dispatcher, language, "contact-phone", phone=local.phone)
+            if local.url:
+                say(dispatcher, language, "contact-website", url=local.url)
+
+
+def contact_lines(dispatcher: CollectingDispatcher, language: str) -> None:
+    """How to reach a person at the lead agency: every route the deployment gives."""
+    agency = service.area().lead_agency
+    contact = agency.contact
+    say(dispatcher, language, "human-intro", agency=agency.name, hours=contact.opening_hours)
+    say(dispatcher, language, "contact-phone", phone=contact.phone)
+    if contact.textphone:
+        say(dispatcher, language, "contact-textphone", textphone=contact.textphone)
+    if contact.email:
+        say(dispatcher, language, "contact-email", email=contact.email)
+    if contact.post:
+        say(dispatcher, language, "contact-post", post=contact.post)
+
+
+class ActionEmergency(_Answer):
+    """999 first. Inside a form, the form asks its question again next (see rules.yml)."""
+
+    action_name = "action_emergency"
+
+    def answer(self, dispatcher, tracker, language):
+        say(dispatcher, language, "emergency")
+        say(dispatcher, language, "emergency-carry-on" if tracker.active_loop_name
+            else "emergency-ready", buttons=() if tracker.active_loop_name else MENU)
+
+
+class ActionReportIncident(_Answer):
+    action_name = "action_report_incident"
+
+    def answer(self, dispatcher, tracker, language):
+        say(dispatcher, language, "report-incident")
+        contact = service.area().lead_agency.contact
+        if contact.report_online_url:
+            say(dispatcher, language, "report-online", url=contact.report_online_url)
+        say(dispatcher, language, "report-then-review")
+
+
+class ActionComplaint(_Answer):
+    action_name = "action_complaint"
+
+    def answer(self, dispatcher, tracker, language):
+        say(dispatcher, language, "complaint")
+        complaints = service.area().lead_agency.contact.complaints_url
+        if complaints:
+            say(dispatcher, language, "complaint-link", url=complaints)
+
+
+class ActionHuman(_Answer):
+    action_name = "action_human"
+
+    def answer(self, dispatcher, tracker, language):
+        contact_lines(dispatcher, language)
+
+
+class _OneMessage(_Answer):
+    """One catalog message, maybe with buttons."""
+
+    msg_id: str
+    buttons: tuple[Button, ...] = ()
+
+    def answer(self, dispatcher, tracker, language):
+        say(dispatcher, language, self.msg_id, buttons=self.buttons)
+
+
+class ActionFallback(_OneMessage):
+    """Anything else: say so, and offer what it can do."""
+
+    action_name, msg_id, buttons = "action_fallback", "fallback", MENU
+
+
+class ActionGoodbye(_OneMessage):
+    action_name, msg_id = "action_goodbye", "goodbye"
+
+
+class ActionThank(_OneMessage):
+    action_name, msg_id = "action_thank", "thank"
+
+
+class ActionNotNow(_OneMessage):
+    """They do not want to go on now: no pressure, what else it can do."""
+
+    action_name, msg_id, buttons = "action_not_now", "not-now", MENU
+
+
+class ActionConfirmStop(_Answer):
+    """"Stop, delete what I said": ask first. Remembers the form it interrupted."""
+
+    action_name = "action_confirm_stop"
+
+    def answer(self, dispatcher, tracker, language):
+        say(dispatcher, language, "stop-confirm", buttons=(
+            Button("choice-stop-delete", "/affirm"), Button("choice-stop-keep", "/deny")))
+        return [SlotSet("paused_form", tracker.active_loop_name)]
+
+
+def forget(language: str | None) -> list:
+    """Every slot cleared, the form closed; only the language stays."""
+    return [ActiveLoop(None), AllSlotsReset(), SlotSet("language", language)]
+
+
+class ActionForget(_Answer):
+    action_name = "action_forget"
+
+    def answer(self, dispatcher, tracker, language):
+        say(dispatcher, language, "stop-done", buttons=MENU[:2])
+        return forget(tracker.get_slot("language"))
+
+
+class ActionCarryOn(_Answer):
+    """They did not want to stop after all: back to the question they were on."""
+
+    action_name = "action_carry_on"
+
+    def answer(self, dispatcher, tracker, language):
+        form = tracker.get_slot("paused_form")
+        if form:
+            say(dispatcher, language, "carry-on")
+            return [SlotSet("paused_form", None), FollowupAction(form)]
+        say(dispatcher, language, "not-now", buttons=MENU)
+        return []
+
+
+class ActionStartAgain(_Answer):
+    """"Start again": a clean conversation in the same language."""
+
+    action_name = "action_start_again"
+
+    def answer(self, dispatcher, tracker, language):
+        say(dispatcher, language, "start-again", buttons=MENU)
+        return forget(tracker.get_slot("language"))

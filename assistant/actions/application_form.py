@@ -1,0 +1,387 @@
+"""The application: who is applying (and the victim's consent when it is someone else), the
+victim, safe contact, interpreter and accessibility needs, the impact in their own words,
+vulnerabilities and support, consent to share, then the summary where any answer can be changed.
+
+The summary is the form's last question (`review_choice`): "Send" completes the form; "Change X"
+empties X so the form asks it again, then shows the summary again. Changing the incidents asks
+the eligibility questions again inside this form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from assistant.actions import choices, service
+from assistant.actions.eligibility_form import QUESTIONS as INCIDENT_QUESTIONS
+from assistant.actions.eligibility_form import (
+    ValidateEligibilityForm,
+    decide_incidents,
+    explain_decision,
+    yes_no,
+)
+from assistant.actions.messages import Button, day_in_words, language_of, render, say
+from assistant.actions.questions import Question, ask_actions, on_behalf
+from assistant.locales import shipped_languages
+from eligibility import clock
+
+CONSENT_MSG = "ask-consent-share"
+CONSENT_GIVEN_BY = {"agrees": "third_party_with_consent", "cannot_consent": "without_consent",
+                    "at_risk": "without_consent"}
+POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})\b")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE = re.compile(r"\+?\d[\d ()-]{8,}\d")
+
+
+def consent_params(tracker: Tracker) -> dict[str, Any]:
+    return {"agencies": ", ".join(service.area().partner_agencies)}
+
+
+def consent_wording(language: str) -> str:
+    """The exact consent words shown, in the conversation's language."""
+    return render(language, CONSENT_MSG, **consent_params(None))  # type: ignore[arg-type]
+
+
+def wording_version(wording: str) -> str:
+    """Identifies the words shown: changing them (or the partner agencies) changes it."""
+    return "1-" + hashlib.sha256(wording.encode("utf-8")).hexdigest()[:12]
+
+
+QUESTIONS = {
+    "applicant_role": Question("ask-applicant-role", choices=("applicant_role",)),
+    "applicant_name": Question("ask-applicant-name"),
+    "applicant_relationship": Question("ask-applicant-relationship", choices=("relationship",)),
+    "applicant_contact": Question("ask-applicant-contact"),
+    "victim_consent": Question("ask-victim-consent", choices=("victim_consent",)),
+    "consent_exception_reason": Question("ask-consent-exception-reason"),
+    "victim_kind": Question("ask-victim-kind", choices=("victim_kind",)),
+    "victim_name": Question("ask-victim-name"),
+    "victim_address": Question("ask-victim-address"),
+    "victim_postcode": Question("ask-victim-postcode"),
+    "contact_preferred": Question("ask-contact-preferred", choices=("contact_preferred",)),
+    "contact_phone": Question("ask-contact-phone"),
+    "contact_email": Question("ask-contact-email"),
+    "safe_to_call": Question("ask-safe-to-call", choices=("yes_no",)),
+    "safe_times": Question("ask-safe-times", choices=("any_time",)),
+    "interpreter_language": Question("ask-interpreter", choices=("none",)),
+    "accessibility_needs": Question("ask-accessibility", choices=("none",)),
+    "impact": Question("ask-impact"),
+    "vulnerabilities": Question("ask-vulnerabilities", choices=("none",)),
+    "support_wanted": Question("ask-support-wanted", choices=("yes_no",)),
+    "consent_share": Question(CONSENT_MSG, choices=("yes_no",), params=consent_params),
+}
+ASK_ACTIONS = ask_actions(QUESTIONS)
+
+# What a "Change" button empties: the answer and the answers that depend on it.
+CHANGES = {
+    "applicant_role": ("applicant_role", "applicant_name", "applicant_relationship",
+                       "applicant_contact", "victim_consent", "consent_exception_reason"),
+    "applicant_name": ("applicant_name",),
+    "applicant_relationship": ("applicant_relationship",),
+    "applicant_contact": ("applicant_contact",),
+    "victim_consent": ("victim_consent", "consent_exception_reason"),
+    "victim_kind": ("victim_kind",),
+    "victim_name": ("victim_name",),
+    "victim_address": ("victim_address", "victim_postcode"),
+    "victim_postcode": ("victim_postcode",),
+    "contact_preferred": ("contact_preferred", "contact_phone", "contact_email", "safe_to_call"),
+    "contact_phone": ("contact_phone",),
+    "contact_email": ("contact_email",),
+    "safe_to_call": ("safe_to_call",),
+    "safe_times": ("safe_times",),
+    "interpreter_language": ("interpreter_language",),
+    "accessibility_needs": ("accessibility_needs",),
+    "impact": ("impact",),
+    "vulnerabilities": ("vulnerabilities",),
+    "support_wanted": ("support_wanted",),
+}
+INCIDENTS = "incidents"
+SEND = "send"
+
+
+def blocked(tracker: Tracker) -> bool:
+    """No submission: the victim refused, or consent to share was not given."""
+    return tracker.get_slot("victim_consent") == "refuses" or tracker.get_slot(
+        "consent_share") is False
+
+
+def application_slots(tracker: Tracker) -> list[str]:
+    """The questions this application needs, in order, given the answers so far."""
+    slots = ["applicant_role"]
+    if on_behalf(tracker):
+        slots += ["applicant_name", "applicant_relationship", "applicant_contact",
+                  "victim_consent"]
+        consent = tracker.get_slot("victim_consent")
+        if consent == "refuses":
+            return slots
+        if consent in ("cannot_consent", "at_risk"):
+            slots.append("consent_exception_reason")
+    slots += ["victim_kind", "victim_name", "victim_address", "victim_postcode",
+              "contact_preferred"]
+    preferred = tracker.get_slot("contact_preferred")
+    if preferred in ("phone", "text"):
+        slots.append("contact_phone")
+    if preferred == "email":
+        slots.append("contact_email")
+    if tracker.get_slot("contact_phone"):
+        slots.append("safe_to_call")
+    slots += ["safe_times", "interpreter_language", "accessibility_needs", "impact",
+              "vulnerabilities", "support_wanted", "consent_share"]
+    if tracker.get_slot("consent_share") is False:
+        return slots
+    return slots + ["review_choice"]
+
+
+def _text(value: Any, limit: int = 2000) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text[:limit] or None
+
+
+def postcode_in(tracker: Tracker, text: str) -> str | None:
+    """A UK postcode, from the NLU's `postcode` entity or the text, written "AN1 1AA"."""
+    for candidate in [*choices.entity_values(tracker, "postcode"), text]:
+        match = POSTCODE.search(candidate.upper())
+        if match:
+            return f"{match.group(1)} {match.group(2)}"
+    return None
+
+
+class ValidateApplicationForm(ValidateEligibilityForm):
+    """Inherits the incident questions' validation: changing the incidents asks them again."""
+
+    def name(self) -> str:
+        return "validate_application_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+        if tracker.get_slot("review_choice") == INCIDENTS:
+            incident_slots = [s for s in INCIDENT_QUESTIONS if s != "at_risk"]
+            return incident_slots + application_slots(tracker)
+        return application_slots(tracker)
+
+    def _choice(self, slot, question, dispatcher, tracker):
+        picked = choices.chosen(tracker, question)
+        if picked is None:
+            say(dispatcher, language_of(tracker), "choose-a-button")
+        return {slot: picked}
+
+    def _free_text(self, slot, value, dispatcher, tracker, none_choice: str | None = None):
+        if none_choice and choices.chosen(tracker, none_choice, "yes_no") in (
+                none_choice, choices.NO):
+            return {slot: ""}
+        text = _text(value)
+        if text is None or text.startswith("/"):
+            say(dispatcher, language_of(tracker), "type-an-answer")
+            return {slot: None}
+        return {slot: text}
+
+    def validate_more_incidents(self, value, dispatcher, tracker, domain):
+        out = super().validate_more_incidents(value, dispatcher, tracker, domain)
+        if out.get("more_incidents") is False:
+            # The incidents are given again: back to the summary, with a fresh decision.
+            out.update({"review_choice": None, "more_incidents": None})
+            out.update({slot: None for slot in INCIDENT_QUESTIONS if slot != "at_risk"})
+        return out
+
+    def validate_applicant_role(self, value, dispatcher, tracker, domain):
+        return self._choice("applicant_role", "applicant_role", dispatcher, tracker)
+
+    def validate_applicant_name(self, value, dispatcher, tracker, domain):
+        return self._free_text("applicant_name", value, dispatcher, tracker)
+
+    def validate_applicant_relationship(self, value, dispatcher, tracker, domain):
+        picked = choices.chosen(tracker, "relationship")
+        if picked:
+            return {"applicant_relationship": render(language_of(tracker),
+                                                     choices.title_id(picked))}
+        return self._free_text("applicant_relationship", value, dispatcher, tracker)
+
+    def validate_applicant_contact(self, value, dispatcher, tracker, domain):
+        found = [*choices.entity_values(tracker, "phone"), *choices.entity_values(tracker, "email")]
+        text = " ".join(found) or str(value or "")
+        if not (PHONE.search(text) or EMAIL.search(text)):
+            say(dispatcher, language_of(tracker), "applicant-contact-not-understood")
+            return {"applicant_contact": None}
+        return {"applicant_contact": text.strip()}
+
+    def validate_victim_consent(self, value, dispatcher, tracker, domain):
+        out = self._choice("victim_consent", "victim_consent", dispatcher, tracker)
+        if out["victim_consent"] == "refuses":
+            say(dispatcher, language_of(tracker), "victim-refuses")
+        return out
+
+    def validate_consent_exception_reason(self, value, dispatcher, tracker, domain):
+        return self._free_text("consent_exception_reason", value, dispatcher, tracker)
+
+    def validate_victim_kind(self, value, dispatcher, tracker, domain):
+        return self._choice("victim_kind", "victim_kind", dispatcher, tracker)
+
+    def validate_victim_name(self, value, dispatcher, tracker, domain):
+        return self._free_text("victim_name", value, dispatcher, tracker)
+
+    def validate_victim_address(self, value, dispatcher, tracker, domain):
+        out = self._free_text("victim_address", value, dispatcher, tracker)
+        if out["victim_address"]:
+            postcode = postcode_in(tracker, out["victim_address"])
+            if postcode:
+                out["victim_postcode"] = postcode
+        return out
+
+    def validate_victim_postcode(self, value, dispatcher, tracker, domain):
+        postcode = postcode_in(tracker, str(value or ""))
+        if postcode is None:
+            say(dispatcher, language_of(tracker), "postcode-not-understood")
+        return {"victim_postcode": postcode}
+
+    def validate_contact_preferred(self, value, dispatcher, tracker, domain):
+        return self._choice("contact_preferred", "contact_preferred", dispatcher, tracker)
+
+    def validate_contact_phone(self, value, dispatcher, tracker, domain):
+        found = choices.entity_values(tracker, "phone")
+        match = PHONE.search(found[0] if found else str(value or ""))
+        if match is None:
+            say(dispatcher, language_of(tracker), "phone-not-understood")
+            return {"contact_phone": None}
+        return {"contact_phone": " ".join(match.group(0).split())}
+
+    def validate_contact_email(self, value, dispatcher, tracker, domain):
+        found = choices.entity_values(tracker, "email")
+        match = EMAIL.search(found[0] if found else str(value or ""))
+        if match is None:
+            say(dispatcher, language_of(tracker), "email-not-understood")
+            return {"contact_email": None}
+        return {"contact_email": match.group(0).rstrip(".,")}
+
+    def validate_safe_to_call(self, value, dispatcher, tracker, domain):
+        out = self._choice("safe_to_call", "yes_no", dispatcher, tracker)
+        if out["safe_to_call"] == choices.NO:
+            say(dispatcher, language_of(tracker), "never-call-noted")
+        return out
+
+    def validate_safe_times(self, value, dispatcher, tracker, domain):
+        if choices.chosen(tracker, "any_time") == "any_time":
+            return {"safe_times": render(language_of(tracker), choices.title_id("any_time"))}
+        return self._free_text("safe_times", value, dispatcher, tracker)
+
+    def validate_interpreter_language(self, value, dispatcher, tracker, domain):
+        named = choices.entity_values(tracker, "language")
+        if named:
+            return {"interpreter_language": named[0]}
+        return self._free_text("interpreter_language", value, dispatcher, tracker, "none")
+
+    def validate_accessibility_needs(self, value, dispatcher, tracker, domain):
+        return self._free_text("accessibility_needs", value, dispatcher, tracker, "none")
+
+    def validate_impact(self, value, dispatcher, tracker, domain):
+        out = self._free_text("impact", value, dispatcher, tracker)
+        if out["impact"]:
+            say(dispatcher, language_of(tracker), "impact-thanks")
+        return out
+
+    def validate_vulnerabilities(self, value, dispatcher, tracker, domain):
+        return self._free_text("vulnerabilities", value, dispatcher, tracker, "none")
+
+    def validate_support_wanted(self, value, dispatcher, tracker, domain):
+        return yes_no("support_wanted", dispatcher, tracker)
+
+    def validate_consent_share(self, value, dispatcher, tracker, domain):
+        picked = choices.chosen(tracker, "yes_no")
+        language = language_of(tracker)
+        if picked is None:
+            say(dispatcher, language, "choose-a-button")
+            return {"consent_share": None}
+        if picked == choices.NO:
+            return {"consent_share": False}
+        wording = consent_wording(language)
+        return {
+            "consent_share": True,
+            "consent_wording": wording,
+            "consent_wording_version": wording_version(wording),
+            "consent_language": language,
+            "consent_given_at": clock.now().isoformat(timespec="seconds"),
+        }
+
+    def validate_review_choice(self, value, dispatcher, tracker, domain: DomainDict):
+        entity = [v for v in choices.entity_values(tracker, "choice") if v.startswith("change:")]
+        field = entity[0].split(":", 1)[1] if entity else typed_change(tracker)
+        if field == INCIDENTS:
+            return {"review_choice": INCIDENTS, "incidents": [], "more_incidents": None,
+                    **{slot: None for slot in INCIDENT_QUESTIONS if slot != "at_risk"}}
+        if field in CHANGES:
+            return {"review_choice": None, **{slot: None for slot in CHANGES[field]}}
+        if choices.chosen(tracker, "review", "yes_no") in (SEND, choices.YES):
+            return {"review_choice": SEND}
+        say(dispatcher, language_of(tracker), "review-choose")
+        return {"review_choice": None}
+
+
+def change_button(field: str) -> Button:
+    return Button(f"change-{field.replace('_', '-')}", choices.payload(f"change:{field}"))
+
+
+def typed_change(tracker: Tracker) -> str | None:
+    """A "Change …" button title typed instead of clicked."""
+    text = (tracker.latest_message or {}).get("text")
+    fields = [*CHANGES, INCIDENTS]
+    titles = {f: change_button(f).title for f in fields}
+    typed = choices.normalise(text or "")
+    for field, title in titles.items():
+        if any(typed == choices.normalise(render(lang, title)) for lang in shipped_languages()):
+            return field
+    return None
+
+
+def summary_value(tracker: Tracker, slot: str, language: str) -> str | None:
+    """An answer as the summary shows it; None for a question that was not asked."""
+    value = tracker.get_slot(slot)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return render(language, choices.title_id(choices.YES if value else choices.NO))
+    if slot in ("applicant_role", "victim_consent", "victim_kind", "contact_preferred",
+                "safe_to_call"):
+        return render(language, choices.title_id(value))
+    if value == "":
+        return render(language, choices.title_id("none"))
+    return str(value)
+
+
+def show_summary(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    language = language_of(tracker)
+    say(dispatcher, language, "summary-intro")
+    incidents = tracker.get_slot("incidents") or []
+    for number, incident in enumerate(incidents, start=1):
+        agencies = ", ".join(render(language, choices.title_id(a))
+                             for a in incident["reported_to"])
+        say(dispatcher, language, "summary-incident", number=number,
+            day=day_in_words(date.fromisoformat(incident["occurred_on"]), language),
+            reported=day_in_words(date.fromisoformat(incident["reported_on"]), language),
+            agencies=agencies)
+    if incidents:
+        explain_decision(dispatcher, language, decide_incidents(
+            incidents, tracker.get_slot("at_risk") is True), incidents)
+    say(dispatcher, language, "summary-incidents-change", buttons=[change_button(INCIDENTS)])
+    for slot in CHANGES:
+        shown = summary_value(tracker, slot, language)
+        if shown is None:
+            continue
+        say(dispatcher, language, "summary-line", label=render(language, f"label-{slot}".replace(
+            "_", "-")), value=shown, buttons=[change_button(slot)])
+    say(dispatcher, language, "summary-send", buttons=choices.buttons("review"))
+
+
+class ActionAskReviewChoice(Action):
+    """The summary is the question: every answer with its "Change" button, then "Send"."""
+
+    def name(self) -> str:
+        return "action_ask_review_choice"
+
+    async def run(self, dispatcher, tracker, domain):
+        show_summary(dispatcher, tracker)
+        return []
+

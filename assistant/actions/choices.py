@@ -1,0 +1,106 @@
+"""The buttons of every question with choices, and reading a choice back.
+
+A choice arrives as a button click (`/inform{"choice": "<value>"}`), as an intent (affirm/deny for
+yes/no questions), as entities (agencies), or typed. Typed text is compared, normalised, with the
+button titles of every shipped catalog, so "Yes", "ie" and "IE!" all work in any conversation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+
+from rasa_sdk import Tracker
+
+from assistant.actions.messages import Button, render
+from assistant.locales import shipped_languages
+from eligibility import AGENCIES
+
+YES, NO = "yes", "no"
+
+# question -> the values offered, in order; each value's title is the message `choice-<value>`.
+QUESTIONS: dict[str, tuple[str, ...]] = {
+    "yes_no": (YES, NO),
+    "agency": (*AGENCIES, "police+council"),
+    "applicant_role": ("victim", "on_behalf"),
+    "relationship": ("family", "friend", "carer", "councillor", "professional", "other"),
+    "victim_consent": ("agrees", "cannot_consent", "at_risk", "refuses"),
+    "victim_kind": ("individual", "business", "group"),
+    "contact_preferred": ("phone", "email", "post", "text"),
+    "none": ("none",),
+    "any_time": ("any_time",),
+    "no_reference": ("no_reference",),
+    "not_sure": ("not_sure",),
+    "review": ("send",),
+}
+
+# Yes/no questions also take the affirm/deny intents.
+_INTENT_VALUES = {"affirm": YES, "deny": NO}
+
+
+def title_id(value: str) -> str:
+    return f"choice-{value.replace('+', '-').replace('_', '-')}"
+
+
+def payload(value: str) -> str:
+    return "/inform" + json.dumps({"choice": value}, separators=(",", ":"))
+
+
+def buttons(*questions: str) -> list[Button]:
+    return [Button(title_id(v), payload(v)) for q in questions for v in QUESTIONS[q]]
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, no punctuation, single spaces: how people type on a phone."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s]", " ", bare).split())
+
+
+@cache
+def _titles(value: str) -> frozenset[str]:
+    return frozenset(normalise(render(lang, title_id(value))) for lang in shipped_languages())
+
+
+def typed_choice(text: str | None, values: Iterable[str]) -> str | None:
+    """The value whose button title (in any shipped language) the text is."""
+    if not text:
+        return None
+    typed = normalise(text)
+    for value in values:
+        if typed in _titles(value):
+            return value
+    return None
+
+
+def chosen(tracker: Tracker, *questions: str) -> str | None:
+    """The value the latest message chose among the questions' values, or None."""
+    values = [v for q in questions for v in QUESTIONS[q]]
+    latest = tracker.latest_message or {}
+    for entity in latest.get("entities") or []:
+        if entity.get("entity") == "choice" and entity.get("value") in values:
+            return entity["value"]
+    text = latest.get("text")
+    found = typed_choice(text, values)
+    if found:
+        return found
+    if "yes_no" in questions:
+        intent = (latest.get("intent") or {}).get("name")
+        return _INTENT_VALUES.get(intent)
+    return None
+
+
+def entity_values(tracker: Tracker, entity: str) -> list[str]:
+    """Every value of `entity` in the latest message (a list value counts as several)."""
+    values: list[str] = []
+    for found in (tracker.latest_message or {}).get("entities") or []:
+        if found.get("entity") != entity:
+            continue
+        value = found.get("value")
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item not in values:
+                values.append(item)
+    return values

@@ -1,0 +1,287 @@
+"""The eligibility check, before any personal detail: incidents one at a time, then the engine's
+decision told in plain words with dates.
+
+Per incident: when it happened (typed or picked, repeated back in words, approximate accepted),
+when it was reported, to whom (several agencies = one incident), a reference if there is one, and
+whether it felt targeted because of who they are. Then "another?". The decision is
+`eligibility.check` on the area's policy, never a copy of its rules.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from assistant.actions import choices, service
+from assistant.actions.answers import MENU
+from assistant.actions.messages import Button, language_of, month_in_words, say
+from assistant.actions.questions import Question, ask_actions
+from assistant.dates import understand_date
+from eligibility import check, period_end
+from eligibility.decision import (
+    DISCRETIONARY_REVIEW,
+    DUPLICATE,
+    NO_RECENT_REPORT,
+    OUTSIDE_WINDOW,
+    REPORTED_LATE,
+    THRESHOLD_MET,
+    Decision,
+)
+
+INCIDENT_SLOTS = (
+    "incident_date",
+    "incident_date_approximate",
+    "report_date",
+    "report_agencies",
+    "incident_reference",
+    "incident_hate",
+    "more_incidents",
+)
+
+
+def incident_number(tracker: Tracker) -> dict[str, Any]:
+    return {"number": len(tracker.get_slot("incidents") or []) + 1}
+
+
+QUESTIONS = {
+    "incident_date": Question("ask-incident-date", date=True, params=incident_number),
+    "report_date": Question("ask-report-date", date=True),
+    "report_agencies": Question("ask-report-agencies", choices=("agency",)),
+    "incident_reference": Question("ask-incident-reference", choices=("no_reference",)),
+    "incident_hate": Question("ask-incident-hate", choices=("yes_no", "not_sure")),
+    "more_incidents": Question("ask-more-incidents", choices=("yes_no",)),
+    "at_risk": Question("ask-at-risk", choices=("yes_no", "not_sure")),
+}
+ASK_ACTIONS = ask_actions(QUESTIONS)
+
+
+def understood_day(text: str, language: str, today: date):
+    """The DateAnswer for typed or picked text (the picker sends YYYY-MM-DD)."""
+    return understand_date(text.strip(), language, today)
+
+
+def read_date(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: Any, not_before: date | None = None
+) -> tuple[date | None, bool]:
+    """Understand a date answer and say it back in words; explain any problem. Returns the date
+    (None to ask again) and whether it is approximate."""
+    language = language_of(tracker)
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if intent == "dont_know" or not isinstance(text, str):
+        say(dispatcher, language, "date-dont-know")
+        return None, False
+    today = service.today()
+    answer = understood_day(text, language, today)
+    if answer.value is None or not answer.certain:
+        say(dispatcher, language, "date-not-understood")
+        return None, False
+    if answer.in_future or answer.value > today:
+        say(dispatcher, language, "date-in-future", today=today)
+        return None, False
+    if not_before is not None and answer.value < not_before:
+        say(dispatcher, language, "date-report-before-incident", incident=not_before)
+        return None, False
+    if answer.approximate:
+        if answer.grain == "month":
+            say(dispatcher, language, "date-noted-month", month=month_in_words(answer.value,
+                                                                               language))
+        else:
+            say(dispatcher, language, "date-noted-around", day=answer.value)
+    else:
+        say(dispatcher, language, "date-noted", day=answer.value)
+    return answer.value, answer.approximate
+
+
+def incident_record(tracker: Tracker) -> dict[str, Any]:
+    """The incident being asked about, as it goes in the application document."""
+    reference = tracker.get_slot("incident_reference") or None
+    return {
+        "occurred_on": tracker.get_slot("incident_date"),
+        "occurred_on_approximate": bool(tracker.get_slot("incident_date_approximate")),
+        "reported_on": tracker.get_slot("report_date"),
+        "reported_to": list(tracker.get_slot("report_agencies") or []),
+        "reference": reference,
+        "description": None,
+        "hate_related": tracker.get_slot("incident_hate") is True,
+    }
+
+
+def case_for(incidents: list[dict[str, Any]], vulnerable: bool) -> dict[str, Any]:
+    """The engine's CASE.json for these incidents, applied for today. Each incident is one record
+    (one id), however many agencies it was reported to."""
+    return {
+        "applied_on": service.today().isoformat(),
+        "vulnerable": vulnerable,
+        "incidents": [
+            {
+                "id": str(index),
+                "occurred_on": incident["occurred_on"],
+                "reported_on": incident["reported_on"],
+                "reported_to": incident["reported_to"],
+                "hate_related": incident["hate_related"],
+            }
+            for index, incident in enumerate(incidents)
+        ],
+    }
+
+
+def decide_incidents(incidents: list[dict[str, Any]], vulnerable: bool = False) -> Decision:
+    return check(case_for(incidents, vulnerable), policy=service.area().policy,
+                 today=service.today())
+
+
+def yes_no(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """A yes/no answer as true/false ("not sure" counts as no); None to ask again."""
+    picked = choices.chosen(tracker, "yes_no", "not_sure")
+    if picked is None:
+        say(dispatcher, language_of(tracker), "choose-a-button")
+        return {slot: None}
+    return {slot: picked == choices.YES}
+
+
+class ValidateEligibilityForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_eligibility_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+        required = [slot for slot in QUESTIONS if slot != "at_risk"]
+        if tracker.get_slot("more_incidents") is False:
+            incidents = tracker.get_slot("incidents") or []
+            decision = decide_incidents(incidents)
+            if not decision.met and decision.policy.discretion_on_vulnerability:
+                required.append("at_risk")
+        return required
+
+    def validate_incident_date(self, value, dispatcher, tracker, domain: DomainDict):
+        day, approximate = read_date(dispatcher, tracker, value)
+        if day is None:
+            return {"incident_date": None}
+        return {"incident_date": day.isoformat(), "incident_date_approximate": approximate}
+
+    def validate_report_date(self, value, dispatcher, tracker, domain: DomainDict):
+        occurred = date.fromisoformat(tracker.get_slot("incident_date"))
+        approximate = bool(tracker.get_slot("incident_date_approximate"))
+        # An approximate incident date may fall after the report: the incident then happened on
+        # or before the day it was reported.
+        day, _ = read_date(dispatcher, tracker, value, None if approximate else occurred)
+        if day is None:
+            return {"report_date": None}
+        out: dict[str, Any] = {"report_date": day.isoformat()}
+        if approximate and day < occurred:
+            out["incident_date"] = day.isoformat()
+        return out
+
+    def validate_report_agencies(self, value, dispatcher, tracker, domain: DomainDict):
+        agencies = [a for a in choices.entity_values(tracker, "agency")
+                    if a in choices.QUESTIONS["agency"]]
+        if not agencies:
+            picked = choices.chosen(tracker, "agency")
+            agencies = picked.split("+") if picked else []
+        if not agencies:
+            say(dispatcher, language_of(tracker), "agency-not-understood")
+            return {"report_agencies": None}
+        return {"report_agencies": agencies}
+
+    def validate_incident_reference(self, value, dispatcher, tracker, domain: DomainDict):
+        if choices.chosen(tracker, "no_reference", "yes_no") in ("no_reference", choices.NO):
+            return {"incident_reference": ""}
+        if choices.chosen(tracker, "yes_no") == choices.YES:
+            say(dispatcher, language_of(tracker), "reference-type-it")
+            return {"incident_reference": None}
+        found = choices.entity_values(tracker, "reference")
+        text = found[0] if found else str(value).strip()
+        return {"incident_reference": text[:100]}
+
+    def validate_incident_hate(self, value, dispatcher, tracker, domain: DomainDict):
+        return yes_no("incident_hate", dispatcher, tracker)
+
+    def validate_more_incidents(self, value, dispatcher, tracker, domain: DomainDict):
+        picked = choices.chosen(tracker, "yes_no")
+        if picked is None:
+            say(dispatcher, language_of(tracker), "choose-a-button")
+            return {"more_incidents": None}
+        incidents = [*(tracker.get_slot("incidents") or []), incident_record(tracker)]
+        if picked == choices.YES:
+            return {"incidents": incidents, **{slot: None for slot in INCIDENT_SLOTS}}
+        return {"incidents": incidents, "more_incidents": False}
+
+    def validate_at_risk(self, value, dispatcher, tracker, domain: DomainDict):
+        return yes_no("at_risk", dispatcher, tracker)
+
+
+_LATE_REASONS = {REPORTED_LATE: "incident-reported-late", OUTSIDE_WINDOW: "incident-too-old",
+                 DUPLICATE: "incident-duplicate"}
+
+
+def explain_decision(
+    dispatcher: CollectingDispatcher, language: str, decision: Decision,
+    incidents: list[dict[str, Any]],
+) -> None:
+    """The decision and its reasons in plain words, with dates."""
+    policy = decision.policy
+    for result in decision.incidents:
+        incident = incidents[result.index]
+        occurred = date.fromisoformat(incident["occurred_on"])
+        for reason in result.reasons:
+            say(
+                dispatcher,
+                language,
+                _LATE_REASONS[reason],
+                number=result.index + 1,
+                day=occurred,
+                reported=result.complaint_on,
+                last_day=period_end(occurred, policy.report_within_months),
+                counted_until=period_end(result.complaint_on, policy.window_months),
+            )
+    if decision.met:
+        say(dispatcher, language, f"decision-met-{decision.met_by.replace('_', '-')}",
+            count=decision.qualifying_count, required=decision.required)
+        until = min(r.counts_until for r in decision.incidents if r.counts_until)
+        say(dispatcher, language, "decision-apply-by", day=until)
+        return
+    say(dispatcher, language, "decision-not-met", count=decision.qualifying_count,
+        required=decision.required)
+    if decision.more_needed:
+        if decision.act_by:
+            say(dispatcher, language, "decision-more-needed-by", more=decision.more_needed,
+                day=decision.act_by)
+        else:
+            say(dispatcher, language, "decision-more-needed", more=decision.more_needed)
+    if NO_RECENT_REPORT in decision.reasons:
+        say(dispatcher, language, "decision-no-recent-report", day=decision.recent_report_since)
+    if decision.outcome == DISCRETIONARY_REVIEW:
+        say(dispatcher, language, "decision-discretionary")
+
+
+class ActionCheckEligibility(Action):
+    def name(self) -> str:
+        return "action_check_eligibility"
+
+    async def run(self, dispatcher, tracker, domain):
+        language = language_of(tracker)
+        incidents = tracker.get_slot("incidents") or []
+        decision = decide_incidents(incidents, vulnerable=tracker.get_slot("at_risk") is True)
+        explain_decision(dispatcher, language, decision, incidents)
+        apply = Button("button-apply", "/start_application")
+        not_now = Button("button-not-now", "/deny")
+        if decision.outcome == THRESHOLD_MET:
+            say(dispatcher, language, "offer-apply", buttons=(apply, not_now))
+        elif decision.policy.discretion_on_vulnerability:
+            say(dispatcher, language, "offer-pass-on",
+                buttons=(Button("button-pass-on", "/start_application"), not_now))
+        else:
+            say(dispatcher, language, "offer-other-help", buttons=MENU[3:])
+        return [
+            SlotSet("eligibility_outcome", decision.outcome),
+            SlotSet("eligibility", {
+                "outcome": decision.outcome,
+                "met_by": decision.met_by,
+                "policy": decision.policy.id,
+                "reasons": list(decision.reasons),
+            }),
+        ]

@@ -1,0 +1,188 @@
+"""Handing the application to the lead agency: the application document (schema version 1) and
+the handoff intake API (POST /api/v1/applications, Idempotency-Key = the conversation id).
+
+On success: the reference, spelt out; what happens next with the dates the service set; how to
+escalate later. On failure: said plainly, every answer kept, "Try again".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+
+from assistant.actions import service
+from assistant.actions.answers import contact_lines
+from assistant.actions.application_form import CONSENT_GIVEN_BY, EMAIL, PHONE, blocked
+from assistant.actions.eligibility_form import decide_incidents
+from assistant.actions.messages import Button, language_of, say
+
+logger = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 15
+PATH = "/api/v1/applications"
+
+
+def _or_none(value: Any) -> Any:
+    return None if value in ("", None) else value
+
+
+def _contact_in(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    phone, email = PHONE.search(text), EMAIL.search(text)
+    if not phone and not email:
+        return None
+    return {"phone": " ".join(phone.group(0).split()) if phone else None,
+            "email": email.group(0).rstrip(".,") if email else None}
+
+
+def application_document(tracker: Tracker) -> dict[str, Any]:
+    """The application as the intake API takes it: without reference, submitted_at, deadlines."""
+    slot = tracker.get_slot
+    role = slot("applicant_role")
+    incidents = slot("incidents") or []
+    decision = decide_incidents(incidents, vulnerable=slot("at_risk") is True)
+    on_behalf = role == "on_behalf"
+    return {
+        "schema_version": "1",
+        "language": language_of(tracker),
+        "area": {"id": service.area().id},
+        "applicant": {
+            "role": role,
+            "name": slot("applicant_name") if on_behalf else slot("victim_name"),
+            "relationship": slot("applicant_relationship") if on_behalf else None,
+            "organisation": None,
+            "contact": _contact_in(slot("applicant_contact")) if on_behalf else None,
+        },
+        "victim": {
+            "kind": slot("victim_kind"),
+            "name": slot("victim_name"),
+            "address": _or_none(slot("victim_address")),
+            "postcode": _or_none(slot("victim_postcode")),
+            "contact": {
+                "phone": _or_none(slot("contact_phone")),
+                "email": _or_none(slot("contact_email")),
+                "preferred": slot("contact_preferred"),
+                "safe_times": _or_none(slot("safe_times")),
+                "do_not_call": slot("safe_to_call") == "no",
+            },
+            "interpreter_language": _or_none(slot("interpreter_language")),
+            "accessibility_needs": _or_none(slot("accessibility_needs")),
+            "vulnerabilities": _or_none(slot("vulnerabilities")),
+            "support_wanted": slot("support_wanted"),
+        },
+        "incidents": incidents,
+        "impact": _or_none(slot("impact")),
+        "consent": {
+            "given": slot("consent_share") is True,
+            "given_by": CONSENT_GIVEN_BY[slot("victim_consent")] if on_behalf else "victim",
+            "without_consent_reason": _or_none(slot("consent_exception_reason")),
+            "wording": slot("consent_wording"),
+            "wording_version": slot("consent_wording_version"),
+            "language": slot("consent_language"),
+            "given_at": slot("consent_given_at"),
+        },
+        "eligibility": {
+            "outcome": decision.outcome,
+            "met_by": decision.met_by,
+            "policy": decision.policy.id,
+            "reasons": list(decision.reasons),
+        },
+    }
+
+
+def handoff_url() -> str:
+    settings = service.deployment().handoff
+    host = getattr(settings, "host", "127.0.0.1")
+    port = getattr(settings, "port", 5056)
+    return os.environ.get("HANDOFF_URL") or f"http://{host}:{port}"
+
+
+def intake_token() -> str | None:
+    """From the env var the deployment names, else the token file the handoff service made."""
+    settings = service.deployment().handoff
+    env = getattr(settings, "intake_token_env", "HANDOFF_INTAKE_TOKEN")
+    if os.environ.get(env):
+        return os.environ[env]
+    token_file = Path(getattr(settings, "data_dir", "data")) / getattr(
+        settings, "intake_token_file", "intake-token")
+    try:
+        return token_file.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+class HandoffUnavailable(Exception):
+    """The application could not be stored now (down, 5xx, timeout, refused)."""
+
+
+async def post_application(document: dict[str, Any], conversation_id: str) -> dict[str, Any]:
+    headers = {"Idempotency-Key": conversation_id}
+    token = intake_token()
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.post(handoff_url() + PATH, json=document,
+                                    headers=headers) as response:
+                if response.status in (200, 201):
+                    return await response.json()
+                # Field names only: the errors never carry the applicant's words.
+                body = await response.text()
+                fields = re.findall(r'"field":\s*"([^"]*)"', body)
+                logger.warning("handoff intake answered %s (fields: %s)", response.status,
+                               ", ".join(fields) or "-")
+                raise HandoffUnavailable(response.status)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        logger.warning("handoff intake unreachable: %s", type(exc).__name__)
+        raise HandoffUnavailable(type(exc).__name__) from None
+
+
+def spelt_out(reference: str) -> str:
+    """"ASB-2026-7F3K9Q" -> "A S B - 2 0 2 6 - 7 F 3 K 9 Q": easy to read out or copy down."""
+    return " ".join(reference)
+
+
+class ActionSubmitApplication(Action):
+    def name(self) -> str:
+        return "action_submit_application"
+
+    async def run(self, dispatcher, tracker, domain):
+        language = language_of(tracker)
+        if tracker.get_slot("reference"):
+            say(dispatcher, language, "already-sent", reference=tracker.get_slot("reference"))
+            return []
+        if blocked(tracker):
+            key = ("no-consent-victim" if tracker.get_slot("victim_consent") == "refuses"
+                   else "no-consent-share")
+            say(dispatcher, language, key)
+            contact_lines(dispatcher, language)
+            return []
+        try:
+            answer = await post_application(application_document(tracker), tracker.sender_id)
+        except HandoffUnavailable:
+            say(dispatcher, language, "submit-failed",
+                buttons=[Button("button-try-again", "/affirm")])
+            return []
+        reference = answer["reference"]
+        deadlines = answer.get("deadlines") or {}
+        say(dispatcher, language, "submitted", reference=reference,
+            spelt=spelt_out(reference))
+        if deadlines.get("acknowledge_by"):
+            say(dispatcher, language, "next-acknowledge",
+                day=date.fromisoformat(deadlines["acknowledge_by"]))
+        if deadlines.get("threshold_decision_due"):
+            say(dispatcher, language, "next-decision",
+                day=date.fromisoformat(deadlines["threshold_decision_due"]))
+        procedure = service.area().procedure
+        say(dispatcher, language, "next-escalation", days=procedure.escalation_request_working_days,
+            escalation_to=procedure.escalation_to)
+        return [SlotSet("reference", reference)]

@@ -1,0 +1,76 @@
+"""Every word the assistant says, one Babel/gettext catalog per language.
+
+Catalogs live in `assistant/locales/<lang>/LC_MESSAGES/assistant.po` and use message ids (such as
+`triage-emergency`), not English source text, so English is a translation like any other and a
+missing message is an error, never a silent fallback. `python -m assistant.locales compile` writes
+the .mo files the action server reads (the setup runs it).
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).resolve().parent
+DOMAIN = "assistant"
+
+
+class CatalogError(RuntimeError):
+    """A catalog is missing, not compiled, or lacks a message."""
+
+
+def po_path(language: str) -> Path:
+    return LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def mo_path(language: str) -> Path:
+    return po_path(language).with_suffix(".mo")
+
+
+def shipped_languages() -> tuple[str, ...]:
+    """Every language with a catalog, English first."""
+    found = sorted(p.parent.parent.name for p in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return tuple(sorted(found, key=lambda code: (code != "en", code)))
+
+
+def read_catalog(language: str):
+    with po_path(language).open("rb") as handle:
+        return read_po(handle, locale=language, domain=DOMAIN)
+
+
+def compile_catalogs() -> list[Path]:
+    """Compile every .po into its .mo (fuzzy entries are left out, as gettext does)."""
+    written = []
+    for language in shipped_languages():
+        catalog = read_catalog(language)
+        target = mo_path(language)
+        with target.open("wb") as handle:
+            write_mo(handle, catalog, use_fuzzy=False)
+        written.append(target)
+    translations.cache_clear()
+    return written
+
+
+@cache
+def translations(language: str) -> gettext.GNUTranslations:
+    po, mo = po_path(language), mo_path(language)
+    if not po.exists():
+        raise CatalogError(f"no catalog for language {language!r} ({po})")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        raise CatalogError(
+            f"{mo} is missing or older than its .po: run `python -m assistant.locales compile`"
+        )
+    with mo.open("rb") as handle:
+        return gettext.GNUTranslations(handle)
+
+
+def message(language: str, msg_id: str) -> str:
+    """The catalog text of `msg_id` in `language`, placeholders unfilled."""
+    text = translations(language)._catalog.get(msg_id)  # noqa: SLF001 - no public lookup
+    if not text:
+        raise CatalogError(f"message {msg_id!r} is missing from the {language!r} catalog")
+    return text
