@@ -13,6 +13,7 @@ from aiohttp import web
 
 from deployment.config import Deployment, Handoff
 from handoff import inbox, intake
+from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE, WORKER_WAKE
 from handoff.store import Store
 from handoff.worker import Worker
 
@@ -60,14 +61,13 @@ def create_app(deployment: Deployment, store: Store, token: str, worker: bool = 
         middlewares=[inbox.inbox_security],
         client_max_size=max(deployment.handoff.max_body_bytes, 1024 * 1024),
     )
-    app["deployment"] = deployment
-    app["store"] = store
-    app["intake_token"] = token
+    app[DEPLOYMENT] = deployment
+    app[STORE] = store
+    app[INTAKE_TOKEN] = token
     app.add_routes(intake.routes)
     app.add_routes(inbox.routes)
     delivery = Worker(deployment, store)
-    app["worker"] = delivery
-    app["worker_wake"] = delivery.wake
+    app[WORKER_WAKE] = delivery.wake
     if worker:
         async def start(_app):
             delivery.start()

@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from eligibility import clock
+from handoff.context import DEPLOYMENT, STORE, WORKER_WAKE
 from handoff.pages import TEMPLATES, render
 from handoff.store import STATUSES, Store
 
@@ -53,7 +54,7 @@ def _stamp() -> str:
 
 
 def page(request: web.Request, template: str, status: int = 200, **context) -> web.Response:
-    deployment = request.app["deployment"]
+    deployment = request.app[DEPLOYMENT]
     html = render(
         template, service_name=deployment.service_name, user=request.get("user"),
         csrf=request.get("csrf", ""), **context,
@@ -62,7 +63,7 @@ def page(request: web.Request, template: str, status: int = 200, **context) -> w
 
 
 def _cookie_options(request: web.Request) -> dict:
-    settings = request.app["deployment"].handoff.session
+    settings = request.app[DEPLOYMENT].handoff.session
     return {"httponly": True, "secure": settings.cookie_secure, "samesite": "Strict",
             "path": "/inbox"}
 
@@ -72,8 +73,8 @@ async def inbox_security(request: web.Request, handler):
     """Sign-in for every inbox page but the sign-in page; CSRF on every form; no caching."""
     if request.path.startswith("/inbox") and request.path not in ("/inbox/sign-in",
                                                                   "/inbox/inbox.css"):
-        store: Store = request.app["store"]
-        cookie = request.cookies.get(request.app["deployment"].handoff.session.cookie_name)
+        store: Store = request.app[STORE]
+        cookie = request.cookies.get(request.app[DEPLOYMENT].handoff.session.cookie_name)
         found = (
             await store.run(store.session, _token_hash(cookie), time.time()) if cookie else None
         )
@@ -129,7 +130,7 @@ async def sign_in(request: web.Request) -> web.Response:
     if not expected or not hmac.compare_digest(str(form.get("csrf", "")), expected):
         return await sign_in_form(
             request, "The sign-in page expired. Enter your username and password again.", 400)
-    store: Store = request.app["store"]
+    store: Store = request.app[STORE]
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
     user = await store.run(store.user, username) if username else None
@@ -140,7 +141,7 @@ async def sign_in(request: web.Request) -> web.Response:
         ok = False
     if not ok:
         return await sign_in_form(request, "Enter a correct username and password.", 401)
-    settings = request.app["deployment"].handoff.session
+    settings = request.app[DEPLOYMENT].handoff.session
     token = secrets.token_urlsafe(32)
     await store.run(
         store.start_session, _token_hash(token), user["id"], secrets.token_urlsafe(32),
@@ -155,8 +156,8 @@ async def sign_in(request: web.Request) -> web.Response:
 
 @routes.post("/inbox/sign-out")
 async def sign_out(request: web.Request) -> web.Response:
-    store: Store = request.app["store"]
-    name = request.app["deployment"].handoff.session.cookie_name
+    store: Store = request.app[STORE]
+    name = request.app[DEPLOYMENT].handoff.session.cookie_name
     await store.run(store.end_session, _token_hash(request.cookies[name]), time.time())
     response = web.HTTPSeeOther("/inbox/sign-in")
     response.del_cookie(name, path="/inbox")
@@ -167,12 +168,12 @@ async def sign_out(request: web.Request) -> web.Response:
 
 
 def _areas(request: web.Request) -> dict[str, str]:
-    return {area.id: area.name for area in request.app["deployment"].areas}
+    return {area.id: area.name for area in request.app[DEPLOYMENT].areas}
 
 
 @routes.get("/inbox")
 async def inbox(request: web.Request) -> web.Response:
-    store: Store = request.app["store"]
+    store: Store = request.app[STORE]
     areas = _areas(request)
     area = request.query.get("area") or None
     status = request.query.get("status") or None
@@ -185,7 +186,7 @@ async def inbox(request: web.Request) -> web.Response:
 
 
 async def _application(request: web.Request, action: str) -> dict:
-    store: Store = request.app["store"]
+    store: Store = request.app[STORE]
     reference = request.match_info["reference"]
     found = await store.run(store.application, reference)
     if found is None:
@@ -198,7 +199,7 @@ async def _application(request: web.Request, action: str) -> dict:
 async def application(request: web.Request, errors: dict | None = None,
                       values: dict | None = None, status: int = 200) -> web.Response:
     found = await _application(request, "viewed")
-    store: Store = request.app["store"]
+    store: Store = request.app[STORE]
     deliveries = await store.run(store.deliveries_of, found["reference"])
     return page(request, "application.html", status=status, app=found, deliveries=deliveries,
                 areas=_areas(request), errors=errors or {},
@@ -289,7 +290,7 @@ async def record_outcome(request: web.Request) -> web.Response:
     outcome, values, errors = parse_outcome(await request.post())
     if errors:
         return await application(request, errors=errors, values=values, status=400)
-    store: Store = request.app["store"]
+    store: Store = request.app[STORE]
     reference = request.match_info["reference"]
     changes = await store.run(store.record_outcome, reference, outcome, request["user"],
                               _stamp())
@@ -300,13 +301,13 @@ async def record_outcome(request: web.Request) -> web.Response:
 
 @routes.post(r"/inbox/applications/{reference:ASB-\d{4}-[0-9A-Z]{6}}/deliveries/{id:\d+}/retry")
 async def retry_delivery(request: web.Request) -> web.Response:
-    store: Store = request.app["store"]
+    store: Store = request.app[STORE]
     reference = request.match_info["reference"]
     done = await store.run(store.retry_delivery, reference, int(request.match_info["id"]),
                            request["user"], _stamp(), time.time())
     if not done:
         raise web.HTTPConflict(text="That delivery is not waiting for a retry.")
-    request.app["worker_wake"].set()
+    request.app[WORKER_WAKE].set()
     raise web.HTTPSeeOther(f"/inbox/applications/{reference}")
 
 
@@ -333,7 +334,7 @@ def _period(request: web.Request) -> tuple[date, date, str | None, dict]:
 
 async def _figures(request: web.Request):
     start, end, area, errors = _period(request)
-    store: Store = request.app["store"]
+    store: Store = request.app[STORE]
     counts = await store.run(store.figures, start, end, area) if not errors else {}
     areas = _areas(request)
     shown = [area] if area else list(areas)

@@ -14,6 +14,7 @@ import time
 from aiohttp import web
 
 from eligibility import clock
+from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE, WORKER_WAKE
 from handoff.document import DocumentError, FieldError, area_of, complete, validate
 from handoff.store import Store, StoreUnavailable
 
@@ -30,13 +31,13 @@ def errors(status: int, *items: FieldError, headers: dict | None = None) -> web.
 def _authorised(request: web.Request) -> bool:
     given = request.headers.get("Authorization", "")
     scheme, _, token = given.partition(" ")
-    expected = request.app["intake_token"]
+    expected = request.app[INTAKE_TOKEN]
     return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(),
                                                               expected.encode())
 
 
 async def _body(request: web.Request) -> bytes:
-    limit = request.app["deployment"].handoff.max_body_bytes
+    limit = request.app[DEPLOYMENT].handoff.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
     body = bytearray()
@@ -59,14 +60,14 @@ async def submit(request: web.Request) -> web.Response:
     try:
         raw = await _body(request)
     except web.HTTPRequestEntityTooLarge:
-        limit = request.app["deployment"].handoff.max_body_bytes
+        limit = request.app[DEPLOYMENT].handoff.max_body_bytes
         return errors(413, FieldError("body", f"is larger than the limit of {limit} bytes"))
     try:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         return errors(400, FieldError("body", f"is not valid JSON ({exc})"))
-    store: Store = request.app["store"]
-    deployment = request.app["deployment"]
+    store: Store = request.app[STORE]
+    deployment = request.app[DEPLOYMENT]
     try:
         validate(document)
         area = area_of(document, deployment)
@@ -89,13 +90,13 @@ async def submit(request: web.Request) -> web.Response:
         )
     if result.created:
         log.info("application %s stored for area %s", result.reference, area.id)
-        request.app["worker_wake"].set()
+        request.app[WORKER_WAKE].set()
     return web.json_response(result.to_json(), status=201 if result.created else 200)
 
 
 @routes.get("/healthz")
 async def health(request: web.Request) -> web.Response:
-    store: Store = request.app["store"]
+    store: Store = request.app[STORE]
     try:
         await store.run(store.ping)
     except StoreUnavailable:

@@ -7,7 +7,17 @@ import uuid
 import aiohttp
 import pytest
 from aiosmtpd.controller import Controller
-from handoff_parts import Database, Mailbox, PostgresCluster, Receiver, free_port, start_postgres
+from handoff_parts import (
+    Database,
+    Mailbox,
+    PostgresCluster,
+    Receiver,
+    Service,
+    free_port,
+    make_deployment,
+    start_postgres,
+    start_service,
+)
 
 from handoff.store import Store
 
@@ -67,3 +77,18 @@ def smtp():
     controller.start()
     yield controller, mailbox
     controller.stop()
+
+
+@pytest.fixture
+async def launch(store):
+    """Start the service (in this process, on a free port) on the test's store."""
+    started = []
+
+    async def go(deployment=None, worker: bool = True) -> Service:
+        service = await start_service(deployment or make_deployment(), store, worker)
+        started.append(service)
+        return service
+
+    yield go
+    for service in started:
+        await service.runner.cleanup()
