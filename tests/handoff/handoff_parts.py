@@ -14,6 +14,7 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -251,3 +252,60 @@ def database_down(database: Database):
         yield
     finally:
         database.cluster.admin(f"ALTER DATABASE {database.name} WITH ALLOW_CONNECTIONS true")
+
+
+@dataclass
+class ServiceProcess:
+    """`python -m handoff serve` as a real process."""
+
+    process: subprocess.Popen
+    url: str
+    token: str
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def write_deployment(deployment: Deployment, folder: Path) -> Path:
+    path = folder / "deployment.yml"
+    path.write_text(yaml.safe_dump(json.loads(deployment.json())), encoding="utf-8")
+    return path
+
+
+async def serve_process(deployment: Deployment, folder: Path, env: dict) -> ServiceProcess:
+    """Start the service as its own process in `folder` (its data folder is there) and wait
+    until /healthz answers."""
+    port = free_port()
+    token = env.get("HANDOFF_INTAKE_TOKEN", "")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "handoff", "--deployment",
+         str(write_deployment(deployment, folder)), "serve", "--port", str(port)],
+        cwd=folder, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        stdout=open(folder / "serve.log", "ab"), stderr=subprocess.STDOUT,
+    )
+    service = ServiceProcess(process, f"http://127.0.0.1:{port}", token)
+
+    async def healthy():
+        if process.poll() is not None:
+            raise AssertionError((folder / "serve.log").read_text())
+        try:
+            async with aiohttp.ClientSession() as http, http.get(f"{service.url}/healthz") as r:
+                return r.status == 200
+        except aiohttp.ClientError:
+            return False
+
+    try:
+        await eventually(healthy, timeout=30, every=0.2)
+    except BaseException:
+        service.stop()
+        raise
+    return service
