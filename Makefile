@@ -45,6 +45,7 @@ lint: setup
 
 bench: setup
 	$(PY) -m benchmarks.eligibility
+	$(PY) -m benchmarks.conversation
 
 lock: setup
 	$(PY) -m pip install --quiet -r requirements.in

@@ -120,12 +120,25 @@ def ensure_model(project: Project, log_path: Path | None = None) -> TrainResult:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be training the same inputs
         if target.exists():
             return TrainResult(target, trained=False, seconds=0.0)
-        started = time.monotonic()
-        _train(project, target, log_path)
-        return TrainResult(target, trained=True, seconds=time.monotonic() - started)
+        seconds = train(project, target, log_path)
+    _prune(models, keep=target)
+    return TrainResult(target, trained=True, seconds=seconds)
 
 
-def _train(project: Project, target: Path, log_path: Path | None) -> None:
+def _prune(models: Path, keep: Path, count: int = 3) -> None:
+    """Delete all but the `count` newest models (never `keep`): each is tens of megabytes."""
+    older = sorted(models.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for path in [p for p in older if p != keep][count - 1:]:
+        path.unlink(missing_ok=True)
+
+
+def train(project: Project, target: Path, log_path: Path | None = None,
+          extra_env: dict[str, str] | None = None) -> float:
+    """Train the project's model into `target` whatever exists; the seconds it took.
+
+    `extra_env` e.g. {"RASA_CACHE_DIRECTORY": <empty folder>} to time a training from scratch.
+    """
+    started = time.monotonic()
     scratch = target.parent / f".training-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir()
@@ -133,7 +146,7 @@ def _train(project: Project, target: Path, log_path: Path | None) -> None:
             "--domain", project.domain, "--out", str(scratch),
             "--fixed-model-name", target.name.removesuffix(".tar.gz")]
     argv += ["--data", *project.data]
-    env = child_environment({"PYTHONPATH": str(project.root)})
+    env = child_environment({"PYTHONPATH": str(project.root), **(extra_env or {})})
     try:
         if log_path is None:
             result = subprocess.run(argv, cwd=project.root, env=env)
@@ -150,3 +163,4 @@ def _train(project: Project, target: Path, log_path: Path | None) -> None:
         os.replace(produced, target)  # atomic: a reader never sees half a model
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    return time.monotonic() - started

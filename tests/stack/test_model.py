@@ -57,3 +57,23 @@ def test_missing_inputs_are_named(project):
     (project.root / "domain.yml").unlink()
     with pytest.raises(StackError, match="domain.yml not in the tree yet"):
         ensure_model(project)
+
+
+def test_only_the_newest_models_are_kept(project):
+    import os
+
+    from stack.model import _prune
+
+    models = project.root / "models"
+    models.mkdir()
+    paths = []
+    for age in range(5):
+        path = models / f"model-{age}.tar.gz"
+        path.write_bytes(b"x")
+        os.utime(path, (1_000_000 - age * 100, 1_000_000 - age * 100))
+        paths.append(path)
+    oldest = paths[-1]
+    _prune(models, keep=oldest, count=3)
+    assert sorted(p.name for p in models.glob("*.tar.gz")) == sorted(
+        p.name for p in (paths[0], paths[1], oldest)
+    )

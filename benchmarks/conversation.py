@@ -1,0 +1,303 @@
+"""Conversation benchmark: N simulated users applying at once through the REST channel.
+
+    python -m benchmarks.conversation [--users 10 50] [--reuse-model] [--json results.json]
+
+Each simulated user runs a whole application: it opens with `/greet`, asks to apply, and then
+answers whatever the assistant asks, driven by what the assistant offers rather than by its
+wording: a button (chosen by its payload), a date (when the message carries the date-picker
+convention `{"input": "date"}`), or free text picked by the slot being asked (read from the
+tracker, outside the timed request). A conversation is complete when a reply carries a reference
+number (ASB-YYYY-XXXXXX). The same number of users, each sending as many messages, then talk to a
+bare `rasa init` assistant created, trained and run in the same run, so the ratio of p95 per turn
+says what our assistant costs over Rasa itself on this machine.
+
+Also measured: the Rasa server's start-up (process start to `/status` ready) for both, and
+training times: ours from an empty cache (unless --reuse-model), the bare one via `rasa init`.
+Targets (2-core machine): p95 per turn within 1.5x the bare assistant's at the same load;
+start-up under 90 s; training under 10 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import aiohttp
+
+from stack import Project, Settings, Stack, StackError, ensure_model, free_port
+from stack.environment import child_environment
+from stack.model import ROOT, fingerprint, train
+from stack.services import SERVICES
+
+TODAY = date(2026, 3, 10)  # a Tuesday; every server gets it as ASB_TODAY
+REFERENCE = re.compile(r"\bASB-\d{4}-[A-Z0-9]{6}\b")
+MAX_TURNS = 80
+TIMEOUT = aiohttp.ClientTimeout(total=300)
+TARGET_RATIO, TARGET_STARTUP, TARGET_TRAINING = 1.5, 90.0, 600.0
+
+# Buttons never pressed on the way through an application (they leave the flow).
+AVOID = {"emergency", "request_human", "restart", "stop", "change_language", "make_complaint",
+         "report_incident", "goodbye", "out_of_scope", "dont_know"}
+# Preferred buttons, best first, matched against the payload: a victim applying for themselves,
+# saying yes to what moves the application on.
+PREFER = [r"^/start_application", r"victim|myself|self", r"individual|person",
+          r"^/affirm", r"submit|send|confirm|continue|next"]
+# Free-text answers by the slot being asked (a fragment of its name), first match wins.
+FREE_TEXT = [
+    ("postcode", "AN1 1AA"),
+    ("email", "sam.jones@example.com"),
+    ("phone", "07700 900123"),
+    ("address", "12 High Street, Anytown AN1 1AA"),
+    ("name", "Sam Jones"),
+    ("reference", "CR/12345/26"),
+    ("relationship", "daughter"),
+    ("impact", "The noise goes on every night and I cannot sleep. I feel anxious at home."),
+    ("vulnerab", "I have anxiety"),
+    ("access", "none"),
+    ("interpreter", "no"),
+    ("contact", "email is best, any time"),
+    ("time", "weekday mornings"),
+    ("", "no"),
+]
+# The bare `rasa init` assistant's examples, sent in turn.
+BARE_MESSAGES = ["hello", "I am sad", "yes", "great", "bye", "good morning", "no",
+                 "I am feeling very good", "are you a bot?", "goodbye"]
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(0, math.ceil(p / 100 * len(ordered)) - 1)  # nearest rank
+    return ordered[rank]
+
+
+@dataclass
+class Load:
+    """The latencies and outcome of one load run."""
+
+    users: int
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    completed: int = 0  # conversations that reached a reference number
+    turns: list[int] = field(default_factory=list)  # messages sent per user
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {
+            "users": self.users,
+            "messages": len(self.latencies),
+            "p50_ms": round(percentile(self.latencies, 50) * 1000),
+            "p95_ms": round(percentile(self.latencies, 95) * 1000),
+            "messages_per_second": round(len(self.latencies) / self.seconds, 1)
+            if self.seconds else 0,
+            "completed": self.completed,
+            "mean_turns": round(statistics.mean(self.turns), 1) if self.turns else 0,
+            "errors": self.errors[:5],
+        }
+
+
+class User:
+    """One simulated user on one REST channel."""
+
+    def __init__(self, session: aiohttp.ClientSession, rasa_url: str, load: Load, sender: str):
+        self.session, self.rasa_url, self.load, self.sender = session, rasa_url, load, sender
+        self.seen: dict[tuple, int] = {}
+        self.dates = 0
+        self.sent = 0
+
+    async def send(self, message: str, metadata: dict | None = None) -> list[dict]:
+        body = {"sender": self.sender, "message": message, "metadata": metadata or {}}
+        started = time.perf_counter()
+        async with self.session.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body) as r:
+            r.raise_for_status()
+            replies = await r.json()
+        self.load.latencies.append(time.perf_counter() - started)
+        self.sent += 1
+        return replies
+
+    async def requested_slot(self) -> str:
+        url = f"{self.rasa_url}/conversations/{self.sender}/tracker?include_events=NONE"
+        async with self.session.get(url) as response:
+            tracker = await response.json()
+        return (tracker.get("slots") or {}).get("requested_slot") or ""
+
+    def choose(self, buttons: list[dict]) -> str:
+        def intent(button: dict) -> str:
+            return str(button.get("payload", "")).lstrip("/").split("{")[0]
+
+        usable = [b for b in buttons if intent(b) not in AVOID] or buttons
+        ranked = sorted(usable, key=lambda b: next(
+            (i for i, pattern in enumerate(PREFER) if re.search(pattern, str(b["payload"]))),
+            len(PREFER)))
+        key = tuple(sorted(str(b["payload"]) for b in buttons))
+        times = self.seen.get(key, 0)
+        self.seen[key] = times + 1
+        # The same question again: take the next choice, so no loop goes on for ever.
+        return str(ranked[times % len(ranked)]["payload"])
+
+    def next_date(self) -> str:
+        """Incidents a fortnight apart, ending a week ago; each reported the day after."""
+        incident, second = divmod(self.dates, 2)
+        self.dates += 1
+        day = TODAY - timedelta(days=50 - 14 * min(incident, 3)) + timedelta(days=second)
+        return day.isoformat()
+
+    async def apply(self) -> None:
+        replies = await self.send("/greet", {"language": "en"})
+        replies += await self.send("/start_application")
+        while self.sent < MAX_TURNS:
+            if any(REFERENCE.search(r.get("text") or "") for r in replies):
+                self.load.completed += 1
+                break
+            asks_date = any((r.get("custom") or {}).get("input") == "date" for r in replies)
+            buttons = [b for r in replies for b in (r.get("buttons") or [])]
+            if asks_date:
+                message = self.next_date()
+            elif buttons:
+                message = self.choose(buttons)
+            else:
+                slot = await self.requested_slot()
+                message = next(text for fragment, text in FREE_TEXT if fragment in slot)
+            replies = await self.send(message)
+        self.load.turns.append(self.sent)
+
+    async def chat(self, turns: int) -> None:
+        for i in range(turns):
+            await self.send(BARE_MESSAGES[i % len(BARE_MESSAGES)])
+        self.load.turns.append(self.sent)
+
+
+async def run_load(rasa_url: str, users: int, turns: int | None = None) -> Load:
+    """`users` at once: whole applications (turns None) or `turns` bare messages each."""
+    load = Load(users)
+    connector = aiohttp.TCPConnector(limit=users + 5)
+    async with aiohttp.ClientSession(timeout=TIMEOUT, connector=connector) as session:
+        run_id = secrets.token_hex(4)
+        simulated = [User(session, rasa_url, load, f"bench-{run_id}-{i}") for i in range(users)]
+        started = time.perf_counter()
+        jobs = [u.apply() if turns is None else u.chat(turns) for u in simulated]
+        for outcome in await asyncio.gather(*jobs, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                load.errors.append(f"{type(outcome).__name__}: {outcome}")
+        load.seconds = time.perf_counter() - started
+    return load
+
+
+def make_bare_assistant(folder: Path) -> tuple[Path, float]:
+    """`rasa init --no-prompt` (which trains too) into folder/bare; the model and seconds."""
+    started = time.monotonic()
+    log = folder / "bare-init.log"
+    with open(log, "wb") as out:
+        code = subprocess.run(
+            [sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", "bare"],
+            cwd=folder, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            env=child_environment({"RASA_CACHE_DIRECTORY": str(folder / "bare-cache")}),
+        ).returncode
+    models = sorted((folder / "bare" / "models").glob("*.tar.gz"))
+    if code != 0 or not models:
+        raise StackError(f"rasa init failed (exit code {code}); see {log}")
+    return models[-1], time.monotonic() - started
+
+
+def settings_for(folder: Path, name: str) -> Settings:
+    return Settings(root=ROOT, data_dir=folder / name / "data", run_dir=folder / name / "logs",
+                    ports={n: free_port() for n in SERVICES}, intake_token=secrets.token_hex(16),
+                    today=TODAY.isoformat(), rasa_ready_timeout=300)
+
+
+def _row(what: str, target: str, measured: str, ok: bool | None) -> None:
+    verdict = "" if ok is None else ("  ok" if ok else "  MISSED")
+    print(f"  {what:<52} {target:>12} {measured:>14}{verdict}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.conversation")
+    parser.add_argument("--users", type=int, nargs="+", default=[10, 50])
+    parser.add_argument("--reuse-model", action="store_true",
+                        help="use models/ (train only if stale) instead of timing a fresh training")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    figures: dict = {"today": TODAY.isoformat(), "loads": []}
+    print("Conversation benchmark (REST channel)", flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-conversation-") as tmp:
+        folder = Path(tmp)
+        project = Project.assistant()
+        if project.missing():
+            raise StackError(f"the assistant is not in the tree yet: {', '.join(project.missing())}"
+                             " missing")
+        if args.reuse_model:
+            model = ensure_model(project, log_path=folder / "train.log").path
+        else:
+            model = folder / f"{fingerprint(project)}.tar.gz"
+            figures["training_seconds"] = train(
+                project, model, folder / "train.log",
+                extra_env={"RASA_CACHE_DIRECTORY": str(folder / "cache")})
+        bare_model, figures["bare_init_and_training_seconds"] = make_bare_assistant(folder)
+
+        ours = Stack(settings_for(folder, "assistant"), model=model)
+        bare = Stack(settings_for(folder, "bare"), model=bare_model)
+        with ours, bare:
+            ours.start("actions", "handoff", "rasa")
+            figures["startup_seconds"] = ours.ready_after("rasa")
+            bare.start("rasa")  # one after the other, so each start-up has the machine alone
+            figures["bare_startup_seconds"] = bare.ready_after("rasa")
+            for users in args.users:
+                mine = asyncio.run(run_load(ours.settings.url("rasa"), users))
+                turns = round(statistics.mean(mine.turns)) if mine.turns else 20
+                theirs = asyncio.run(run_load(bare.settings.url("rasa"), users, turns))
+                figures["loads"].append({"assistant": mine.summary(), "bare": theirs.summary()})
+    report(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+def report(figures: dict) -> None:
+    print()
+    _row("what", "target", "measured", None)
+    if "training_seconds" in figures:
+        seconds = figures["training_seconds"]
+        _row("training our model, empty cache", "< 600 s", f"{seconds:.0f} s",
+             seconds < TARGET_TRAINING)
+    bare_training = figures["bare_init_and_training_seconds"]
+    _row("bare `rasa init` (creates and trains)", "", f"{bare_training:.0f} s", None)
+    _row("Rasa server start-up, our model", "< 90 s", f"{figures['startup_seconds']:.0f} s",
+         figures["startup_seconds"] < TARGET_STARTUP)
+    _row("Rasa server start-up, bare model", "", f"{figures['bare_startup_seconds']:.0f} s", None)
+    for load in figures["loads"]:
+        mine, theirs = load["assistant"], load["bare"]
+        n = mine["users"]
+        ratio = mine["p95_ms"] / theirs["p95_ms"] if theirs["p95_ms"] else float("inf")
+        load["p95_ratio"] = round(ratio, 2)
+        _row(f"{n} users: p50 / p95 per turn, ours", "", f"{mine['p50_ms']} / {mine['p95_ms']} ms",
+             None)
+        _row(f"{n} users: p50 / p95 per turn, bare", "",
+             f"{theirs['p50_ms']} / {theirs['p95_ms']} ms", None)
+        _row(f"{n} users: p95 ours / p95 bare", "<= 1.5x", f"{ratio:.2f}x", ratio <= TARGET_RATIO)
+        _row(f"{n} users: messages per second, ours / bare", "",
+             f"{mine['messages_per_second']} / {theirs['messages_per_second']}", None)
+        _row(f"{n} users: applications completed", f"{n}", f"{mine['completed']}",
+             mine["completed"] == n)
+        for error in mine["errors"] + theirs["errors"]:
+            print(f"    error: {error}")
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except StackError as exc:
+        print(f"benchmarks.conversation: {exc}", file=sys.stderr)
+        sys.exit(1)
