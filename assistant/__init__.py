@@ -1,0 +1,1 @@
+"""The Rasa assistant: NLU components, date understanding, language detection, actions."""
