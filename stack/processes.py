@@ -33,6 +33,11 @@ class ServiceSpec:
     owner: str = ""  # who builds it, for the "not in the tree yet" message
 
 
+def _shown(argv: list[str]) -> str:
+    """The command line for the log, with secrets (the value after --auth-token) hidden."""
+    return " ".join("***" if i and argv[i - 1] == "--auth-token" else a for i, a in enumerate(argv))
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     """Ask Linux to SIGTERM the child if the process that started it dies without cleaning up."""
     try:
@@ -70,7 +75,7 @@ class ManagedProcess:
             )
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        log.write(f"--- starting {self.spec.name}: {' '.join(self.spec.argv)}\n".encode())
+        log.write(f"--- starting {self.spec.name}: {_shown(self.spec.argv)}\n".encode())
         log.flush()
         try:
             self.popen = subprocess.Popen(

@@ -69,6 +69,7 @@ class Settings:
     today: str | None = None  # ASB_TODAY for every child (tests); None keeps the real date
     cors: list[str] = field(default_factory=list)
     rasa_ready_timeout: float = 180.0
+    rasa_token: str | None = None  # protects Rasa's HTTP API (not the channels) when set
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -82,7 +83,8 @@ class Settings:
         extra_origins = os.environ.get("ASB_CORS_ORIGINS", "").split()
         return cls(root=ROOT, data_dir=data_dir, run_dir=run_dir, ports=ports,
                    host=os.environ.get("ASB_BIND", "127.0.0.1"), intake_token=token,
-                   today=os.environ.get("ASB_TODAY"), cors=widget_origins + extra_origins)
+                   today=os.environ.get("ASB_TODAY"), cors=widget_origins + extra_origins,
+                   rasa_token=os.environ.get("ASB_RASA_AUTH_TOKEN") or None)
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -144,8 +146,14 @@ def service_specs(settings: Settings, model: Path | None) -> dict[str, ServiceSp
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
         if settings.cors:
             argv += ["--cors", *settings.cors]
+        # With a token the API (/status, /conversations, /model) needs it; "/" does not, and
+        # answers only once the model is loaded.
+        health = "/status"
+        if settings.rasa_token:
+            argv += ["--auth-token", settings.rasa_token]
+            health = "/"
         specs["rasa"] = ServiceSpec(name="rasa", argv=argv, port=ports["rasa"],
-                                    health_url=settings.url("rasa") + "/status",
+                                    health_url=settings.url("rasa") + health,
                                     ready_timeout=settings.rasa_ready_timeout, env=env,
                                     requires=("endpoints.yml", "credentials.yml"),
                                     owner="stack engineer")
