@@ -53,13 +53,14 @@ def _stamp() -> str:
     return clock.now().isoformat(timespec="seconds")
 
 
-def page(request: web.Request, template: str, status: int = 200, **context) -> web.Response:
+def page(request: web.Request, template: str, http_status: int = 200, **context
+         ) -> web.Response:
     deployment = request.app[DEPLOYMENT]
     html = render(
         template, service_name=deployment.service_name, user=request.get("user"),
         csrf=request.get("csrf", ""), **context,
     )
-    return web.Response(text=html, content_type="text/html", status=status)
+    return web.Response(text=html, content_type="text/html", status=http_status)
 
 
 def _cookie_options(request: web.Request) -> dict:
@@ -118,7 +119,7 @@ async def sign_in_form(request: web.Request, error: str | None = None,
                        status: int = 200) -> web.Response:
     token = secrets.token_urlsafe(32)
     request["csrf"] = token
-    response = page(request, "sign_in.html", status=status, error=error)
+    response = page(request, "sign_in.html", http_status=status, error=error)
     response.set_cookie(SIGN_IN_COOKIE, token, max_age=3600, **_cookie_options(request))
     return response
 
@@ -201,7 +202,7 @@ async def application(request: web.Request, errors: dict | None = None,
     found = await _application(request, "viewed")
     store: Store = request.app[STORE]
     deliveries = await store.run(store.deliveries_of, found["reference"])
-    return page(request, "application.html", status=status, app=found, deliveries=deliveries,
+    return page(request, "application.html", http_status=status, app=found, deliveries=deliveries,
                 areas=_areas(request), errors=errors or {},
                 values=values or _form_values(found), saved=request.query.get("saved"))
 
@@ -351,7 +352,7 @@ async def figures(request: web.Request) -> web.Response:
     total = {name: sum(row[name] for row in rows) for name in FIGURES}
     return page(request, "figures.html", start=start, end=end, area=area, errors=errors,
                 rows=rows, total=total, figures=FIGURES, figure_labels=FIGURE_LABELS,
-                areas=_areas(request), status=400 if errors else 200)
+                areas=_areas(request), http_status=400 if errors else 200)
 
 
 @routes.get("/inbox/figures.csv")

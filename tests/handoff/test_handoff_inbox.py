@@ -1,0 +1,244 @@
+"""The caseworker inbox driven over HTTP: sign in, list, open, record an outcome, download,
+retry a failed delivery, the statutory figures. On SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date
+
+import aiohttp
+import pytest
+from handoff_parts import Receiver, eventually, example_application, make_deployment
+
+from handoff.inbox import hash_password
+
+pytestmark = pytest.mark.integration
+PASSWORD = "correct horse battery staple"
+TODAY = "2026-03-10"
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setenv("ASB_TODAY", TODAY)
+
+
+@pytest.fixture
+async def browser():
+    """A client that keeps cookies for 127.0.0.1, as a browser would for the inbox's host."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        yield session
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+async def get(browser, url: str, status: int = 200) -> str:
+    async with browser.get(url, allow_redirects=False) as response:
+        assert response.status == status, await response.text()
+        return await response.text()
+
+
+async def sign_in(browser, service, username="casey", password=PASSWORD) -> aiohttp.ClientResponse:
+    form = await get(browser, f"{service.url}/inbox/sign-in")
+    async with browser.post(
+        f"{service.url}/inbox/sign-in", allow_redirects=False,
+        data={"csrf": csrf_of(form), "username": username, "password": password},
+    ) as response:
+        await response.read()
+        return response
+
+
+@pytest.fixture
+async def signed_in(launch, browser, store):
+    store.add_user("casey", hash_password(PASSWORD), "2026-03-01T09:00:00+00:00")
+
+    async def go(deployment=None):
+        service = await launch(deployment or make_deployment(extra_area=True))
+        response = await sign_in(browser, service)
+        assert response.status == 303 and response.headers["Location"] == "/inbox"
+        return service
+
+    return go
+
+
+async def post_form(browser, url: str, data: dict, page_url: str | None = None,
+                    status: int = 303) -> aiohttp.ClientResponse:
+    page = await get(browser, page_url or url.rsplit("/", 1)[0])
+    async with browser.post(url, data={"csrf": csrf_of(page), **data},
+                            allow_redirects=False) as response:
+        body = await response.text()
+        assert response.status == status, body
+        response.body_text = body
+        return response
+
+
+async def test_pages_need_a_session(launch, browser):
+    service = await launch(make_deployment())
+    async with browser.get(f"{service.url}/inbox", allow_redirects=False) as response:
+        assert response.status == 303 and response.headers["Location"] == "/inbox/sign-in"
+    async with browser.get(f"{service.url}/inbox/figures.csv", allow_redirects=False) as r:
+        assert r.status == 303
+    async with browser.post(f"{service.url}/inbox/applications/ASB-2026-AAAAAA/outcome",
+                            data={"threshold": "met"}, allow_redirects=False) as response:
+        assert response.status == 401
+
+
+async def test_sign_in_refuses_wrong_details_and_stale_forms(launch, browser, store):
+    store.add_user("casey", hash_password(PASSWORD), "2026-03-01T09:00:00+00:00")
+    service = await launch(make_deployment())
+    for username, password in (("casey", "wrong password"), ("nobody", PASSWORD)):
+        response = await sign_in(browser, service, username, password)
+        assert response.status == 401
+    await get(browser, f"{service.url}/inbox/sign-in")
+    async with browser.post(f"{service.url}/inbox/sign-in", allow_redirects=False,
+                            data={"csrf": "forged", "username": "casey",
+                                  "password": PASSWORD}) as response:
+        assert response.status == 400
+        assert "expired" in await response.text()
+    page = await get(browser, f"{service.url}/inbox/sign-in")
+    async with browser.post(f"{service.url}/inbox/sign-in", allow_redirects=False,
+                            data={"csrf": csrf_of(page), "username": "casey",
+                                  "password": PASSWORD}) as response:
+        assert response.status == 303
+        session = next(c for c in response.headers.getall("Set-Cookie")
+                       if c.startswith("asb_inbox_session="))
+        for flag in ("HttpOnly", "SameSite=Strict", "Path=/inbox"):
+            assert flag in session
+
+
+async def test_cookies_are_secure_by_default(launch, browser):
+    service = await launch(make_deployment(handoff={"session": {"cookie_secure": True}}))
+    async with browser.get(f"{service.url}/inbox/sign-in") as response:
+        (cookie,) = response.headers.getall("Set-Cookie")
+        for flag in ("HttpOnly", "Secure", "SameSite=Strict"):
+            assert flag in cookie
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+async def test_list_open_record_download_and_sign_out(signed_in, browser, http):
+    service = await signed_in()
+    references = []
+    for area in ("anytown", "othertown", "anytown"):
+        _, body = await service.submit(http, example_application(area={"id": area}))
+        references.append(body["reference"])
+    listing = await get(browser, f"{service.url}/inbox")
+    positions = [listing.index(reference) for reference in references]
+    assert positions == sorted(positions, reverse=True)  # newest first
+    only_other = await get(browser, f"{service.url}/inbox?area=othertown")
+    assert references[1] in only_other and references[0] not in only_other
+
+    first = references[0]
+    page_url = f"{service.url}/inbox/applications/{first}"
+    page = await get(browser, page_url)
+    document = example_application()
+    assert document["victim"]["name"] in page and document["impact"] in page
+    assert "do not phone" in page
+    assert "<script" not in page
+
+    # A threshold decision without a reason is refused, and nothing changes.
+    refused = await post_form(browser, f"{page_url}/outcome", {"threshold": "not_met"},
+                              page_url, status=400)
+    assert "Enter the reason for the threshold decision" in refused.body_text
+    # A form without the session's CSRF token is refused.
+    async with browser.post(f"{page_url}/outcome", data={"threshold": "met", "csrf": "x"},
+                            allow_redirects=False) as response:
+        assert response.status == 403
+    saved = await post_form(browser, f"{page_url}/outcome", {
+        "threshold": "not_met", "threshold_reason": "Two of the reports were too late",
+        "threshold_decided_on": "2026-03-09"}, page_url)
+    assert saved.headers["Location"] == f"/inbox/applications/{first}?saved=1"
+    page = await get(browser, page_url + "?saved=1")
+    assert "The outcome has been saved." in page
+    assert "Two of the reports were too late" in page
+    stored = service.store.application(first)
+    assert stored["status"] == "threshold_not_met" and stored["threshold_met"] is False
+    assert stored["threshold_decided_on"] == date(2026, 3, 9)
+    changes = [e for e in stored["audit"] if e["action"] == "outcome_recorded"]
+    assert len(changes) == 1 and changes[0]["actor"] == "casey"
+    assert changes[0]["detail"]["threshold_met"] == [None, False]
+    assert {"viewed"} <= {e["action"] for e in stored["audit"]}
+    not_met = await get(browser, f"{service.url}/inbox?status=threshold_not_met")
+    assert first in not_met and references[2] not in not_met
+
+    async with browser.get(f"{page_url}.json") as response:
+        assert response.status == 200
+        assert response.headers["Content-Disposition"] == f'attachment; filename="{first}.json"'
+        assert json.loads(await response.text()) == stored["document"]
+    printable = await get(browser, f"{page_url}/print")
+    assert first in printable and document["victim"]["name"] in printable
+    actions = [e["action"] for e in service.store.application(first)["audit"]]
+    assert "downloaded_json" in actions and "printed" in actions
+
+    await post_form(browser, f"{service.url}/inbox/sign-out", {}, f"{service.url}/inbox")
+    await get(browser, f"{service.url}/inbox", status=303)
+
+
+async def test_a_failed_delivery_is_shown_and_retried_from_the_inbox(
+    signed_in, browser, http, receiver: Receiver
+):
+    receiver.fail_next = 2
+    await receiver.start()
+    delivery = {"webhook": {"url": receiver.url, "secret_env": "TEST_AGENCY_WEBHOOK_SECRET"}}
+    service = await signed_in(make_deployment(handoff={"delivery": {"max_attempts": 2}},
+                                              delivery=delivery))
+    _, body = await service.submit(http, example_application())
+    reference = body["reference"]
+
+    def state():
+        return service.store.deliveries_of(reference)[0]["state"]
+
+    await eventually(lambda: state() == "failed")
+    listing = await get(browser, f"{service.url}/inbox")
+    assert "Deliveries that failed" in listing and "Delivery failed" in listing
+    page_url = f"{service.url}/inbox/applications/{reference}"
+    page = await get(browser, page_url)
+    action = re.search(r'action="(/inbox/applications/[^"]+/retry)"', page).group(1)
+    await post_form(browser, f"{service.url}{action}", {}, page_url)
+    await eventually(lambda: state() == "delivered")
+    assert len(receiver.requests) == 3
+    assert "Deliveries that failed" not in await get(browser, f"{service.url}/inbox")
+    audit = service.store.application(reference)["audit"]
+    assert [e["actor"] for e in audit if e["action"] == "delivery_retried"] == ["casey"]
+
+
+async def test_statutory_figures_page_and_csv(signed_in, browser, http):
+    service = await signed_in()
+    refs = {}
+    for name, area in (("a", "anytown"), ("b", "anytown"), ("c", "othertown")):
+        _, body = await service.submit(http, example_application(area={"id": area}))
+        refs[name] = body["reference"]
+    outcomes = {
+        "a": {"threshold": "not_met", "threshold_reason": "Reported too late"},
+        "b": {"threshold": "met", "threshold_reason": "Three complaints",
+              "review_held_on": "2026-03-10", "recommendations_made": "yes",
+              "escalated_on": "2026-03-10"},
+    }
+    for name, form in outcomes.items():
+        page_url = f"{service.url}/inbox/applications/{refs[name]}"
+        await post_form(browser, f"{page_url}/outcome", form, page_url)
+    page = await get(browser, f"{service.url}/inbox/figures?from=2026-03-01&to=2026-03-31")
+    assert "Times the threshold was not met" in page
+    async with browser.get(
+        f"{service.url}/inbox/figures.csv?from=2026-03-01&to=2026-03-31"
+    ) as response:
+        assert response.status == 200 and response.content_type == "text/csv"
+        text = await response.text()
+    rows = {row["area_id"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert set(rows) == {"anytown", "othertown"}
+    figures = {k: int(v) for k, v in rows["anytown"].items()
+               if k not in ("area_id", "area", "period_start", "period_end")}
+    assert figures == {"received": 2, "threshold_not_met": 1, "reviews": 1,
+                       "reviews_with_recommendations": 1, "escalations": 1}
+    assert int(rows["othertown"]["received"]) == 1
+    for personal in (example_application()["victim"]["name"], refs["a"], "Reported too late"):
+        assert personal not in text and personal not in page
+    february = await get(browser, f"{service.url}/inbox/figures.csv?from=2026-02-01&to=2026-02-28")
+    assert all(line.endswith(",0,0,0,0,0") for line in february.strip().splitlines()[1:])
+    bad = await get(browser, f"{service.url}/inbox/figures?from=2026-04-01&to=2026-03-01",
+                    status=400)
+    assert "on or after its start" in bad
