@@ -9,6 +9,7 @@ the .mo files the action server reads (the setup runs it).
 from __future__ import annotations
 
 import gettext
+import string
 from functools import cache
 from pathlib import Path
 
@@ -74,3 +75,40 @@ def message(language: str, msg_id: str) -> str:
     if not text:
         raise CatalogError(f"message {msg_id!r} is missing from the {language!r} catalog")
     return text
+
+
+def placeholders(text: str) -> frozenset[str]:
+    """The named placeholders of a message: "{day}" -> {"day"}."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
+
+
+def catalog_problems(directory: Path = LOCALES_DIR, reference: str = "en") -> list[str]:
+    """Every message missing, empty, fuzzy or with other placeholders than the reference
+    language's, in every catalog under `directory`: what `make test` refuses to ship."""
+    catalogs = {}
+    for path in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        language = path.parent.parent.name
+        with path.open("rb") as handle:
+            catalogs[language] = {m.id: m for m in read_po(handle, locale=language) if m.id}
+    if reference not in catalogs:
+        return [f"no {reference!r} catalog under {directory}"]
+    problems = []
+    expected = catalogs[reference]
+    for language, messages in catalogs.items():
+        for msg_id in sorted(set(expected) - set(messages)):
+            problems.append(f"{language}: {msg_id!r} is missing")
+        for msg_id in sorted(set(messages) - set(expected)):
+            problems.append(f"{language}: {msg_id!r} is not in the {reference!r} catalog")
+        for msg_id, entry in messages.items():
+            if not entry.string or not str(entry.string).strip():
+                problems.append(f"{language}: {msg_id!r} is not translated")
+            elif entry.fuzzy:
+                problems.append(f"{language}: {msg_id!r} is marked fuzzy")
+            elif msg_id in expected and placeholders(entry.string) != placeholders(
+                    expected[msg_id].string):
+                problems.append(
+                    f"{language}: {msg_id!r} has placeholders "
+                    f"{sorted(placeholders(entry.string))}, {reference!r} has "
+                    f"{sorted(placeholders(expected[msg_id].string))}"
+                )
+    return problems

@@ -1,0 +1,135 @@
+"""Sending the application: the document matches schema version 1; the real handoff intake API
+(in this process, on a free loopback port) stores it; when it is down the answers are kept and
+"Try again" is offered."""
+
+from __future__ import annotations
+
+import json
+import socket
+from datetime import date
+
+import pytest
+from aiohttp import web
+from jsonschema import Draft202012Validator, FormatChecker
+from rasa_sdk.executor import CollectingDispatcher
+
+from assistant.actions.application_form import consent_wording, wording_version
+from assistant.actions.messages import day_in_words
+from assistant.actions.submission import ActionSubmitApplication, application_document, spelt_out
+from deployment import load_deployment
+from handoff.app import create_app
+from handoff.store import Store
+from tests.assistant.test_application_form import VICTIM
+from tests.assistant.trackers import ROOT, button_titles, said, slot_events, tracker
+
+TOKEN = "unit-test-intake-token"
+SCHEMA = json.loads((ROOT / "handoff/schema/application.v1.json").read_text(encoding="utf-8"))
+
+
+def consented(language: str = "en", **more) -> dict:
+    wording = consent_wording(language)
+    return {**VICTIM, "language": language, "consent_share": True, "consent_wording": wording,
+            "consent_wording_version": wording_version(wording), "consent_language": language,
+            "consent_given_at": "2026-03-10T11:30:00+00:00", "review_choice": "send", **more}
+
+
+ON_BEHALF = consented(
+    "cy", applicant_role="on_behalf", applicant_name="Megan Jones",
+    applicant_relationship="Aelod o'r teulu", applicant_contact="megan@example.org",
+    victim_consent="at_risk", consent_exception_reason="Mae hi'n ofnus iawn",
+    contact_preferred="phone", contact_email=None, contact_phone="01234 567890",
+    safe_to_call="no")
+
+
+def schema_errors(document: dict) -> list[str]:
+    validator = Draft202012Validator(SCHEMA, format_checker=FormatChecker())
+    return [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(document)]
+
+
+@pytest.mark.parametrize("slots", [consented(), ON_BEHALF], ids=["victim", "on_behalf"])
+def test_the_document_matches_schema_version_1(slots):
+    document = application_document(tracker(slots))
+    assert schema_errors(document) == []
+    assert "reference" not in document and "deadlines" not in document
+
+
+def test_on_behalf_without_consent_records_why_and_never_to_phone():
+    document = application_document(tracker(ON_BEHALF))
+    assert document["applicant"] == {
+        "role": "on_behalf", "name": "Megan Jones", "relationship": "Aelod o'r teulu",
+        "organisation": None, "contact": {"phone": None, "email": "megan@example.org"}}
+    assert document["consent"]["given_by"] == "without_consent"
+    assert document["consent"]["without_consent_reason"] == "Mae hi'n ofnus iawn"
+    assert document["victim"]["contact"]["do_not_call"] is True
+    assert document["language"] == "cy"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+async def intake(tmp_path, monkeypatch):
+    """The handoff service's real intake API on a free port, with its own SQLite database."""
+    store = Store(f"sqlite:///{tmp_path / 'handoff.sqlite3'}")
+    store.create_schema()
+    runner = web.AppRunner(create_app(load_deployment(), store, TOKEN, worker=False))
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    monkeypatch.setenv("HANDOFF_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HANDOFF_INTAKE_TOKEN", TOKEN)
+    yield store
+    await runner.cleanup()
+    store.close()
+
+
+async def submit(slots, sender="conversation-1"):
+    dispatcher = CollectingDispatcher()
+    events = await ActionSubmitApplication().run(dispatcher, tracker(slots, sender=sender), {})
+    return dispatcher, slot_events(events)
+
+
+async def test_sent_gives_the_reference_spelt_out_and_the_dates_it_was_given(intake):
+    dispatcher, slots = await submit(consented())
+    reference = slots["reference"]
+    stored = intake.application(reference)
+    assert stored is not None
+    assert stored["document"]["victim"]["name"] == "Sam Jones"
+    assert stored["document"]["incidents"] == VICTIM["incidents"]
+    assert f"{reference} ({spelt_out(reference)})" in said(dispatcher)
+    deadlines = stored["document"]["deadlines"]
+    for key in ("acknowledge_by", "threshold_decision_due"):
+        assert day_in_words(date.fromisoformat(deadlines[key]), "en") in said(dispatcher)
+    assert "working days of the outcome" in said(dispatcher)
+
+
+async def test_sending_the_same_conversation_twice_gives_one_application(intake):
+    _, first = await submit(consented(), sender="twice")
+    _, second = await submit(consented(), sender="twice")
+    assert first["reference"] == second["reference"]
+
+
+async def test_handoff_down_keeps_every_answer_and_offers_try_again(monkeypatch):
+    monkeypatch.setenv("HANDOFF_URL", f"http://127.0.0.1:{free_port()}")
+    dispatcher, slots = await submit(consented())
+    assert slots == {}  # nothing cleared, no reference
+    assert "I have kept all your answers" in said(dispatcher)
+    assert button_titles(dispatcher) == ["Try again"]
+
+
+async def test_a_refused_token_is_a_failure_said_plainly(intake, monkeypatch):
+    monkeypatch.setenv("HANDOFF_INTAKE_TOKEN", "wrong")
+    dispatcher, slots = await submit(consented())
+    assert slots == {}
+    assert button_titles(dispatcher) == ["Try again"]
+
+
+async def test_no_consent_sends_nothing_and_gives_other_routes(intake):
+    dispatcher, slots = await submit({**consented(), "consent_share": False})
+    assert slots == {}
+    assert "Nothing has been sent" in said(dispatcher)
+    assert load_deployment().area().lead_agency.contact.phone in said(dispatcher)
+    assert intake.list_applications() == []
