@@ -1,0 +1,288 @@
+"""Whole conversations through Rasa's REST channel against the running system (`stack` fixture):
+the real Rasa server with the trained model, the action server and the handoff service.
+
+The six conversations of the issue. What the assistant should say is rendered from the catalogs
+with the same values (dates from the fixed clock), never typed in; what arrives at the handoff
+service is read back from its database and compared field by field.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+
+import pytest
+
+from assistant.actions import service
+from assistant.actions.choices import payload
+from assistant.actions.messages import render
+
+pytestmark = pytest.mark.integration
+
+
+class Chat:
+    """One conversation: send a message, keep what the assistant answered."""
+
+    def __init__(self, stack, language: str = "en"):
+        self.stack = stack
+        self.sender = f"test-{uuid.uuid4().hex[:12]}"
+        self.language = language
+        self.replies: list[dict] = []
+
+    def send(self, message: str, metadata: dict | None = None) -> str:
+        self.replies = self.stack.send(self.sender, message, metadata)
+        return self.text
+
+    def choose(self, value: str) -> str:
+        return self.send(payload(value))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r["text"] for r in self.replies if r.get("text"))
+
+    @property
+    def buttons(self) -> list[str]:
+        return [b["title"] for r in self.replies for b in r.get("buttons", [])]
+
+    @property
+    def custom(self) -> list[dict]:
+        return [r["custom"] for r in self.replies if r.get("custom")]
+
+    def expects(self, msg_id: str, **params) -> None:
+        wanted = render(self.language, msg_id, **params)
+        assert wanted in self.text, f"expected {wanted!r}, got:\n{self.text}"
+
+    def stored(self, reference: str) -> dict:
+        with self.stack.handoff_db() as db:
+            row = db.execute("select document from applications where reference = ?",
+                             (reference,)).fetchone()
+        assert row is not None, f"{reference} is not in the handoff database"
+        return json.loads(row["document"])
+
+    def reference(self) -> str:
+        for word in self.text.replace("(", " ").replace(")", " ").replace(".", " ").split():
+            if word.startswith("ASB-") and len(word) == 15:
+                return word
+        raise AssertionError(f"no reference in:\n{self.text}")
+
+
+def incident(chat: Chat, occurred: str, reported: str, agencies: str | None, more: bool,
+             agency_choice: str | None = None) -> None:
+    """One incident of the eligibility check, answered as a user would."""
+    chat.send(occurred)
+    chat.send(reported)
+    chat.send(agencies) if agencies else chat.choose(agency_choice)
+    chat.choose("no_reference")
+    chat.choose("no")
+    chat.send("yes" if chat.language == "en" else "ie") if more else chat.choose("no")
+
+
+def test_a_victim_applies_in_english_with_three_incidents(stack):
+    chat = Chat(stack)
+    chat.send("/greet", {"language": "en"})
+    chat.send("I want to apply for a case review")
+    chat.expects("ask-incident-date", number=1)
+    assert {"input": "date", "max": stack.today.isoformat()} in chat.custom
+    chat.send("2026-01-12")
+    chat.expects("date-noted", day=date(2026, 1, 12))
+    chat.send("2026-01-13")
+    chat.send("I told both the police and the council")
+    chat.send("CR/12345/26")
+    chat.choose("no")
+    chat.choose("yes")
+    chat.expects("ask-incident-date", number=2)
+    incident(chat, "2026-02-02", "2026-02-02", None, True, agency_choice="housing")
+    incident(chat, "2026-03-02", "2026-03-03", None, False, agency_choice="police")
+    assert "Apply now" in chat.buttons
+    chat.send("yes")
+    chat.expects("ask-applicant-role")
+    chat.choose("victim")
+    chat.choose("individual")
+    chat.send("Sam Jones")
+    chat.send("4 Mill Lane, Anytown AN1 2BB")
+    chat.expects("ask-contact-preferred")
+    chat.choose("email")
+    chat.send("sam.jones@example.org")
+    chat.send("weekdays after 6pm")
+    chat.choose("none")
+    chat.send("large print please")
+    chat.send("The shouting goes on every night and I haven't slept properly since January.")
+    chat.choose("none")
+    chat.choose("yes")
+    chat.expects("ask-consent-share", agencies=", ".join(
+        service.area().partner_agencies))
+    chat.choose("yes")
+    chat.expects("summary-intro")
+    chat.choose("send")
+    reference = chat.reference()
+    document = chat.stored(reference)
+    assert document["language"] == "en"
+    assert document["applicant"]["role"] == "victim"
+    assert document["applicant"]["name"] == "Sam Jones"
+    assert document["victim"] == {
+        "kind": "individual", "name": "Sam Jones", "address": "4 Mill Lane, Anytown AN1 2BB",
+        "postcode": "AN1 2BB",
+        "contact": {"phone": None, "email": "sam.jones@example.org", "preferred": "email",
+                    "safe_times": "weekdays after 6pm", "do_not_call": False},
+        "interpreter_language": None, "accessibility_needs": "large print please",
+        "vulnerabilities": None, "support_wanted": True}
+    assert [(i["occurred_on"], i["reported_on"], i["reported_to"], i["reference"])
+            for i in document["incidents"]] == [
+        ("2026-01-12", "2026-01-13", ["police", "council"], "CR/12345/26"),
+        ("2026-02-02", "2026-02-02", ["housing"], None),
+        ("2026-03-02", "2026-03-03", ["police"], None)]
+    assert document["impact"].startswith("The shouting goes on every night")
+    consent = document["consent"]
+    assert consent["given"] is True and consent["given_by"] == "victim"
+    assert consent["language"] == "en"
+    assert consent["wording"] == render("en", "ask-consent-share", agencies=", ".join(
+        service.area().partner_agencies))
+    assert consent["given_at"].startswith(stack.today.isoformat())
+    assert document["eligibility"]["outcome"] == "threshold_met"
+    chat.expects("next-decision", day=date.fromisoformat(
+        document["deadlines"]["threshold_decision_due"]))
+
+
+def test_a_daughter_applies_in_welsh_for_her_mother(stack):
+    chat = Chat(stack, "cy")
+    chat.send("/greet", {"language": "cy"})
+    chat.expects("greet", service=service.deployment().service_name)
+    chat.send("dw i isio gwneud cais am adolygiad achos i mam")
+    chat.expects("ask-incident-date", number=1)
+    chat.send("2026-02-16")
+    chat.expects("date-noted", day=date(2026, 2, 16))
+    chat.send("2026-02-17")
+    chat.send("yr heddlu")
+    chat.choose("no_reference")
+    chat.send("na")
+    chat.send("ie")
+    incident(chat, "2026-02-23", "2026-02-24", "y cyngor", True)
+    incident(chat, "2026-03-02", "2026-03-02", "yr heddlu a'r cyngor", False)
+    chat.expects("offer-apply")
+    chat.send("ie")
+    chat.send("Rhywun arall")
+    chat.send("Megan Jones")
+    chat.choose("family")
+    chat.send("megan.jones@example.org")
+    chat.send("Ydyn, maen nhw'n cytuno")
+    chat.choose("individual")
+    chat.send("Gwen Jones")
+    chat.send("5 Heol y Bont, Anytown AN1 3CC")
+    chat.choose("post")
+    chat.send("Unrhyw bryd")
+    chat.send("Dim")
+    chat.send("mae angen print bras arni")
+    chat.send("Dydy mam ddim wedi cysgu ers misoedd ac mae ofn arni fynd allan.")
+    chat.send("mae hi'n 84 oed")
+    chat.send("ie")
+    chat.send("ie")
+    chat.expects("summary-intro")
+    chat.send("Anfon fy nghais")
+    chat.expects("submitted", reference=chat.reference(), spelt=" ".join(chat.reference()))
+    document = chat.stored(chat.reference())
+    assert document["language"] == "cy"
+    assert document["applicant"] == {
+        "role": "on_behalf", "name": "Megan Jones", "relationship": "Aelod o'r teulu",
+        "organisation": None, "contact": {"phone": None, "email": "megan.jones@example.org"}}
+    assert document["victim"]["name"] == "Gwen Jones"
+    assert document["victim"]["contact"]["preferred"] == "post"
+    assert document["consent"]["given_by"] == "third_party_with_consent"
+    assert document["consent"]["language"] == "cy"
+    assert document["consent"]["wording"].startswith("I gynnal yr adolygiad")
+    assert [i["reported_to"] for i in document["incidents"]] == [
+        ["police"], ["council"], ["police", "council"]]
+
+
+def test_not_met_with_the_discretionary_route(stack):
+    chat = Chat(stack)
+    chat.send("/greet", {"language": "en"})
+    chat.send("/start_application")
+    incident(chat, "2026-03-02", "2026-03-03", None, False, agency_choice="council")
+    chat.expects("ask-at-risk")
+    chat.choose("yes")
+    chat.expects("decision-discretionary")
+    assert "Pass my request on" in chat.buttons
+    chat.send("/affirm")
+    chat.expects("ask-applicant-role")
+
+
+def test_an_emergency_in_the_middle_of_the_application_then_carrying_on(stack):
+    chat = Chat(stack)
+    chat.send("/greet", {"language": "en"})
+    chat.send("/start_application")
+    incident(chat, "2026-03-02", "2026-03-03", None, False, agency_choice="police")
+    chat.choose("no")
+    chat.send("/affirm")
+    chat.choose("victim")
+    chat.choose("individual")
+    chat.expects("ask-victim-name")
+    chat.send("someone is kicking my door in right now, help")
+    chat.expects("emergency")
+    chat.expects("emergency-carry-on")
+    chat.expects("ask-victim-name")
+    chat.send("Sam Jones")
+    chat.expects("ask-victim-address")
+
+
+def test_switching_from_english_to_welsh_half_way_keeps_the_answers(stack):
+    chat = Chat(stack)
+    chat.send("/greet", {"language": "en"})
+    chat.send("/start_application")
+    incident(chat, "2026-03-02", "2026-03-03", None, False, agency_choice="police")
+    chat.choose("no")
+    chat.send("/affirm")
+    chat.choose("victim")
+    chat.choose("individual")
+    chat.send("Sam Jones")
+    chat.send('/change_language{"language":"cy"}')
+    chat.language = "cy"
+    chat.expects("language-changed")
+    assert {"language": "cy", "dir": "ltr"} in chat.custom
+    chat.expects("ask-victim-address")
+    chat.send("4 Mill Lane, Anytown AN1 2BB")
+    chat.expects("ask-contact-preferred")
+    for step in (lambda: chat.choose("post"), lambda: chat.send("unrhyw bryd"),
+                 lambda: chat.choose("none"), lambda: chat.choose("none"),
+                 lambda: chat.send("Mae'n ofnadwy."), lambda: chat.choose("none"),
+                 lambda: chat.choose("no"), lambda: chat.choose("yes")):
+        step()
+    chat.expects("summary-intro")
+    assert "Sam Jones" in chat.text  # typed before the switch, kept
+    chat.choose("send")
+    document = chat.stored(chat.reference())
+    assert document["language"] == "cy"
+    assert document["victim"]["name"] == "Sam Jones"
+    assert document["incidents"][0]["occurred_on"] == "2026-03-02"
+
+
+def test_the_handoff_service_down_at_submission_then_back(stack):
+    chat = Chat(stack)
+    chat.send("/greet", {"language": "en"})
+    chat.send("/start_application")
+    for occurred in ("2026-02-02", "2026-02-16"):
+        incident(chat, occurred, occurred, None, True, agency_choice="police")
+    incident(chat, "2026-03-02", "2026-03-02", None, False, agency_choice="police")
+    chat.send("/affirm")
+    for value in ("victim", "individual"):
+        chat.choose(value)
+    chat.send("Sam Jones")
+    chat.send("4 Mill Lane, Anytown AN1 2BB")
+    chat.choose("post")
+    chat.choose("any_time")
+    for value in ("none", "none"):
+        chat.choose(value)
+    chat.send("It never stops.")
+    chat.choose("none")
+    chat.choose("no")
+    chat.choose("yes")
+    stack.stop("handoff")
+    try:
+        chat.choose("send")
+        chat.expects("submit-failed")
+        assert chat.buttons == ["Try again"]
+    finally:
+        stack.start("handoff")
+    chat.send("/affirm")
+    reference = chat.reference()
+    assert chat.stored(reference)["victim"]["name"] == "Sam Jones"
