@@ -83,10 +83,15 @@ def _message(error) -> tuple[str, str]:
         allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
         shown = ", ".join(json.dumps(value) for value in allowed)
         return where or "document", f"must be one of {shown}, not {json.dumps(error.instance)}"
+    shown = json.dumps(error.instance, ensure_ascii=False)
+    if error.validator == "format" and error.validator_value == "date-time":
+        return where, f"{shown} is not a date and time with a UTC offset (ISO 8601)"
+    if error.validator in ("format", "pattern") and error.schema.get("format") == "date":
+        return where, f"{shown} is not a real date written YYYY-MM-DD"
     if error.validator == "format":
-        return where, f"{json.dumps(error.instance)} is not a valid {error.validator_value}"
-    if error.validator == "pattern" and error.validator_value.startswith("^[0-9]{4}"):
-        return where, f"{json.dumps(error.instance)} is not a date written YYYY-MM-DD"
+        return where, f"{shown} is not a valid {error.validator_value}"
+    if error.validator in ("pattern", "minLength") and error.schema.get("pattern") == r"\S":
+        return where, "must not be empty"
     return where or "document", error.message
 
 

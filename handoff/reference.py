@@ -1,7 +1,9 @@
 """Reference numbers easy to read aloud: `ASB-2026-7F3K9Q`.
 
-Six characters from an alphabet without 0/O or 1/I: five random ones and a check character
-(Luhn mod 32), which catches any single mistyped character and any swap of two neighbours.
+Six characters from an alphabet without 0/O or 1/I: five random ones and a check character.
+The check is Damm's algorithm over the 32 characters, with the quasigroup x∘y = 2x + y in the
+field GF(32): it catches any single wrong character and any swap of two neighbours (the check
+character included), which the Luhn mod N scheme does not for every pair.
 """
 
 from __future__ import annotations
@@ -10,19 +12,27 @@ import re
 import secrets
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-_BASE = len(ALPHABET)
 _VALUE = {char: i for i, char in enumerate(ALPHABET)}
 _SHAPE = re.compile(r"^ASB-(\d{4})-([" + ALPHABET + r"]{6})$")
+_MODULUS = 0b100101  # x^5 + x^2 + 1, primitive over GF(2)
+
+
+def _twice(value: int) -> int:
+    """2·value in GF(32)."""
+    value <<= 1
+    return value ^ _MODULUS if value & 0b100000 else value
+
+
+def _interim(code: str) -> int:
+    state = 0
+    for char in code:
+        state = _twice(state) ^ _VALUE[char]
+    return state
 
 
 def check_character(body: str) -> str:
-    """The Luhn mod N check character for `body` (characters from ALPHABET)."""
-    factor, total = 2, 0
-    for char in reversed(body):
-        addend = factor * _VALUE[char]
-        total += addend // _BASE + addend % _BASE
-        factor = 1 if factor == 2 else 2
-    return ALPHABET[(_BASE - total % _BASE) % _BASE]
+    """The character that brings the Damm interim of `body` + it to zero."""
+    return ALPHABET[_twice(_interim(body))]
 
 
 def new_reference(year: int) -> str:
@@ -40,5 +50,4 @@ def is_valid(reference: str) -> bool:
     match = _SHAPE.match(reference)
     if not match:
         return False
-    code = match.group(2)
-    return check_character(code[:5]) == code[5]
+    return _interim(match.group(2)) == 0

@@ -1,0 +1,115 @@
+"""`python -m handoff add-user` and `python -m handoff serve` as real processes, with the example
+deployment file and no secrets set (as `make run` starts it)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from handoff_parts import ROOT, ServiceProcess, eventually, example_application, free_port
+
+from deployment.config import DEFAULT_FILE
+
+pytestmark = pytest.mark.integration
+PASSWORD = "a long enough passphrase"
+
+
+def no_handoff_env() -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("HANDOFF_INTAKE_TOKEN", "HANDOFF_DATABASE_URL", "ASB_DEPLOYMENT")}
+    return env | {"PYTHONPATH": str(ROOT)}
+
+
+def handoff(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "handoff", *args], input=stdin, text=True,
+                          capture_output=True, cwd=cwd, env=no_handoff_env(), timeout=60)
+
+
+def test_add_user_checks_the_password_and_refuses_duplicates(tmp_path):
+    short = handoff("add-user", "casey", "--password-stdin", cwd=tmp_path, stdin="short\n")
+    assert short.returncode == 2 and "at least 12 characters" in short.stderr
+    made = handoff("add-user", "casey", "--password-stdin", cwd=tmp_path, stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "data" / "handoff.sqlite3").exists()
+    again = handoff("add-user", "casey", "--password-stdin", cwd=tmp_path, stdin=PASSWORD + "\n")
+    assert again.returncode == 1 and "already exists" in again.stderr
+    reset = handoff("add-user", "casey", "--reset", "--password-stdin", cwd=tmp_path,
+                    stdin="another long passphrase\n")
+    assert reset.returncode == 0, reset.stderr
+    nobody = handoff("add-user", "nobody", "--reset", "--password-stdin", cwd=tmp_path,
+                     stdin=PASSWORD + "\n")
+    assert nobody.returncode == 1
+
+
+def test_a_broken_deployment_file_is_one_clear_line(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text(DEFAULT_FILE.read_text() + "\nhandoff:\n  port: 0\n")
+    done = handoff("--deployment", str(broken), "serve", cwd=tmp_path)
+    assert done.returncode == 2 and "handoff.port" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+async def test_serve_starts_with_the_example_file_and_no_secrets(tmp_path, http):
+    made = handoff("add-user", "casey", "--password-stdin", cwd=tmp_path, stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    port = free_port()
+    log = tmp_path / "serve.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "handoff", "serve", "--port", str(port)], cwd=tmp_path,
+        env=no_handoff_env(), stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+    )
+    service = ServiceProcess(process, f"http://127.0.0.1:{port}", "")
+    try:
+        async def healthy():
+            try:
+                async with http.get(f"{service.url}/healthz") as response:
+                    return response.status == 200
+            except OSError:
+                return False
+
+        await eventually(healthy, timeout=30, every=0.2)
+        token_file = tmp_path / "data" / "intake-token"
+        token = token_file.read_text().strip()
+        assert len(token) >= 32 and oct(token_file.stat().st_mode & 0o777) == "0o600"
+        printed = log.read_text()
+        assert f"intake token from the file {token_file} (made now)" in printed
+        assert token not in printed
+        async with http.post(
+            f"{service.url}/api/v1/applications", json=example_application(),
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "conversation-1"},
+        ) as response:
+            assert response.status == 201
+            reference = (await response.json())["reference"]
+        # The caseworker made with add-user signs in (cookies are Secure: sent by hand here).
+        async with http.get(f"{service.url}/inbox/sign-in") as response:
+            sign_in_cookie = response.cookies["asb_inbox_sign_in"].value
+            csrf = re.search(r'name="csrf" value="([^"]+)"', await response.text()).group(1)
+        async with http.post(
+            f"{service.url}/inbox/sign-in", allow_redirects=False,
+            data={"csrf": csrf, "username": "casey", "password": PASSWORD},
+            headers={"Cookie": f"asb_inbox_sign_in={sign_in_cookie}"},
+        ) as response:
+            assert response.status == 303
+            session = response.cookies["asb_inbox_session"].value
+        async with http.get(f"{service.url}/inbox",
+                            headers={"Cookie": f"asb_inbox_session={session}"}) as response:
+            assert response.status == 200 and reference in await response.text()
+    finally:
+        service.stop()
+    # A second start reads the same token file.
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "handoff", "serve", "--port", str(port)], cwd=tmp_path,
+        env=no_handoff_env(), stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+    )
+    service = ServiceProcess(process, f"http://127.0.0.1:{port}", "")
+    try:
+        await eventually(lambda: "intake token from" in log.read_text(), timeout=30)
+        assert f"intake token from the file {token_file}\n" in log.read_text()
+        assert token_file.read_text().strip() == token
+    finally:
+        service.stop()

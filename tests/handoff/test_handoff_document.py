@@ -1,0 +1,66 @@
+"""The application document: the schema file, error messages by field, and completion."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from handoff_parts import EXAMPLE, example_application, make_deployment
+from jsonschema import Draft202012Validator
+
+from handoff.document import SCHEMA_FILE, DocumentError, complete, validate
+
+AREA = make_deployment().area("anytown")
+
+
+def fields(document) -> dict[str, str]:
+    with pytest.raises(DocumentError) as caught:
+        validate(document)
+    return {error.field: error.message for error in caught.value.errors}
+
+
+def test_the_schema_file_is_a_valid_schema_and_the_example_meets_it():
+    Draft202012Validator.check_schema(json.loads(SCHEMA_FILE.read_text()))
+    validate(json.loads(EXAMPLE.read_text()))
+
+
+def test_a_victim_applying_for_themselves_needs_no_applicant_details():
+    document = example_application(applicant={"role": "victim"})
+    document["consent"]["given_by"] = "victim"
+    validate(document)
+
+
+def test_someone_applying_on_behalf_must_say_who_they_are():
+    document = example_application(applicant={"role": "on_behalf", "name": " "})
+    assert fields(document) == {"applicant.name": "must not be empty",
+                                "applicant.relationship": "is missing"}
+
+
+def test_not_an_object():
+    assert fields([1, 2]) == {"document": "must be a JSON object"}
+
+
+def test_dates_and_times_are_checked():
+    document = example_application()
+    document["incidents"][0]["occurred_on"] = "10/03/2026"
+    document["consent"]["given_at"] = "2026-03-10T14:02:11"  # no offset
+    assert fields(document) == {
+        "incidents[0].occurred_on": '"10/03/2026" is not a real date written YYYY-MM-DD',
+        "consent.given_at": '"2026-03-10T14:02:11" is not a date and time with a UTC offset '
+                            "(ISO 8601)",
+    }
+
+
+def test_completion_sets_what_the_service_owns():
+    when = datetime(2026, 3, 10, 14, 5, 9, tzinfo=timezone.utc)
+    document = complete(example_application(), AREA, "ASB-2026-ABCDEF", when)
+    assert document["reference"] == "ASB-2026-ABCDEF"
+    assert document["submitted_at"] == "2026-03-10T14:05:09+00:00"
+    assert document["area"]["lead_agency"] == AREA.lead_agency.name
+    assert set(document["deadlines"]) == {"acknowledge_by", "threshold_decision_due"}
+    assert document["eligibility"]["applied_on"] == "2026-03-10"
+    assert document["eligibility"]["policy"]["id"] == AREA.policy
+    # The stored document meets the same schema (with the fields the service sets).
+    errors = list(Draft202012Validator(json.loads(SCHEMA_FILE.read_text())).iter_errors(document))
+    assert errors == []
