@@ -28,7 +28,6 @@ from assistant.actions.eligibility_form import (
 )
 from assistant.actions.messages import Button, day_in_words, language_of, render, say
 from assistant.actions.questions import Question, ask_actions, on_behalf
-from assistant.locales import shipped_languages
 from eligibility import clock
 
 CONSENT_MSG = "ask-consent-share"
@@ -327,13 +326,8 @@ def change_button(field: str) -> Button:
 def typed_change(tracker: Tracker) -> str | None:
     """A "Change …" button title typed instead of clicked."""
     text = (tracker.latest_message or {}).get("text")
-    fields = [*CHANGES, INCIDENTS]
-    titles = {f: change_button(f).title for f in fields}
-    typed = choices.normalise(text or "")
-    for field, title in titles.items():
-        if any(typed == choices.normalise(render(lang, title)) for lang in shipped_languages()):
-            return field
-    return None
+    return next((field for field in [*CHANGES, INCIDENTS]
+                 if choices.is_title(text, change_button(field).title)), None)
 
 
 def summary_value(tracker: Tracker, slot: str, language: str) -> str | None:
@@ -358,8 +352,10 @@ def show_summary(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     for number, incident in enumerate(incidents, start=1):
         agencies = ", ".join(render(language, choices.title_id(a))
                              for a in incident["reported_to"])
-        say(dispatcher, language, "summary-incident", number=number,
-            day=day_in_words(date.fromisoformat(incident["occurred_on"]), language),
+        occurred = date.fromisoformat(incident["occurred_on"])
+        day = (render(language, "date-approximate", day=occurred)
+               if incident.get("occurred_on_approximate") else day_in_words(occurred, language))
+        say(dispatcher, language, "summary-incident", number=number, day=day,
             reported=day_in_words(date.fromisoformat(incident["reported_on"]), language),
             agencies=agencies)
     if incidents:

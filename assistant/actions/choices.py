@@ -16,7 +16,7 @@ from functools import cache
 from rasa_sdk import Tracker
 
 from assistant.actions.messages import Button, render
-from assistant.locales import shipped_languages
+from assistant.locales import CatalogError, shipped_languages
 from eligibility import AGENCIES
 
 YES, NO = "yes", "no"
@@ -61,19 +61,25 @@ def normalise(text: str) -> str:
 
 
 @cache
-def _titles(value: str) -> frozenset[str]:
-    return frozenset(normalise(render(lang, title_id(value))) for lang in shipped_languages())
+def titles(msg_id: str) -> frozenset[str]:
+    """A button title as typed, in every shipped catalog that has it."""
+    found = set()
+    for language in shipped_languages():
+        try:
+            found.add(normalise(render(language, msg_id)))
+        except CatalogError:  # a draft catalog; the catalog check reports it
+            continue
+    return frozenset(found)
+
+
+def is_title(text: str | None, msg_id: str) -> bool:
+    """Whether the text is this button's title, typed in any shipped language."""
+    return bool(text) and normalise(text) in titles(msg_id)
 
 
 def typed_choice(text: str | None, values: Iterable[str]) -> str | None:
     """The value whose button title (in any shipped language) the text is."""
-    if not text:
-        return None
-    typed = normalise(text)
-    for value in values:
-        if typed in _titles(value):
-            return value
-    return None
+    return next((value for value in values if is_title(text, title_id(value))), None)
 
 
 def chosen(tracker: Tracker, *questions: str) -> str | None:

@@ -14,10 +14,10 @@ from rasa_sdk import Action, Tracker, ValidationAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from assistant.actions import service
 from assistant.actions.choices import entity_values
 from assistant.actions.messages import Button, direction, language_of, say
 from assistant.language_detection import detect_language, language_named_in
-from assistant.locales import shipped_languages
 
 
 def requested_language(tracker: Tracker) -> str | None:
@@ -35,7 +35,7 @@ def requested_language(tracker: Tracker) -> str | None:
 
 def language_for(tracker: Tracker) -> str | None:
     """The language the conversation should now be in, or None to leave it as it is."""
-    shipped = shipped_languages()
+    shipped = service.languages()
     current = tracker.get_slot("language")
     asked = requested_language(tracker)
     if asked in shipped:
@@ -70,7 +70,7 @@ class ValidateSlotMappings(ValidationAction):
 def language_buttons(current: str) -> list[Button]:
     return [
         Button(f"language-name-{code}", f'/change_language{{"language":"{code}"}}')
-        for code in shipped_languages()
+        for code in service.languages()
         if code != current
     ]
 
@@ -85,7 +85,7 @@ class ActionChangeLanguage(Action):
     async def run(self, dispatcher, tracker, domain):
         language = language_of(tracker)
         asked = requested_language(tracker)
-        if asked and asked not in shipped_languages():
+        if asked and asked not in service.languages():
             say(dispatcher, language, "language-not-available", buttons=language_buttons(language))
             return []
         say(

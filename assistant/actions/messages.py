@@ -17,7 +17,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions import service
-from assistant.locales import message, shipped_languages
+from assistant.locales import message
 
 # Babel locale per language where the plain code would give the wrong conventions.
 _BABEL_LOCALE = {"en": "en_GB"}
@@ -33,7 +33,7 @@ class Button:
 
 def language_of(tracker: Tracker) -> str:
     language = tracker.get_slot("language")
-    if language in shipped_languages():
+    if language in service.languages():
         return language
     return service.deployment().default_language
 

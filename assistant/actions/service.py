@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
+from assistant.locales import shipped_languages
 from deployment import Area, Deployment, load_deployment
 from eligibility import Nation, add_working_days, clock
 
@@ -12,6 +13,11 @@ from eligibility import Nation, add_working_days, clock
 @cache
 def deployment() -> Deployment:
     return load_deployment()
+
+
+def languages() -> tuple[str, ...]:
+    """The languages this deployment offers that have a catalog, in the deployment's order."""
+    return tuple(code for code in deployment().languages if code in shipped_languages())
 
 
 def area() -> Area:
