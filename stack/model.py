@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from stack.environment import child_environment
+from stack.environment import child_environment, die_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,6 +130,10 @@ def _prune(models: Path, keep: Path, count: int = 3) -> None:
     older = sorted(models.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
     for path in [p for p in older if p != keep][count - 1:]:
         path.unlink(missing_ok=True)
+    for scratch in models.glob(".training-*"):  # left by a training that was killed
+        pid = scratch.name.removeprefix(".training-")
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def train(project: Project, target: Path, log_path: Path | None = None,
@@ -149,18 +153,26 @@ def train(project: Project, target: Path, log_path: Path | None = None,
     env = child_environment({"PYTHONPATH": str(project.root), **(extra_env or {})})
     try:
         if log_path is None:
-            result = subprocess.run(argv, cwd=project.root, env=env)
+            result = subprocess.run(argv, cwd=project.root, env=env, preexec_fn=die_with_parent)
         else:
             log_path.parent.mkdir(parents=True, exist_ok=True)
             with open(log_path, "ab") as log:
-                result = subprocess.run(
-                    argv, cwd=project.root, env=env, stdout=log, stderr=subprocess.STDOUT
-                )
+                result = subprocess.run(argv, cwd=project.root, env=env, stdout=log,
+                                        stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         produced = scratch / target.name
         if result.returncode != 0 or not produced.exists():
-            where = f"; see {log_path}" if log_path else ""
+            where = f"; see {log_path}\n{_error_lines(log_path)}" if log_path else ""
             raise StackError(f"rasa train failed (exit code {result.returncode}){where}")
         os.replace(produced, target)  # atomic: a reader never sees half a model
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return time.monotonic() - started
+
+
+def _error_lines(log_path: Path, count: int = 20) -> str:
+    """The end of a training log without progress bars (training data holds no personal data)."""
+    lines = log_path.read_text(errors="replace").splitlines()
+    kept = [line for line in lines if line.strip() and "it/s" not in line and "s/it" not in line]
+    errors = [i for i, line in enumerate(kept) if " ERROR " in line]
+    shown = kept[errors[0]:][:count] if errors else kept[-count:]
+    return "\n".join("    " + line for line in shown)

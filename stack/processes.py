@@ -3,7 +3,6 @@ stopped cleanly (SIGTERM to the whole group, then SIGKILL)."""
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
@@ -13,9 +12,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stack.environment import die_with_parent
 from stack.model import StackError
-
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -38,14 +36,6 @@ def _shown(argv: list[str]) -> str:
     return " ".join("***" if i and argv[i - 1] == "--auth-token" else a for i, a in enumerate(argv))
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Ask Linux to SIGTERM the child if the process that started it dies without cleaning up."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
-
-
 class ManagedProcess:
     def __init__(self, spec: ServiceSpec, cwd: Path, log_dir: Path):
         self.spec = spec
@@ -63,7 +53,7 @@ class ManagedProcess:
         return self.popen is not None and self.popen.poll() is None
 
     def start(self) -> None:
-        """Start the process (call from the main thread: the parent-death signal is per thread)."""
+        """Start the process (from a thread that outlives it: see die_with_parent)."""
         if self.running:
             return
         missing = self.missing()
@@ -86,7 +76,7 @@ class ManagedProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, so stop() reaches its children
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         finally:
             log.close()

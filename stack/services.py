@@ -107,7 +107,7 @@ class Settings:
             "ASB_ACTION_ENDPOINT_URL": f"{self.url('actions')}/webhook",
             "ASB_TRACKER_DB": str(self.tracker_db),
             "ASB_RASA_URL": self.url("rasa"),
-            "ASB_HANDOFF_URL": self.url("handoff"),
+            "HANDOFF_URL": self.url("handoff"),  # read by assistant/actions/submission.py
             "ASB_WIDGET_URL": self.url("widget"),
         }
         if self.today:

@@ -1,4 +1,8 @@
-"""Fixtures shared by every test folder."""
+"""Fixtures shared by every test folder: the running system (`stack`), started once per session.
+
+Tests that use it run last, and the model starts training as soon as collection ends, so the
+training (minutes from a fresh clone) overlaps the unit tests instead of adding to them.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,41 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.stack import RunningStack, start_stack
+from tests.stack import Launcher, RunningStack, new_base
+
+_launcher: Launcher | None = None
+
+
+def _uses_stack(item: pytest.Item) -> bool:
+    return "stack" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(trylast=True)  # after -m / -k deselection
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    global _launcher
+    users = [item for item in items if _uses_stack(item)]
+    if not users:
+        return
+    items[:] = [item for item in items if not _uses_stack(item)] + users
+    if not config.option.collectonly:
+        _launcher = Launcher(new_base())
+        _launcher.begin()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _launcher is not None:
+        _launcher.close()  # also when no test got as far as using it
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+def stack() -> Iterator[RunningStack]:
     """The running system (Rasa, action server, handoff service, widget server), once per session.
 
     See tests/stack.py for what it offers. Tests using it must be marked `integration`.
     """
-    running = start_stack(tmp_path_factory.mktemp("stack"))
+    launcher = _launcher or Launcher(new_base())
+    running = launcher.finish()
     try:
         yield running
     finally:

@@ -14,8 +14,13 @@ to a weekday in 2026 and a fixed intake token.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
+import threading
+import time
 import urllib.request
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -101,50 +106,102 @@ class RunningStack:
             self._stack.stop()
 
 
+ARTIFACTS = ROOT / "test-artifacts" / "stack"  # kept after the run (pytest's tmp is rotated)
+
+
+def new_base(keep: int = 5) -> Path:
+    """A fresh folder for one session's data and logs; only the newest `keep` are kept."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in sorted(ARTIFACTS.iterdir())[: -(keep - 1) or None]:
+        shutil.rmtree(old, ignore_errors=True)
+    base = ARTIFACTS / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    base.mkdir()
+    return base
+
+
+class Launcher:
+    """Starts the stack in two steps, so the model can train while other tests run.
+
+    begin() (from the main thread): starts the servers that need no model and trains the model
+    in a background thread. finish(): waits for the model, starts Rasa, waits until all are ready.
+    """
+
+    def __init__(self, base: Path, project: Project | None = None):
+        self.project = project or Project.assistant()
+        data_dir, run_dir = base / "data", base / "logs"
+        self.settings = Settings(
+            root=ROOT,
+            data_dir=data_dir,
+            run_dir=run_dir,
+            ports={name: free_port() for name in SERVICES},
+            intake_token=INTAKE_TOKEN,
+            today=TODAY.isoformat(),
+            cors=["*"],
+            rasa_ready_timeout=RASA_READY_TIMEOUT,
+            # Never a developer's own database, even if their environment names one.
+            extra_env={handoff_database_env(): f"sqlite:///{data_dir / 'handoff.sqlite3'}"},
+        )
+        self.stack = Stack(self.settings)
+        self.started: list = []
+        self.training: Future | None = None
+
+    def begin(self) -> None:
+        missing = self.stack.missing()
+        try:
+            self.started = self.stack.launch(
+                *[n for n in SERVICES if n != "rasa" and n not in missing])
+        except BaseException:
+            self.close()
+            raise
+        log = self.settings.run_dir / "train.log"
+        self.training = Future()
+
+        def train() -> None:
+            try:
+                self.training.set_result(ensure_model(self.project, log))
+            except BaseException as exc:  # handed to finish()
+                self.training.set_exception(exc)
+
+        # A daemon thread: a session that ends early does not wait for it (and its `rasa train`
+        # gets SIGTERM as the thread goes, see stack.environment.die_with_parent).
+        threading.Thread(target=train, name="train", daemon=True).start()
+
+    def finish(self) -> RunningStack:
+        if self.training is None:
+            self.begin()
+        assert self.training is not None
+        settings, stack = self.settings, self.stack
+        handle = RunningStack(
+            rasa_url=settings.url("rasa"),
+            actions_url=settings.url("actions"),
+            handoff_url=settings.url("handoff"),
+            widget_url=settings.url("widget"),
+            intake_token=INTAKE_TOKEN,
+            data_dir=settings.data_dir,
+            run_dir=settings.run_dir,
+            today=TODAY,
+            model=Path(),
+            missing=stack.missing(),
+            _stack=stack,
+        )
+        try:
+            trained = self.training.result()  # StackError if inputs are missing or training fails
+            stack.use_model(trained.path)
+            handle.model = trained.path
+            handle.missing.pop("rasa", None)
+            stack.wait_ready(self.started + stack.launch("rasa"))
+        except BaseException:
+            self.close()
+            raise
+        return handle
+
+    def close(self) -> None:
+        self.stack.stop()
+
+
 def start_stack(base: Path, project: Project | None = None) -> RunningStack:
     """Train if stale and start every service that is in the tree; the caller must close().
 
     `project` is the assistant by default (another one only to try the stack itself).
     """
-    project = project or Project.assistant()
-    data_dir = base / "data"
-    run_dir = base / "logs"
-    ports = {name: free_port() for name in SERVICES}
-    settings = Settings(
-        root=ROOT,
-        data_dir=data_dir,
-        run_dir=run_dir,
-        ports=ports,
-        intake_token=INTAKE_TOKEN,
-        today=TODAY.isoformat(),
-        cors=["*"],
-        rasa_ready_timeout=RASA_READY_TIMEOUT,
-        # Never a developer's own database, even if their environment names one.
-        extra_env={handoff_database_env(): f"sqlite:///{data_dir / 'handoff.sqlite3'}"},
-    )
-    stack = Stack(settings)
-    handle = RunningStack(
-        rasa_url=settings.url("rasa"),
-        actions_url=settings.url("actions"),
-        handoff_url=settings.url("handoff"),
-        widget_url=settings.url("widget"),
-        intake_token=INTAKE_TOKEN,
-        data_dir=data_dir,
-        run_dir=run_dir,
-        today=TODAY,
-        model=Path(),
-        missing=stack.missing(),
-        _stack=stack,
-    )
-    try:
-        # The others start while the model trains (if it must); Rasa once the model exists.
-        others = stack.launch(*[n for n in SERVICES if n != "rasa" and n not in handle.missing])
-        trained = ensure_model(project, log_path=run_dir / "train.log")  # StackError if no inputs
-        stack.use_model(trained.path)
-        handle.model = trained.path
-        handle.missing.pop("rasa", None)
-        stack.wait_ready(others + stack.launch("rasa"))
-    except BaseException:
-        stack.stop()
-        raise
-    return handle
+    return Launcher(base, project).finish()
