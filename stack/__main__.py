@@ -4,6 +4,8 @@ run          train if stale, start every server on the default ports, print wher
              Ctrl-C stops them all
 train        train the model if its inputs changed since the last training
 fingerprint  print the model's fingerprint (the name it has under models/)
+forget-conversations --older-than-days N
+             delete conversations idle for longer than N days from the tracker store
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import time
 
 from stack.model import Project, StackError, TrainResult, ensure_model, fingerprint, model_path
+from stack.retention import default_environment, forget_conversations
 from stack.services import DEFAULT_PORTS, Settings, Stack
 
 
@@ -108,11 +111,20 @@ def run() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["run", "train", "fingerprint"])
+    parser.add_argument("command", choices=["run", "train", "fingerprint", "forget-conversations"])
+    parser.add_argument("--older-than-days", type=float, default=None,
+                        help="forget-conversations: how long an idle conversation is kept")
     args = parser.parse_args(argv)
     try:
         if args.command == "fingerprint":
             print(fingerprint(Project.assistant()))
+            return 0
+        if args.command == "forget-conversations":
+            if args.older_than_days is None:
+                parser.error("forget-conversations needs --older-than-days N")
+            default_environment(Settings.for_run().data_dir)
+            count = forget_conversations(args.older_than_days)
+            _say(f"deleted {count} conversation(s) idle for over {args.older_than_days:g} days")
             return 0
         return train() if args.command == "train" else run()
     except StackError as exc:

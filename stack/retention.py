@@ -1,0 +1,48 @@
+"""Forgetting old conversations: Rasa Open Source keeps every message in the tracker store, with
+whatever personal data people typed, and has no retention setting of its own.
+
+    python -m stack forget-conversations --older-than-days 30
+
+deletes every event of each conversation whose last event is older than that, in the tracker store
+that endpoints.yml names (SQLite by default, PostgreSQL in production). Run it daily (cron or a
+systemd timer). Applications are kept by the handoff service under its own `retention_days`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from stack.model import ROOT, StackError
+
+
+def forget_conversations(older_than_days: float, endpoints: Path = ROOT / "endpoints.yml",
+                         now: float | None = None) -> int:
+    """Delete conversations idle for longer than `older_than_days`; how many were deleted."""
+    if older_than_days <= 0:
+        raise StackError("--older-than-days must be more than 0")
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.utils.endpoints import read_endpoint_config
+    from sqlalchemy import text
+
+    config = read_endpoint_config(str(endpoints), "tracker_store")
+    if config is None or config.type != "SQL":
+        raise StackError(f"{endpoints} names no SQL tracker store")
+    kwargs = {k: v for k, v in config.kwargs.items() if k != "type"}
+    store = SQLTrackerStore(domain=None, host=config.url, **kwargs)
+    cutoff = (time.time() if now is None else now) - older_than_days * 86400
+    stale = ("select sender_id from events group by sender_id "
+             "having max(timestamp) < :cutoff")
+    with store.engine.begin() as connection:
+        senders = [row[0] for row in connection.execute(text(stale), {"cutoff": cutoff})]
+        connection.execute(text(f"delete from events where sender_id in ({stale})"),
+                           {"cutoff": cutoff})
+    store.engine.dispose()
+    return len(senders)
+
+
+def default_environment(data_dir: Path) -> None:
+    """The env vars endpoints.yml needs, where the caller has not set them (as `make run` does)."""
+    os.environ.setdefault("ASB_TRACKER_DB", str(data_dir / "tracker.db"))
+    os.environ.setdefault("ASB_ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
