@@ -50,10 +50,17 @@ TARGET_RATIO, TARGET_STARTUP, TARGET_TRAINING = 1.5, 90.0, 600.0
 # Buttons never pressed on the way through an application (they leave the flow).
 AVOID = {"emergency", "request_human", "restart", "stop", "change_language", "make_complaint",
          "report_incident", "goodbye", "out_of_scope", "dont_know"}
-# Preferred buttons, best first, matched against the payload: a victim applying for themselves,
-# saying yes to what moves the application on.
-PREFER = [r"^/start_application", r"victim|myself|self", r"individual|person",
-          r"^/affirm", r"submit|send|confirm|continue|next"]
+# Buttons preferred when the question is not one below, best first, matched against the payload.
+PREFER = [r"^/start_application", r"^/affirm", r'"choice":"yes"', r"apply|send|continue"]
+# The choice (a button's `"choice"` value) a victim applying for themselves makes, by the slot
+# the assistant is asking for. `more_incidents` is answered by the incident count.
+CHOICES = {"applicant_role": "victim", "victim_kind": "individual", "contact_preferred": "email",
+           "report_agencies": "police+council", "incident_reference": "no_reference",
+           "incident_hate": "no", "at_risk": "no", "safe_to_call": "yes",
+           "interpreter_language": "none", "accessibility_needs": "none",
+           "vulnerabilities": "none", "support_wanted": "yes", "consent_share": "yes",
+           "review_choice": "send"}
+INCIDENTS = 3
 # Free-text answers by the slot being asked (a fragment of its name), first match wins.
 FREE_TEXT = [
     ("postcode", "AN1 1AA"),
@@ -65,10 +72,8 @@ FREE_TEXT = [
     ("relationship", "daughter"),
     ("impact", "The noise goes on every night and I cannot sleep. I feel anxious at home."),
     ("vulnerab", "I have anxiety"),
-    ("access", "none"),
-    ("interpreter", "no"),
-    ("contact", "email is best, any time"),
-    ("time", "weekday mornings"),
+    ("access", "large print please"),
+    ("time", "weekdays after 6pm"),
     ("", "no"),
 ]
 # The bare `rasa init` assistant's examples, sent in turn.
@@ -116,6 +121,7 @@ class User:
         self.session, self.rasa_url, self.load, self.sender = session, rasa_url, load, sender
         self.seen: dict[tuple, int] = {}
         self.dates = 0
+        self.incidents = 0
         self.sent = 0
 
     async def send(self, message: str, metadata: dict | None = None) -> list[dict]:
@@ -134,7 +140,16 @@ class User:
             tracker = await response.json()
         return (tracker.get("slots") or {}).get("requested_slot") or ""
 
-    def choose(self, buttons: list[dict]) -> str:
+    def choose(self, buttons: list[dict], slot: str = "") -> str:
+        """The button to press: the slot's planned choice if offered, else by preference."""
+        wanted = CHOICES.get(slot)
+        if slot == "more_incidents":
+            self.incidents += 1
+            wanted = "yes" if self.incidents < INCIDENTS else "no"
+        for button in buttons:
+            if wanted and f'"choice":"{wanted}"' in str(button.get("payload", "")).replace(" ", ""):
+                return str(button["payload"])
+
         def intent(button: dict) -> str:
             return str(button.get("payload", "")).lstrip("/").split("{")[0]
 
@@ -142,7 +157,7 @@ class User:
         ranked = sorted(usable, key=lambda b: next(
             (i for i, pattern in enumerate(PREFER) if re.search(pattern, str(b["payload"]))),
             len(PREFER)))
-        key = tuple(sorted(str(b["payload"]) for b in buttons))
+        key = (slot, *sorted(str(b["payload"]) for b in buttons))
         times = self.seen.get(key, 0)
         self.seen[key] = times + 1
         # The same question again: take the next choice, so no loop goes on for ever.
@@ -166,11 +181,12 @@ class User:
             buttons = [b for r in replies for b in (r.get("buttons") or [])]
             if asks_date:
                 message = self.next_date()
-            elif buttons:
-                message = self.choose(buttons)
             else:
-                slot = await self.requested_slot()
-                message = next(text for fragment, text in FREE_TEXT if fragment in slot)
+                slot = await self.requested_slot()  # not timed: the question, not the wording
+                if buttons and (slot in CHOICES or slot == "more_incidents" or not slot):
+                    message = self.choose(buttons, slot)
+                else:
+                    message = next(text for fragment, text in FREE_TEXT if fragment in slot)
             replies = await self.send(message)
         self.load.turns.append(self.sent)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy
 import pytest
 
-from benchmarks.conversation import Load, User, percentile
+from benchmarks.conversation import INCIDENTS, Load, User, percentile
 
 
 def _user() -> User:
@@ -23,6 +25,21 @@ def test_the_preferred_payload_wins_then_the_others_in_turn():
     buttons = [{"title": "No", "payload": "/deny"}, {"title": "Yes", "payload": "/affirm"}]
     user = _user()
     assert [user.choose(buttons) for _ in range(3)] == ["/affirm", "/deny", "/affirm"]
+
+
+def _choice(value: str) -> dict:
+    return {"title": value.title(), "payload": "/inform" + json.dumps({"choice": value}, separators=(",", ":"))}
+
+
+def test_the_planned_choice_for_the_slot_is_pressed_wherever_it_is():
+    buttons = [_choice("phone"), _choice("email"), _choice("post")]
+    assert _user().choose(buttons, "contact_preferred") == _choice("email")["payload"]
+
+
+def test_incidents_are_added_until_there_are_three():
+    user, buttons = _user(), [_choice("yes"), _choice("no")]
+    answers = [user.choose(buttons, "more_incidents") for _ in range(INCIDENTS)]
+    assert answers == [_choice("yes")["payload"]] * (INCIDENTS - 1) + [_choice("no")["payload"]]
 
 
 def test_dates_go_forward_and_each_report_follows_its_incident():
