@@ -79,7 +79,7 @@ class Settings:
         run_dir = data_dir / "runs" / time.strftime("%Y%m%d-%H%M%S")
         ports = dict(ports or DEFAULT_PORTS)
         token = os.environ.get(intake_token_env()) or secrets.token_urlsafe(32)
-        widget_origins = [f"http://localhost:{ports['widget']}", f"http://127.0.0.1:{ports['widget']}"]
+        widget_origins = [f"http://{name}:{ports['widget']}" for name in ("localhost", "127.0.0.1")]
         extra_origins = os.environ.get("ASB_CORS_ORIGINS", "").split()
         return cls(root=ROOT, data_dir=data_dir, run_dir=run_dir, ports=ports,
                    host=os.environ.get("ASB_BIND", "127.0.0.1"), intake_token=token,
