@@ -11,7 +11,7 @@ from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, AllSlotsReset, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, FollowupAction, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions import service
@@ -270,7 +270,8 @@ class ActionConfirmStop(_Answer):
     def answer(self, dispatcher, tracker, language):
         say(dispatcher, language, "stop-confirm", buttons=(
             Button("choice-stop-delete", "/affirm"), Button("choice-stop-keep", "/deny")))
-        return [SlotSet("paused_form", tracker.active_loop_name)]
+        # The form, if any, waits: answering yes or no must not go to it as an answer.
+        return [SlotSet("paused_form", tracker.active_loop_name), ActiveLoop(None)]
 
 
 def forget(language: str | None) -> list:
@@ -300,11 +301,12 @@ class ActionCarryOn(_Answer):
         return []
 
 
-class ActionStartAgain(_Answer):
-    """"Start again": a clean conversation in the same language."""
+class ActionRestart(_Answer):
+    """"Start again" (the widget sends /restart): overrides Rasa's own `action_restart` so the
+    new conversation keeps its language."""
 
-    action_name = "action_start_again"
+    action_name = "action_restart"
 
     def answer(self, dispatcher, tracker, language):
         say(dispatcher, language, "start-again", buttons=MENU)
-        return forget(tracker.get_slot("language"))
+        return [Restarted(), SlotSet("language", tracker.get_slot("language"))]

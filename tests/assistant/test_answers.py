@@ -127,3 +127,16 @@ async def test_carry_on_goes_back_to_the_form():
     dispatcher, events = await run(answers.ActionCarryOn(), paused_form="application_form")
     assert [(e["event"], e.get("name")) for e in events][-1] == ("followup", "application_form")
     assert "kept everything" in said(dispatcher)
+
+
+async def test_start_again_is_a_clean_conversation_in_the_same_language():
+    dispatcher, events = await run(answers.ActionRestart(), language="cy", victim_name="Sam")
+    assert [e["event"] for e in events] == ["restart", "slot"]
+    assert slot_events(events) == {"language": "cy"}
+    assert said(dispatcher).startswith("Gadewch i ni ddechrau eto")
+
+
+async def test_stop_pauses_the_form_so_yes_or_no_is_not_taken_as_an_answer():
+    _, events = await run(answers.ActionConfirmStop(), active_loop="application_form")
+    assert {"event": "active_loop", "name": None} in [
+        {k: e.get(k) for k in ("event", "name")} for e in events]
