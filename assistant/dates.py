@@ -89,7 +89,7 @@ def _fold(text: str) -> str:
 _HEDGES = {
     "en": r"about|around|round about|roughly|approximately|approx|sometime|some time|maybe|"
     r"probably|i think|i reckon|i believe|think|ish|or so|give or take|more or less",
-    "cy": r"tua|rhywbryd|rhyw dro|o gwmpas|bron|efallai|falle|dw i.?n meddwl|dwi.?n meddwl|"
+    "cy": r"tuar|tua|rhywbryd|rhyw dro|o gwmpas|bron|efallai|falle|dw i.?n meddwl|dwi.?n meddwl|"
     r"dwin meddwl|sai.?n siwr|yn fras|ish",
     "pl": r"około|okolo|mniej więcej|mniej wiecej|chyba|jakoś|jakos",
     "ro": r"cam|aproximativ|pe la|cândva|candva|parcă|parca",

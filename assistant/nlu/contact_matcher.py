@@ -66,7 +66,7 @@ _REFERENCE_KEYWORDS = [
     ["rhif", "trosedd"], ["rhif", "y", "drosedd"], ["rhif", "achos"], ["rhif", "yr", "achos"],
     ["rhif", "digwyddiad"], ["rhif", "cyfeirnod"], ["rhif", "cad"],
 ]
-_KEYWORD_LINKS = ["is", "was", "number", "no", "no.", "num", "#", ":", "-", "yw", "ydy", "oedd",
+_KEYWORD_LINKS = ["is", "was", "number", "no", ".", "num", "#", ":", "-", "yw", "ydy", "oedd",
                   "di", "ydi"]
 
 

@@ -1,0 +1,284 @@
+"""NLU benchmark: one model for every language, evaluated per language on held-out examples.
+
+    python -m benchmarks.nlu [--seed 2026] [--test-fraction 0.2] [--json results/nlu.json]
+
+Each language file in assistant/data/nlu (en.yml, cy.yml) is split per intent with a fixed seed:
+a fifth of each intent's examples (at least one) is held out. One NLU-only model is trained on
+the rest of every language together, plus shared.yml (synonyms, lookups, the few examples in
+other languages), exactly as production trains one model for all. Each language's held-out part
+is then parsed by that model and scored on its own:
+
+- intent accuracy and macro intent F1 (over the intents of that language's held-out part), as
+  production sees them: a message below the FallbackClassifier's threshold counts as wrong;
+- entity F1 (micro, exact entity, value and span) for the entities the model learns (`agency`,
+  `language`); the rule-based contact details have their own unit tests.
+
+The button titles the assistant offers for yes and no ("Yes", "Ie", "Nac oes"...) are always kept
+in training: they are fixed strings the interface sends and must always work, so they are checked
+by tests, not sampled into the held-out part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NLU_DIR = ROOT / "assistant" / "data" / "nlu"
+CONFIG = ROOT / "config.yml"
+SHARED = "shared"
+LEARNED_ENTITIES = ("agency", "language")
+BUTTON_TITLES = {
+    "affirm": ("Yes", "Ie", "Oes", "Ydw"),
+    "deny": ("No", "Na", "Nac oes", "Nac ydw"),
+}
+MIN_MACRO_F1 = 0.85
+
+
+@dataclass
+class LanguageResult:
+    language: str
+    examples: int
+    intent_accuracy: float
+    macro_intent_f1: float
+    entity_f1: float | None
+    fallback_rate: float
+    classifier_accuracy: float = 0.0  # the classifier's best intent, were there no fallback
+    errors: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    seed: int
+    test_fraction: float
+    training_examples: int
+    training_seconds: float
+    languages: list[LanguageResult]
+    model: str | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _load(path: Path):
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return load_data(str(path))
+
+
+def split(seed: int = 2026, test_fraction: float = 0.2):
+    """(training TrainingData, {language: [held-out Message]}) for the files in NLU_DIR."""
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    parts = [_load(NLU_DIR / f"{SHARED}.yml")]
+    held_out: dict[str, list] = {}
+    for path in sorted(NLU_DIR.glob("*.yml")):
+        language = path.stem
+        if language == SHARED:
+            continue
+        data = _load(path)
+        by_intent: dict[str, list] = defaultdict(list)
+        for message in data.intent_examples:
+            by_intent[message.get("intent")].append(message)
+        train, test = [], []
+        for intent in sorted(by_intent):
+            messages = sorted(by_intent[intent], key=lambda m: m.get("text"))
+            random.Random(f"{seed}/{language}/{intent}").shuffle(messages)
+            fixed = set(BUTTON_TITLES.get(intent, ()))
+            candidates = [m for m in messages if m.get("text") not in fixed]
+            count = max(1, math.ceil(len(messages) * test_fraction))
+            chosen = {id(m) for m in candidates[:count]}
+            test += [m for m in messages if id(m) in chosen]
+            train += [m for m in messages if id(m) not in chosen]
+        held_out[language] = test
+        parts.append(
+            TrainingData(
+                training_examples=train,
+                entity_synonyms=data.entity_synonyms,
+                regex_features=data.regex_features,
+                lookup_tables=data.lookup_tables,
+            )
+        )
+    training = parts[0].merge(*parts[1:])
+    return training, held_out
+
+
+def train(training, folder: Path) -> tuple[str, float]:
+    """Trains an NLU-only model on `training` in `folder`; returns its path and the seconds."""
+    from rasa.model_training import train_nlu
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+
+    data_file = folder / "nlu.yml"
+    data_file.write_text(RasaYAMLWriter().dumps(training), encoding="utf-8")
+    started = time.perf_counter()
+    model = train_nlu(
+        config=str(CONFIG),
+        nlu_data=str(data_file),
+        output=str(folder / "models"),
+        fixed_model_name="nlu-benchmark",
+    )
+    if model is None:
+        raise RuntimeError("training the NLU model failed (see the log above)")
+    return model, time.perf_counter() - started
+
+
+def _entities(entities: list[dict], synonyms: dict[str, str] | None = None) -> set[tuple]:
+    """(entity, value, start, end) of the learned entities; annotated values mapped through the
+    training data's synonyms as the EntitySynonymMapper maps predicted ones."""
+    synonyms = synonyms or {}
+    found = set()
+    for e in entities:
+        if e.get("entity") in LEARNED_ENTITIES:
+            value = str(e.get("value"))
+            value = synonyms.get(value.lower(), value)
+            found.add((e["entity"], value, e.get("start"), e.get("end")))
+    return found
+
+
+def macro_f1(expected: list[str], predicted: list[str]) -> float:
+    """Mean F1 over the labels that occur in `expected` (a label never predicted scores 0)."""
+    scores = []
+    for label in sorted(set(expected)):
+        tp = sum(e == label and p == label for e, p in zip(expected, predicted, strict=True))
+        fp = sum(e != label and p == label for e, p in zip(expected, predicted, strict=True))
+        fn = sum(e == label and p != label for e, p in zip(expected, predicted, strict=True))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def _classifier_intent(parsed: dict) -> str | None:
+    """The classifier's own best intent, below any fallback."""
+    for ranked in parsed.get("intent_ranking") or []:
+        if ranked.get("name") != "nlu_fallback":
+            return ranked.get("name")
+    return (parsed.get("intent") or {}).get("name")
+
+
+async def evaluate(
+    model_path: str, held_out: dict[str, list], synonyms: dict[str, str]
+) -> list[LanguageResult]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model_path)
+    results = []
+    for language, messages in held_out.items():
+        expected, predicted, classified = [], [], []
+        tp = fp = fn = 0
+        errors = []
+        for message in messages:
+            text = message.get("text")
+            parsed = await agent.parse_message(text)
+            intent = (parsed.get("intent") or {}).get("name")
+            expected.append(message.get("intent"))
+            predicted.append(intent)
+            classified.append(_classifier_intent(parsed))
+            gold = _entities(message.get("entities") or [], synonyms)
+            found = _entities(parsed.get("entities") or [])
+            tp += len(gold & found)
+            fp += len(found - gold)
+            fn += len(gold - found)
+            if intent != message.get("intent") or gold != found:
+                errors.append({
+                    "text": text,
+                    "intent": message.get("intent"),
+                    "predicted": intent,
+                    "classifier": classified[-1],
+                    "confidence": round((parsed.get("intent") or {}).get("confidence") or 0, 3),
+                    "entities": sorted(map(list, gold)),
+                    "predicted_entities": sorted(map(list, found)),
+                })
+        correct = sum(e == p for e, p in zip(expected, predicted, strict=True))
+        entity_f1 = 2 * tp / (2 * tp + fp + fn) if (tp + fp + fn) else None
+        results.append(
+            LanguageResult(
+                language=language,
+                examples=len(messages),
+                intent_accuracy=correct / len(messages),
+                macro_intent_f1=macro_f1(expected, predicted),
+                entity_f1=entity_f1,
+                fallback_rate=predicted.count("nlu_fallback") / len(messages),
+                classifier_accuracy=sum(
+                    e == c for e, c in zip(expected, classified, strict=True)
+                ) / len(messages),
+                errors=errors,
+            )
+        )
+    return results
+
+
+def run(seed: int = 2026, test_fraction: float = 0.2, folder: Path | None = None) -> Report:
+    """Split, train and evaluate; the model is kept in `folder` when one is given."""
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    with tempfile.TemporaryDirectory(prefix="nlu-benchmark-") as temporary:
+        work = folder or Path(temporary)
+        work.mkdir(parents=True, exist_ok=True)
+        # A cold cache, so the training time is what a fresh checkout takes.
+        os.environ["RASA_CACHE_DIRECTORY"] = str(work / "cache")
+        training, held_out = split(seed, test_fraction)
+        model, seconds = train(training, work)
+        languages = asyncio.run(evaluate(model, held_out, dict(training.entity_synonyms)))
+        return Report(
+            seed=seed,
+            test_fraction=test_fraction,
+            training_examples=len(training.intent_examples),
+            training_seconds=round(seconds, 1),
+            languages=languages,
+            model=model if folder else None,
+        )
+
+
+def table(report: Report) -> str:
+    lines = [
+        f"NLU: one model, {report.training_examples} training examples, trained in "
+        f"{report.training_seconds:.0f} s; held-out {report.test_fraction:.0%} per intent "
+        f"(seed {report.seed})",
+        "",
+        "| language | examples | intent accuracy | macro intent F1 | entity F1 | fallback "
+        "| accuracy without fallback |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in report.languages:
+        entity = "n/a" if r.entity_f1 is None else f"{r.entity_f1:.3f}"
+        lines.append(
+            f"| {r.language} | {r.examples} | {r.intent_accuracy:.3f} | {r.macro_intent_f1:.3f}"
+            f" | {entity} | {r.fallback_rate:.1%} | {r.classifier_accuracy:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--test-fraction", type=float, default=0.2)
+    parser.add_argument("--json", type=Path, default=ROOT / "results" / "nlu.json")
+    parser.add_argument("--errors", action="store_true", help="print every held-out mistake")
+    args = parser.parse_args(argv)
+    report = run(args.seed, args.test_fraction)
+    print(table(report))
+    if args.errors:
+        for result in report.languages:
+            for error in result.errors:
+                print(result.language, json.dumps(error, ensure_ascii=False))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n",
+                         encoding="utf-8")
+    print(f"\nwritten to {args.json}")
+    below = [r.language for r in report.languages if r.macro_intent_f1 < MIN_MACRO_F1]
+    if below:
+        print(f"macro intent F1 below {MIN_MACRO_F1} for: {', '.join(below)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

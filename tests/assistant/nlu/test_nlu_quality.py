@@ -1,0 +1,85 @@
+"""The NLU model, trained as production trains it, measured on held-out examples per language.
+
+Runs benchmarks/nlu.py (train one model on 80% of every language, evaluate each language's 20%)
+and then talks to the same model: the yes/no button titles, the language and agency entities
+with their synonyms, and the contact details from the custom spaCy component.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from benchmarks import nlu as benchmark
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> benchmark.Report:
+    return benchmark.run(folder=tmp_path_factory.mktemp("nlu"))
+
+
+@pytest.fixture(scope="module")
+def parse(trained: benchmark.Report):
+    from rasa.core.agent import Agent
+
+    assert trained.model and Path(trained.model).exists()
+    agent = Agent.load(trained.model)
+
+    def parse(text: str) -> dict:
+        return asyncio.run(agent.parse_message(text))
+
+    return parse
+
+
+def test_every_language_file_is_evaluated(trained: benchmark.Report) -> None:
+    assert {r.language for r in trained.languages} == {"en", "cy"}
+    for result in trained.languages:
+        assert result.examples >= 24 * 5  # at least five held-out examples per intent
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_macro_intent_f1_per_language(trained: benchmark.Report, language: str) -> None:
+    result = next(r for r in trained.languages if r.language == language)
+    mistakes = "\n".join(f"{e['text']!r}: {e['intent']} -> {e['predicted']}"
+                         for e in result.errors[:20])
+    assert result.macro_intent_f1 >= benchmark.MIN_MACRO_F1, mistakes
+
+
+BUTTONS = [(title, intent) for intent, titles in benchmark.BUTTON_TITLES.items()
+           for title in titles]
+
+
+@pytest.mark.parametrize(("title", "intent"), BUTTONS)
+def test_button_titles_classify_right(parse, title: str, intent: str) -> None:
+    assert parse(title)["intent"]["name"] == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("Cymraeg", "cy"), ("in welsh please", "cy"), ("yn Gymraeg plis", "cy"),
+     ("english please", "en"), ("po polsku", "pl"), ("اردو", "ur")],
+)
+def test_language_requests_carry_the_iso_code(parse, text: str, code: str) -> None:
+    parsed = parse(text)
+    assert parsed["intent"]["name"] == "change_language"
+    assert [e["value"] for e in parsed["entities"] if e["entity"] == "language"] == [code]
+
+
+def test_both_agencies_are_found_once_each(parse) -> None:
+    parsed = parse("i reported it to both the police and the council")
+    agencies = sorted(e["value"] for e in parsed["entities"] if e["entity"] == "agency")
+    assert agencies == ["council", "police"]
+    parsed = parse("wnes i riportio fe i'r heddlu a'r cyngor")
+    agencies = sorted(e["value"] for e in parsed["entities"] if e["entity"] == "agency")
+    assert agencies == ["council", "police"]
+
+
+def test_contact_details_come_from_the_spacy_component(parse) -> None:
+    parsed = parse("my postcode is cf10 1aa and my number is 07700 900123")
+    found = {(e["entity"], e["value"], e["extractor"]) for e in parsed["entities"]}
+    assert ("postcode", "CF10 1AA", "ContactDetailsExtractor") in found
+    assert ("phone", "07700900123", "ContactDetailsExtractor") in found
