@@ -35,6 +35,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _launcher is not None:
         _launcher.close()  # also when no test got as far as using it
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        # A run that tests nothing is a mistake (a wrong path, -m or -k), never a pass.
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("no tests were collected: check the path, -m and -k", red=True)
 
 
 @pytest.fixture(scope="session")
