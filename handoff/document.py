@@ -167,15 +167,13 @@ def decide(document: dict, area: Area, received_on: date) -> dict:
         raise DocumentError([FieldError(exc.field, exc.message)]) from None
 
 
-def complete(
-    document: dict, area: Area, reference: str, submitted_at: datetime
-) -> dict:
-    """The stored and delivered document: what was sent, with the area as the deployment names it,
-    the reference, the submission time, the deadlines and the engine's decision."""
+def complete(document: dict, area: Area, submitted_at: datetime) -> dict:
+    """The document to store and deliver: what was sent, with the area as the deployment names
+    it, the submission time, the deadlines and the engine's decision. The store adds the
+    reference."""
     received_on = submitted_at.date()
     out = dict(document)
     out["area"] = {"id": area.id, "name": area.name, "lead_agency": area.lead_agency.name}
-    out["reference"] = reference
     out["submitted_at"] = submitted_at.isoformat(timespec="seconds")
     out["eligibility"] = decide(document, area, received_on)
     out["deadlines"] = deadlines(area, received_on)

@@ -16,7 +16,7 @@ from aiohttp import web
 from eligibility import clock
 from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE, WORKER_WAKE
 from handoff.document import DocumentError, FieldError, area_of, complete, validate
-from handoff.store import Store, StoreUnavailable
+from handoff.store import Store, StoreUnavailable, Submission
 
 log = logging.getLogger("handoff.intake")
 routes = web.RouteTableDef()
@@ -71,13 +71,10 @@ async def submit(request: web.Request) -> web.Response:
     try:
         validate(document)
         area = area_of(document, deployment)
-        submitted_at = clock.now().replace(microsecond=0)
+        completed = complete(document, area, clock.now().replace(microsecond=0))
         channels = [name for name in ("webhook", "email") if getattr(area.delivery, name)]
-        result = await store.run(
-            store.submit, key, area.id, submitted_at.year,
-            lambda reference: complete(document, area, reference, submitted_at),
-            channels, time.time(),
-        )
+        result = await store.submit_async(
+            Submission(key, area.id, completed, channels, time.time()))
     except DocumentError as exc:
         return errors(422, *exc.errors)
     except StoreUnavailable as exc:

@@ -111,6 +111,7 @@ OUTCOME_FIELDS = (
     "threshold_met", "threshold_reason", "threshold_decided_on", "review_held_on",
     "recommendations_made", "escalated_on",
 )
+BATCH_LIMIT = 200  # applications per group commit
 STATUSES = ("new", "threshold_met", "threshold_not_met", "review_held", "escalated")
 
 
@@ -128,6 +129,18 @@ def status_of(outcome: dict) -> str:
     if outcome.get("threshold_met") is False:
         return "threshold_not_met"
     return "new"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """An application to store: the completed document without its reference (the store gives
+    it one), the idempotency key, and the delivery channels to queue."""
+
+    key: str
+    area_id: str
+    document: dict
+    channels: list[str]
+    now: float  # Unix time: the deliveries are due from then
 
 
 @dataclass(frozen=True)
@@ -185,6 +198,8 @@ class Store:
         self._threads = ThreadPoolExecutor(
             max_workers=1 if self.is_sqlite else 8, thread_name_prefix="store"
         )
+        self._queue: list[tuple[Submission, asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
 
     # -- running -------------------------------------------------------------------------------
 
@@ -214,58 +229,113 @@ class Store:
 
     # -- intake --------------------------------------------------------------------------------
 
-    def find_submission(self, key: str) -> Submitted | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(applications.c.reference, applications.c.received_at,
-                       applications.c.document)
-                .where(applications.c.idempotency_key == key)
-            ).first()
+    @staticmethod
+    def _find(conn, key: str) -> Submitted | None:
+        row = conn.execute(
+            select(applications.c.reference, applications.c.received_at, applications.c.document)
+            .where(applications.c.idempotency_key == key)
+        ).first()
         if row is None:
             return None
         document = json.loads(row.document) if row.document else {}
         return Submitted(row.reference, row.received_at, document.get("deadlines", {}), False)
 
-    def submit(
-        self, key: str, area_id: str, year: int, build: Callable[[str], dict],
-        channels: list[str], now: float,
-    ) -> Submitted:
-        """Store the application built by `build(reference)` and queue one delivery per channel,
-        in one transaction. The same `key` again returns the first submission."""
+    def find_submission(self, key: str) -> Submitted | None:
+        with self.engine.connect() as conn:
+            return self._find(conn, key)
+
+    def submit(self, submission: Submission) -> Submitted:
+        """Store one application and queue its deliveries, in one transaction."""
+        (result,) = self.submit_many([submission])
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def submit_many(self, submissions: list[Submission]) -> list[Submitted | Exception]:
+        """Store applications and queue one delivery per channel for each, in ONE transaction
+        (group commit: one disk sync for the lot). A key seen before, in the database or earlier
+        in the batch, returns the first submission. Each application is written inside its own
+        savepoint: one that fails leaves nothing behind and is returned as its exception; the
+        database failing fails the whole batch."""
+        results: list[Submitted | Exception] = []
+        with self.engine.begin() as conn:
+            for submission in submissions:
+                try:
+                    results.append(self._submit_one(conn, submission))
+                except (OperationalError, InterfaceError):
+                    raise
+                except Exception as exc:  # this application only; the others go on
+                    results.append(exc)
+        return results
+
+    def _submit_one(self, conn, submission: Submission) -> Submitted:
+        document = submission.document
         for _ in range(8):
-            found = self.find_submission(key)
+            found = self._find(conn, submission.key)
             if found:
                 return found
-            reference = new_reference(year)
-            document = build(reference)
+            reference = new_reference(int(document["submitted_at"][:4]))
+            stored = {"reference": reference, **document}
             try:
-                with self.engine.begin() as conn:
-                    app_id = conn.execute(applications.insert().values(
-                        reference=reference,
-                        idempotency_key=key,
-                        area_id=area_id,
-                        received_at=document["submitted_at"],
-                        received_on=date.fromisoformat(document["submitted_at"][:10]),
-                        document=json.dumps(document, ensure_ascii=False),
-                        eligibility_outcome=document["eligibility"]["outcome"],
-                        threshold_decision_due=date.fromisoformat(
-                            document["deadlines"]["threshold_decision_due"]),
-                        status="new",
-                    )).inserted_primary_key[0]
-                    if channels:
-                        conn.execute(deliveries.insert(), [
-                            {"application_id": app_id, "channel": channel, "state": "pending",
-                             "attempts": 0, "next_attempt_at": now, "created_at": now}
-                            for channel in channels
-                        ])
-                    conn.execute(audit.insert().values(
-                        application_id=app_id, at=document["submitted_at"], actor="assistant",
-                        action="received", detail=None,
-                    ))
+                with conn.begin_nested():
+                    self._insert(conn, submission, reference, stored)
             except IntegrityError:
                 continue  # the same key committed meanwhile, or a reference collision
             return Submitted(reference, document["submitted_at"], document["deadlines"], True)
         raise RuntimeError("could not store the application after several attempts")
+
+    @staticmethod
+    def _insert(conn, submission: Submission, reference: str, document: dict) -> None:
+        app_id = conn.execute(applications.insert().values(
+            reference=reference,
+            idempotency_key=submission.key,
+            area_id=submission.area_id,
+            received_at=document["submitted_at"],
+            received_on=date.fromisoformat(document["submitted_at"][:10]),
+            document=json.dumps(document, ensure_ascii=False),
+            eligibility_outcome=document["eligibility"]["outcome"],
+            threshold_decision_due=date.fromisoformat(
+                document["deadlines"]["threshold_decision_due"]),
+            status="new",
+        )).inserted_primary_key[0]
+        if submission.channels:
+            conn.execute(deliveries.insert(), [
+                {"application_id": app_id, "channel": channel, "state": "pending",
+                 "attempts": 0, "next_attempt_at": submission.now, "created_at": submission.now}
+                for channel in submission.channels
+            ])
+        conn.execute(audit.insert().values(
+            application_id=app_id, at=document["submitted_at"], actor="assistant",
+            action="received", detail=None,
+        ))
+
+    async def submit_async(self, submission: Submission) -> Submitted:
+        """Submit from the event loop. Submissions that arrive while a batch is being written
+        go into the next batch; each caller is answered after its batch has committed."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._queue.append((submission, future))
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._write_batches())
+        return await future
+
+    async def _write_batches(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
+            try:
+                results = await self.run(self.submit_many, [item for item, _ in batch])
+            except Exception as exc:  # handed to every caller in the batch
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if isinstance(result, Exception):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
 
     # -- delivery ------------------------------------------------------------------------------
 

@@ -7,19 +7,10 @@ import uuid
 import aiohttp
 import pytest
 from aiosmtpd.controller import Controller
-from handoff_parts import (
-    Database,
-    Mailbox,
-    PostgresCluster,
-    Receiver,
-    Service,
-    free_port,
-    make_deployment,
-    start_postgres,
-    start_service,
-)
+from handoff_parts import Database, Mailbox, Receiver, Service, make_deployment, start_service
 
 from handoff.store import Store
+from handoff.throwaway_postgres import PostgresCluster, free_port, start_postgres
 
 
 @pytest.fixture(scope="session")

@@ -7,39 +7,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import glob
 import json
 import os
-import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-import psycopg2
 import yaml
 from aiohttp import web
 
 from deployment.config import DEFAULT_FILE, Deployment
 from handoff.app import create_app
 from handoff.store import Store
+from handoff.throwaway_postgres import PostgresCluster, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "handoff" / "schema" / "application.v1.example.json"
-PG_USER = "postgres"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def example_application(**changes) -> dict:
@@ -69,30 +57,6 @@ def make_deployment(handoff: dict | None = None, delivery: dict | None = None,
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------
-
-
-def as_postgres(*command: str, **kwargs) -> subprocess.CompletedProcess:
-    prefix = ["runuser", "-u", PG_USER, "--"] if os.geteuid() == 0 else []
-    return subprocess.run([*prefix, *command], check=True, capture_output=True, text=True,
-                          **kwargs)
-
-
-@dataclass
-class PostgresCluster:
-    port: int
-    admin_dsn: str
-
-    def url(self, database: str) -> str:
-        return f"postgresql+psycopg2://{PG_USER}@127.0.0.1:{self.port}/{database}"
-
-    def admin(self, sql: str) -> None:
-        connection = psycopg2.connect(self.admin_dsn)
-        connection.autocommit = True
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-        finally:
-            connection.close()
 
 
 @dataclass
@@ -190,46 +154,6 @@ class Mailbox:
 
 
 
-def start_postgres() -> tuple[PostgresCluster, Callable[[], None]]:
-    """A throwaway cluster in a temporary folder on a free port, and a function that removes it.
-    PostgreSQL refuses to run as root, so as root it runs as the `postgres` user."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found:
-        raise RuntimeError("PostgreSQL is not installed: run `make setup-system`")
-    bin_dir = Path(found[-1]).parent
-    folder = Path(tempfile.mkdtemp(prefix="asb-handoff-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(folder, PG_USER)
-    data = folder / "data"
-    port = free_port()
-    as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", PG_USER,
-                "--no-sync", "-E", "UTF8")
-    as_postgres(
-        str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "start",
-        "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200",
-    )
-
-    def stop() -> None:
-        as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(folder, ignore_errors=True)
-
-    return PostgresCluster(port, f"host=127.0.0.1 port={port} user={PG_USER} dbname=postgres"), stop
-
-
-async def eventually(check, timeout: float = 15.0, every: float = 0.05):
-    """Wait until check() is truthy (check may be a coroutine function); return its value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still not true after {timeout}s")
-        await asyncio.sleep(every)
-
-
 @contextlib.contextmanager
 def database_down(database: Database):
     """Make the database unavailable to the service for a while: SQLite locked by another
@@ -309,3 +233,17 @@ async def serve_process(deployment: Deployment, folder: Path, env: dict) -> Serv
         service.stop()
         raise
     return service
+
+
+async def eventually(check, timeout: float = 15.0, every: float = 0.05):
+    """Wait until check() is truthy (check may be a coroutine function); return its value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout}s")
+        await asyncio.sleep(every)

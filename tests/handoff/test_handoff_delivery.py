@@ -124,7 +124,7 @@ async def test_a_used_up_retry_budget_is_kept_alerted_and_can_be_retried(
     (failed,) = service.store.failed_deliveries()
     assert failed["reference"] == reference and failed["last_error"] == (
         "the webhook answered HTTP 500")
-    alerts = [r for r in caplog.records if r.name == "handoff.alert"]
+    alerts = await eventually(lambda: [r for r in caplog.records if r.name == "handoff.alert"])
     assert len(alerts) == 1 and alerts[0].levelno == logging.ERROR
     assert reference in alerts[0].getMessage()
     logged = "\n".join(record.getMessage() for record in caplog.records)

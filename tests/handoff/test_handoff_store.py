@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -13,18 +14,19 @@ from sqlalchemy import func, select
 
 from handoff.document import complete
 from handoff.reference import is_valid
-from handoff.store import Store, StoreUnavailable, applications, audit, deliveries
+from handoff.store import Store, StoreUnavailable, Submission, applications, audit, deliveries
 
 AREA = make_deployment().area("anytown")
 SUBMITTED = datetime(2026, 3, 10, 14, 5, tzinfo=timezone.utc)
 
 
+def submission(key: str, channels=("webhook", "email"), when=SUBMITTED) -> Submission:
+    return Submission(key, "anytown", complete(example_application(), AREA, when),
+                      list(channels), time.time())
+
+
 def submit(store: Store, key: str, channels=("webhook", "email"), when=SUBMITTED):
-    return store.submit(
-        key, "anytown", when.year,
-        lambda reference: complete(example_application(), AREA, reference, when),
-        list(channels), time.time(),
-    )
+    return store.submit(submission(key, channels, when))
 
 
 def count(store: Store, table) -> int:
@@ -71,16 +73,26 @@ def test_concurrent_submissions_of_one_conversation_store_one_application(store)
     assert count(store, applications) == 1 and count(store, deliveries) == 2
 
 
-def test_a_failure_inside_the_transaction_leaves_nothing_behind(store):
-    def broken(reference):
-        document = complete(example_application(), AREA, reference, SUBMITTED)
-        document["deadlines"] = {}  # the insert of the application fails on this
-        return document
+def test_a_batch_commits_together_and_a_failing_application_leaves_nothing(store):
+    broken = submission("broken", channels=["webhook", None])  # its second delivery row fails
+    first, failed, third, again = store.submit_many(
+        [submission("one"), broken, submission("three"), submission("one")])
+    assert first.created and third.created and not again.created
+    assert again.to_json() == first.to_json()
+    assert isinstance(failed, Exception)
+    assert count(store, applications) == 2 and count(store, deliveries) == 4
+    assert count(store, audit) == 2
+    assert store.find_submission("broken") is None
 
-    with pytest.raises(KeyError):
-        store.submit("conversation-x", "anytown", 2026, broken, ["webhook"], time.time())
-    assert count(store, applications) == 0 and count(store, deliveries) == 0
-    assert count(store, audit) == 0
+
+async def test_submissions_from_the_event_loop_are_grouped_and_each_answered(store):
+    keys = [f"conversation-{i}" for i in range(30)] + ["conversation-0"]
+    results = await asyncio.gather(*(store.submit_async(submission(key)) for key in keys))
+    assert sum(result.created for result in results) == 30
+    assert results[-1].to_json() == results[0].to_json()
+    assert count(store, applications) == 30
+    with pytest.raises(RuntimeError):
+        await store.submit_async(submission("broken", channels=[None]))
 
 
 def test_a_claimed_delivery_is_leased_and_counted(store):

@@ -1,0 +1,129 @@
+"""Handoff service benchmark: applications stored per second and intake latency with 50
+concurrent submitters, on SQLite and on PostgreSQL.
+
+    python -m benchmarks.handoff [--applications 2000] [--submitters 50]
+
+Starts `python -m handoff serve` as its own process (the example deployment file, a temporary
+data folder; for PostgreSQL a throwaway cluster), submits the example application document over
+HTTP with a fresh Idempotency-Key each time, and prints the rate and the latency percentiles
+(each answer arrives only after its transaction committed). Targets on the 2-core reference
+machine: p95 under 50 ms and at least 200 applications per second on SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+
+from handoff.throwaway_postgres import free_port, start_postgres
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = (ROOT / "handoff" / "schema" / "application.v1.example.json").read_bytes()
+
+
+async def wait_ready(url: str, process: subprocess.Popen) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(300):
+            if process.poll() is not None:
+                raise SystemExit("the handoff service stopped while starting")
+            try:
+                async with http.get(f"{url}/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit("the handoff service did not become ready")
+
+
+async def load(url: str, token: str, total: int, submitters: int) -> tuple[float, list[float]]:
+    """Seconds taken and each request's latency."""
+    latencies: list[float] = []
+    queue = iter(range(total))
+    connector = aiohttp.TCPConnector(limit=submitters)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        async def submitter():
+            for _ in queue:
+                headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex,
+                           "Content-Type": "application/json"}
+                start = time.perf_counter()
+                async with http.post(f"{url}/api/v1/applications", data=DOCUMENT,
+                                     headers=headers) as response:
+                    await response.read()
+                    if response.status != 201:
+                        raise SystemExit(f"intake answered {response.status}")
+                latencies.append(time.perf_counter() - start)
+
+        await asyncio.gather(*(submitter() for _ in range(min(submitters, 20))))  # warm up
+        latencies.clear()
+        queue = iter(range(total))
+        began = time.perf_counter()
+        await asyncio.gather(*(submitter() for _ in range(submitters)))
+        return time.perf_counter() - began, latencies
+
+
+def run(store: str, database_url: str | None, total: int, submitters: int) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="asb-handoff-bench-"))
+    port, token = free_port(), uuid.uuid4().hex
+    env = {**os.environ, "HANDOFF_INTAKE_TOKEN": token, "PYTHONPATH": str(ROOT),
+           "ASB_TODAY": "2026-03-10"}
+    env.pop("HANDOFF_DATABASE_URL", None)
+    if database_url:
+        env["HANDOFF_DATABASE_URL"] = database_url
+    process = subprocess.Popen(
+        [sys.executable, "-m", "handoff", "serve", "--port", str(port)], cwd=folder, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        asyncio.run(wait_ready(url, process))
+        seconds, latencies = asyncio.run(load(url, token, total, submitters))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    cuts = statistics.quantiles(latencies, n=100)
+    return {"store": store, "applications": len(latencies), "submitters": submitters,
+            "per_second": len(latencies) / seconds, "p50_ms": cuts[49] * 1000,
+            "p95_ms": cuts[94] * 1000, "p99_ms": cuts[98] * 1000}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.handoff")
+    parser.add_argument("--applications", type=int, default=2000)
+    parser.add_argument("--submitters", type=int, default=50)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = parser.parse_args()
+    results = [run("sqlite", None, args.applications, args.submitters)]
+    cluster, stop = start_postgres()
+    try:
+        cluster.admin("CREATE DATABASE handoff_bench")
+        results.append(run("postgresql", cluster.url("handoff_bench"), args.applications,
+                           args.submitters))
+    finally:
+        stop()
+    print(f"Handoff intake: {args.applications} applications, {args.submitters} concurrent "
+          "submitters, the service in its own process")
+    print(f"{'store':<12}{'stored/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    for r in results:
+        print(f"{r['store']:<12}{r['per_second']:>10,.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}"
+              f"{r['p99_ms']:>9.1f}")
+    sqlite = results[0]
+    print(f"\nSQLite: {sqlite['per_second']:,.0f} applications/s (target at least 200), "
+          f"p95 {sqlite['p95_ms']:.1f} ms (target under 50 ms)")
+    if args.json:
+        print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""A throwaway PostgreSQL cluster for tests and benchmarks: Debian's initdb and pg_ctl from
+/usr/lib/postgresql/*/bin, a temporary folder, a free loopback port, trust authentication.
+PostgreSQL refuses to run as root, so as root it runs as the unprivileged `postgres` user."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+
+PG_USER = "postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def as_postgres(*command: str, **kwargs) -> subprocess.CompletedProcess:
+    prefix = ["runuser", "-u", PG_USER, "--"] if os.geteuid() == 0 else []
+    return subprocess.run([*prefix, *command], check=True, capture_output=True, text=True,
+                          **kwargs)
+
+
+@dataclass
+class PostgresCluster:
+    port: int
+    admin_dsn: str
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg2://{PG_USER}@127.0.0.1:{self.port}/{database}"
+
+    def admin(self, sql: str) -> None:
+        connection = psycopg2.connect(self.admin_dsn)
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+        finally:
+            connection.close()
+
+
+def start_postgres() -> tuple[PostgresCluster, Callable[[], None]]:
+    """Start a cluster; returns it and a function that stops and removes it."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        raise RuntimeError("PostgreSQL is not installed: run `make setup-system`")
+    bin_dir = Path(found[-1]).parent
+    folder = Path(tempfile.mkdtemp(prefix="asb-handoff-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, PG_USER)
+    data = folder / "data"
+    port = free_port()
+    as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", PG_USER,
+                "--no-sync", "-E", "UTF8")
+    as_postgres(
+        str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "start",
+        "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200",
+    )
+
+    def stop() -> None:
+        as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+    admin_dsn = f"host=127.0.0.1 port={port} user={PG_USER} dbname=postgres"
+    return PostgresCluster(port, admin_dsn), stop
