@@ -1,9 +1,9 @@
 """The conversation's language: the `language` slot.
 
-Set, after every user message (`action_validate_slot_mappings`), from the first of:
-an explicit switch (`change_language` with a `language` entity), the page's language in the
-message metadata (only until a language is chosen, so a later switch sticks), a language named in
-the text ("Cymraeg"), or the language of the first message typed. Every other slot is kept.
+Set, after every user message (`action_validate_slot_mappings`), from the first of: an explicit
+switch (`change_language` with a `language` entity, or a language named: "Cymraeg"), the
+language the first typed message is written in, or the page's language in the message metadata
+(only until a language is set, so a later switch sticks). Every other slot is kept.
 """
 
 from __future__ import annotations
@@ -33,6 +33,17 @@ def requested_language(tracker: Tracker) -> str | None:
     return language_named_in(text)
 
 
+def typed(text: str | None) -> bool:
+    """Typed by the user, not a button's or the page's `/intent` payload."""
+    return bool(text) and not text.startswith("/")
+
+
+def first_typed(tracker: Tracker) -> bool:
+    """Whether the latest message is the first the user typed in this conversation."""
+    texts = [e.get("text") for e in tracker.events if e.get("event") == "user"]
+    return sum(typed(text) for text in texts[:-1]) == 0
+
+
 def language_for(tracker: Tracker) -> str | None:
     """The language the conversation should now be in, or None to leave it as it is."""
     shipped = service.languages()
@@ -40,16 +51,16 @@ def language_for(tracker: Tracker) -> str | None:
     asked = requested_language(tracker)
     if asked in shipped:
         return asked
+    latest = tracker.latest_message or {}
+    text = latest.get("text")
+    if typed(text) and first_typed(tracker):
+        written_in = detect_language(text, shipped)
+        if written_in:
+            return written_in
     if current in shipped:
         return None
-    latest = tracker.latest_message or {}
     page = (latest.get("metadata") or {}).get("language")
-    if page in shipped:
-        return page
-    text = latest.get("text") or ""
-    if text and not text.startswith("/"):
-        return detect_language(text, shipped)
-    return None
+    return page if page in shipped else None
 
 
 class ValidateSlotMappings(ValidationAction):
@@ -62,9 +73,17 @@ class ValidateSlotMappings(ValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         wanted = language_for(tracker)
-        if wanted and wanted != tracker.get_slot("language"):
-            return {"language": wanted}
-        return {}
+        if not wanted or wanted == tracker.get_slot("language"):
+            return {}
+        if tracker.get_slot("language") and requested_language(tracker) is None:
+            # Switched because of how they wrote, not by asking: tell the page.
+            dispatcher.utter_message(json_message=language_custom(wanted))
+        return {"language": wanted}
+
+
+def language_custom(language: str) -> dict[str, str]:
+    """The `custom` of a message after the language changed."""
+    return {"language": language, "dir": direction(language)}
 
 
 def language_buttons(current: str) -> list[Button]:
@@ -92,6 +111,6 @@ class ActionChangeLanguage(Action):
             dispatcher,
             language,
             "language-changed",
-            custom={"language": language, "dir": direction(language)},
+            custom=language_custom(language),
         )
         return []

@@ -11,8 +11,11 @@ from assistant.actions.messages import direction
 from tests.assistant.trackers import DOMAIN, button_titles, message, said, tracker
 
 
-def conversation(latest, language=None):
-    return tracker({"language": language}, latest)
+def conversation(latest, language=None, before=()):
+    """The conversation after the messages `before` (texts) and then `latest`."""
+    events = [{"event": "user", "text": text} for text in before]
+    events.append({"event": "user", "text": latest["text"], "parse_data": latest})
+    return tracker({"language": language}, latest, events=events)
 
 
 def test_the_page_sets_the_first_language():
@@ -30,9 +33,22 @@ def test_a_first_message_typed_in_welsh_is_answered_in_welsh():
     assert language_for(conversation(latest)) == "cy"
 
 
+def test_a_first_typed_message_in_welsh_on_an_english_page_switches_to_welsh():
+    latest = message("Helo, dw i eisiau gwneud cais am adolygiad achos", "start_application",
+                     metadata={"language": "en"})
+    assert language_for(conversation(latest, "en", before=["/greet"])) == "cy"
+
+
 def test_a_later_message_in_another_language_does_not_switch_by_itself():
     latest = message("Helo, dw i eisiau gwneud cais am adolygiad achos", "start_application")
-    assert language_for(conversation(latest, "en")) is None
+    assert language_for(conversation(latest, "en", before=["/greet", "hello there"])) is None
+
+
+async def test_a_switch_by_how_they_write_tells_the_page():
+    dispatcher = CollectingDispatcher()
+    latest = message("Helo, dw i eisiau gwneud cais am adolygiad achos", "start_application")
+    await ValidateSlotMappings().run(dispatcher, conversation(latest, "en", ["/greet"]), DOMAIN)
+    assert [m["custom"] for m in dispatcher.messages] == [{"language": "cy", "dir": "ltr"}]
 
 
 @pytest.mark.parametrize("latest", [
@@ -51,6 +67,7 @@ async def test_the_validation_action_sets_only_the_language():
     events = await ValidateSlotMappings().run(dispatcher, t, DOMAIN)
     assert [(e["name"], e["value"]) for e in events if e["event"] == "slot"] == [
         ("language", "cy")]
+    assert dispatcher.messages == []  # action_change_language answers a request
 
 
 async def test_after_a_switch_the_answer_carries_language_and_direction():
