@@ -86,7 +86,7 @@
     type: "button", class: "asbw-launcher", "aria-expanded": "false", "aria-controls": "asbw-panel"
   });
   var title = el("h2", { class: "asbw-title", id: "asbw-title" });
-  var agency = el("p", { class: "asbw-agency", text: CONFIG.agencyName });
+  var agency = el("p", { class: "asbw-agency", dir: "auto", text: CONFIG.agencyName });
   var exitButton = el("button", {
     type: "button", class: "asbw-exit", "aria-describedby": "asbw-exit-hint"
   });
@@ -216,7 +216,10 @@
     var entry = lastBot();
     replies.replaceChildren();
     (entry && entry.buttons || []).forEach(function (button) {
-      var choice = el("button", { type: "button", class: "asbw-reply", text: button.title });
+      var choice = el("button", {
+        type: "button", class: "asbw-reply", dir: "auto", "data-payload": button.payload,
+        text: button.title
+      });
       choice.addEventListener("click", function () {
         submit(button.payload, button.title, false);
       });

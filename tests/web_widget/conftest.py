@@ -1,0 +1,227 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against the running stack.
+
+Every page gets: the widget's words from its own language tables (so tests find controls by the
+names users hear, in any language, without typing them in by hand), a record of every request
+(nothing may leave the machine), a record of Content-Security-Policy violations, axe-core, and
+the "Exit this page" site answered locally so the test never reaches the internet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+from deployment import load_deployment
+from web_widget.bundle import language_strings
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "web_widget" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "web_widget"
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+CHROMIUM = "/usr/bin/chromium"
+RECORD_CSP = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
+});
+"""
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make widget-deps` (npm ci in web_widget/)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Visit:
+    """One browser tab on the demo site, with what it saw."""
+
+    page: object
+    base_url: str
+    rasa_url: str
+    requests: list[str] = field(default_factory=list)
+    exits: list[str] = field(default_factory=list)
+    lang: str = "en"
+
+    # ---- the widget's words, from its own tables ----
+    def words(self, lang: str | None = None) -> dict[str, str]:
+        return language_strings(lang or self.lang)
+
+    def control(self, key: str, lang: str | None = None):
+        return self.page.get_by_role("button", name=self.words(lang)[key], exact=True)
+
+    # ---- what is on screen ----
+    @property
+    def panel(self):
+        return self.page.locator("#asbw-panel")
+
+    @property
+    def log(self):
+        return self.page.locator(".asbw-log")
+
+    def _texts(self, who: str) -> list[str]:
+        """What each message shows on screen (without the words only screen readers get)."""
+        return self.page.evaluate(
+            "sel => [...document.querySelectorAll(sel)].map(p => { const c = p.cloneNode(true);"
+            " c.querySelectorAll('.asbw-vh').forEach(h => h.remove());"
+            " return c.textContent.trim(); })", f".asbw-{who} .asbw-text")
+
+    def bot_texts(self) -> list[str]:
+        return self._texts("bot")
+
+    def user_texts(self) -> list[str]:
+        return self._texts("user")
+
+    def replies(self) -> list[tuple[str, str]]:
+        """The quick replies offered now: (title, payload)."""
+        buttons = self.page.locator(".asbw-replies button")
+        return [(b.inner_text().strip(), b.get_attribute("data-payload") or "")
+                for b in buttons.all()]
+
+    def stored(self) -> dict:
+        raw = self.page.evaluate("sessionStorage.getItem('asb-widget')")
+        return json.loads(raw) if raw else {}
+
+    def wait_idle(self, timeout: float = 60_000) -> None:
+        """Until no message is on its way and none is waiting to be sent again."""
+        self.page.wait_for_function(
+            "() => { const r = document.querySelector('.asbw');"
+            " const s = JSON.parse(sessionStorage.getItem('asb-widget') || '{}');"
+            " return r && !r.classList.contains('asbw-busy') && !s.pending; }",
+            timeout=timeout,
+        )
+
+    def wait_for_bot(self, count: int, timeout: float = 60_000) -> None:
+        self.page.wait_for_function(
+            f"() => document.querySelectorAll('.asbw-bot').length >= {count}", timeout=timeout)
+        self.wait_idle(timeout)
+
+    # ---- checks ----
+    def axe_violations(self) -> list[dict]:
+        result = self.page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
+        return [
+            {"id": v["id"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"]
+        ]
+
+    def csp_violations(self) -> list[str]:
+        return self.page.evaluate("window.__cspViolations || []")
+
+    def third_party_requests(self) -> list[str]:
+        local = re.compile(r"^(https?://127\.0\.0\.1[:/]|data:|blob:)")
+        return [url for url in self.requests if not local.match(url)]
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+
+def shown(markdown: str) -> str:
+    """A bot message as the widget shows it: Markdown links become their text."""
+    return re.sub(r"\[([^\]\n]+)\]\(((?:https://|mailto:|tel:)[^\s()]+)\)", r"\1", markdown).strip()
+
+
+def new_visit(browser, base_url: str, rasa_url: str, viewport=(1280, 800)) -> Visit:
+    exit_url = load_deployment().widget.exit_url
+    context = browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    visit = Visit(page=page, base_url=base_url, rasa_url=rasa_url)
+    context.add_init_script(script=RECORD_CSP)
+    context.add_init_script(path=str(AXE))
+    page.on("request", lambda request: visit.requests.append(request.url))
+
+    def neutral_site(route):
+        visit.exits.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html",
+                      body="<!DOCTYPE html><title>Weather</title><h1>Weather</h1>")
+
+    def off_machine(route):
+        route.abort("blockedbyclient")
+
+    # The route added last is tried first: the neutral site, then everything else off the machine.
+    context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), off_machine)
+    context.route(exit_url, neutral_site)
+    return visit
+
+
+@pytest.fixture
+def visit(browser, stack) -> Iterator[Visit]:
+    """A fresh tab (fresh sessionStorage) on the stack's widget server, desktop sized."""
+    tab = new_visit(browser, stack.widget_url, stack.rasa_url)
+    yield tab
+    tab.page.context.close()
+
+
+@pytest.fixture
+def narrow_visit(browser, stack) -> Iterator[Visit]:
+    tab = new_visit(browser, stack.widget_url, stack.rasa_url, viewport=(320, 640))
+    yield tab
+    tab.page.context.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def rtl_widget_url(stack, tmp_path_factory) -> Iterator[str]:
+    """A second, real widget server whose deployment also enables Arabic and Urdu, talking to
+    the stack's Rasa (the stack's own deployment enables English and Welsh only)."""
+    data = yaml.safe_load((ROOT / "deployment.example.yml").read_text(encoding="utf-8"))
+    data["languages"] = [*data["languages"], "ar", "ur"]
+    path = tmp_path_factory.mktemp("rtl") / "deployment.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    port = _free_port()
+    env = {**os.environ, "ASB_DEPLOYMENT": str(path), "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "web_widget", "serve", "--port", str(port),
+         "--rasa-url", stack.rasa_url],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=2).read()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(server.stderr.read().decode()) from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
