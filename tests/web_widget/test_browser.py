@@ -291,3 +291,24 @@ def test_links_come_only_from_the_assistants_markdown(visit, stack):
     box.press("Enter")
     visit.wait_idle()
     assert user_links.count() == 0
+
+
+def test_rasa_really_stopped_then_started_again(visit, stack):
+    """The same as the outage above with the real server process stopped (slow: Rasa takes about
+    a minute to load its model, so this is done once)."""
+    open_chat(visit)
+    words = visit.words()
+    box = visit.page.get_by_label(words["input"])
+    stack.stop("rasa")
+    try:
+        box.fill("hello again")
+        box.press("Enter")
+        visit.page.get_by_role("alert").get_by_text(words["offline"]).wait_for()
+        assert box.input_value() == "hello again"
+    finally:
+        stack.start("rasa")
+    visit.control("retry").click()
+    visit.page.get_by_role("status").get_by_text(words["back"]).wait_for(timeout=60_000)
+    visit.wait_idle()
+    assert visit.user_texts()[-1] == "hello again"
+    assert box.input_value() == ""

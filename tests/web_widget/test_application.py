@@ -1,0 +1,220 @@
+"""A whole application through the widget, as a user does it: by clicking and typing (English and
+Welsh) and by keyboard alone. The driver answers whatever the assistant asks: it picks the buttons
+by their payloads and the typed answers by the slot Rasa is filling, so it does not depend on the
+wording of any message; it ends when a reference number is shown, and then finds that application
+in the handoff service's database."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from datetime import timedelta
+
+import pytest
+
+from .conftest import Visit
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+REFERENCE = re.compile(r"\bASB-\d{4}-[0-9A-Z]{6}\b")
+MAX_TURNS = 80
+# Typed answers, by the slot being asked for. Made-up details of a made-up person.
+TYPED = {
+    "applicant_name": "Sam Taylor",
+    "victim_name": "Sam Taylor",
+    "victim_address": "12 High Street, Anytown",
+    "victim_postcode": "AN1 2BC",
+    "contact_phone": "07700 900123",
+    "contact_email": "sam.taylor@example.org",
+    "safe_times": "Weekday evenings",
+    "impact": "The shouting outside my flat every night means I cannot sleep.",
+    "vulnerabilities": "none",
+    "accessibility_needs": "none",
+    "interpreter_language": "none",
+    "incident_reference": "I don't know",
+}
+# Button choices, by the value in the payload /inform{"choice": value}, first match wins.
+CHOICES = ["victim", "individual", "email", "agrees", "police", "no_reference", "none",
+           "any_time", "send"]
+YES_BY_SLOT = {"incident_hate": False}
+INCIDENTS = 3
+EXCLUDED_PAYLOADS = ("/restart", "/stop", "/change_language", "/request_human", "/emergency")
+
+
+class Driver:
+    """Answers the assistant through the widget until a reference number appears."""
+
+    def __init__(self, visit: Visit, stack, keyboard: bool = False):
+        self.visit = visit
+        self.stack = stack
+        self.keyboard = keyboard
+        self.incident_dates: list = []
+        self.more_asked = 0
+        self.turns: list[str] = []
+
+    # ---- what the assistant is asking ----
+    def requested_slot(self) -> str | None:
+        sender = self.visit.stored()["sender"]
+        with urllib.request.urlopen(
+            f"{self.stack.rasa_url}/conversations/{sender}/tracker?include_events=NONE",
+            timeout=30,
+        ) as response:
+            tracker = json.loads(response.read())
+        return (tracker.get("slots") or {}).get("requested_slot")
+
+    def reference(self) -> str | None:
+        for text in self.visit.bot_texts():
+            found = REFERENCE.search(text)
+            if found:
+                return found.group(0)
+        return None
+
+    # ---- doing it ----
+    def focus_by_tab(self, locator) -> None:
+        handle = locator.element_handle()
+        for _ in range(80):
+            if self.visit.page.evaluate("el => document.activeElement === el", handle):
+                return
+            self.visit.page.keyboard.press("Tab")
+        raise AssertionError(f"Tab never reached {locator}")
+
+    def press(self, locator) -> None:
+        if self.keyboard:
+            self.focus_by_tab(locator)
+            self.visit.page.keyboard.press("Enter")
+        else:
+            locator.click()
+
+    def type(self, text: str) -> None:
+        box = self.visit.page.locator("#asbw-input")
+        if self.keyboard:
+            self.focus_by_tab(box)
+            self.visit.page.keyboard.type(text)
+            self.visit.page.keyboard.press("Enter")
+        else:
+            box.fill(text)
+            self.visit.page.locator(".asbw-form:not(.asbw-date-form) button").click()
+
+    def pick_date(self, when) -> None:
+        field = self.visit.page.locator("#asbw-date")
+        maximum = field.get_attribute("max")
+        if maximum:
+            assert when.isoformat() <= maximum
+        if self.keyboard:
+            self.focus_by_tab(field)
+            self.visit.page.keyboard.type(when.strftime("%d%m%Y"))  # en-GB: day, month, year
+            assert field.input_value() == when.isoformat()
+            self.press(self.visit.page.locator(".asbw-date-form button"))
+        else:
+            field.fill(when.isoformat())
+            self.visit.page.locator(".asbw-date-form button").click()
+
+    def choose(self, slot: str | None) -> bool:
+        replies = self.visit.replies()
+        if not replies:
+            return False
+        payloads = [payload for _, payload in replies]
+        wanted = None
+        if "/start_application" in payloads:
+            wanted = "/start_application"
+        values = {json.loads(p[len("/inform"):]).get("choice"): p
+                  for p in payloads if p.startswith("/inform{")}
+        if wanted is None and ("yes" in values or "/affirm" in payloads):
+            yes = YES_BY_SLOT.get(slot, True)
+            if slot == "more_incidents":
+                self.more_asked += 1
+                yes = self.more_asked < INCIDENTS
+            wanted = values.get("yes" if yes else "no") or ("/affirm" if yes else "/deny")
+        if wanted is None:
+            wanted = next((values[c] for c in CHOICES if c in values), None)
+        if wanted is None:
+            wanted = next((p for p in payloads if not p.startswith(EXCLUDED_PAYLOADS)), None)
+        if wanted is None:
+            return False
+        title = next(t for t, p in replies if p == wanted)
+        self.turns.append(f"{slot}: [{title}]")
+        self.press(self.visit.page.locator(f".asbw-replies button[data-payload='{wanted}']"))
+        return True
+
+    def answer_once(self) -> None:
+        before = len(self.visit.page.locator(".asbw-bot").all())
+        slot = self.requested_slot()
+        today = self.stack.today
+        if self.visit.page.locator(".asbw-date-form").is_visible():
+            if slot == "report_date" and self.incident_dates:
+                when = self.incident_dates[-1] + timedelta(days=1)
+            else:
+                when = today - timedelta(days=100 - 40 * len(self.incident_dates))
+                self.incident_dates.append(when)
+            self.turns.append(f"{slot}: {when}")
+            self.pick_date(when)
+        elif not self.choose(slot):
+            text = TYPED.get(slot or "", "yes")
+            self.turns.append(f"{slot}: {text}")
+            self.type(text)
+        self.visit.wait_for_bot(before + 1)
+
+    def run(self) -> str:
+        for _ in range(MAX_TURNS):
+            found = self.reference()
+            if found:
+                return found
+            self.answer_once()
+        story = "\n".join(self.turns[-15:] + self.visit.bot_texts()[-3:])
+        raise AssertionError(f"no reference after {MAX_TURNS} turns:\n{story}")
+
+
+def assert_stored(stack, reference: str) -> None:
+    with stack.handoff_db() as db:
+        tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+        found = []
+        for table in tables:
+            columns = [r[1] for r in db.execute(f"pragma table_info({table})")]
+            if "reference" in columns:
+                found += db.execute(
+                    f"select reference from {table} where reference = ?", (reference,)
+                ).fetchall()
+    assert found, f"{reference} is not in the handoff database"
+
+
+def start(visit: Visit, path: str, keyboard: bool) -> None:
+    visit.page.goto(visit.base_url + path)
+    launcher = visit.control("launcher")
+    launcher.wait_for()
+    if keyboard:
+        Driver(visit, None, keyboard=True).focus_by_tab(launcher)
+        ring = visit.page.evaluate(
+            "() => getComputedStyle(document.activeElement).outlineStyle")
+        assert ring == "solid", "the keyboard focus must be visible"
+        visit.page.keyboard.press("Enter")
+    else:
+        launcher.click()
+    visit.wait_for_bot(1)
+    assert visit.page.evaluate("document.activeElement.id") == "asbw-input"
+
+
+@pytest.mark.parametrize("lang, path", [("en", "/"), ("cy", "/cy/")])
+def test_a_whole_application_by_clicking_and_typing(visit, stack, lang, path):
+    visit.lang = lang
+    start(visit, path, keyboard=False)
+    reference = Driver(visit, stack).run()
+    assert_stored(stack, reference)
+    assert visit.page.locator(".asbw").get_attribute("lang") == lang
+    assert visit.axe_violations() == []
+    visit.screenshot(f"application-done-{lang}")
+
+
+def test_a_whole_application_by_keyboard_alone(visit, stack):
+    start(visit, "/", keyboard=True)
+    driver = Driver(visit, stack, keyboard=True)
+    reference = driver.run()
+    assert_stored(stack, reference)
+    # Escape closes the panel and gives the focus back to the launcher; Enter opens it again.
+    visit.page.keyboard.press("Escape")
+    assert visit.panel.is_hidden()
+    launcher = visit.control("launcher")
+    assert visit.page.evaluate("el => document.activeElement === el", launcher.element_handle())
+    visit.page.keyboard.press("Enter")
+    assert visit.panel.is_visible()
+    assert reference in " ".join(visit.bot_texts())
