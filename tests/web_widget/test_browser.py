@@ -58,6 +58,24 @@ def test_closed_open_and_narrow_states_pass_axe(visit, browser, stack):
         narrow.page.context.close()
 
 
+def test_at_400_percent_zoom_everything_is_reachable_without_sideways_scrolling(browser, stack):
+    # 1280 x 720 CSS pixels at 400 % is a 320 x 180 viewport.
+    zoomed = new_visit(browser, stack.widget_url, stack.rasa_url, viewport=(320, 180))
+    try:
+        open_chat(zoomed)
+        assert zoomed.page.evaluate("document.documentElement.scrollWidth") <= 320
+        for selector in (".asbw-exit", ".asbw-close", ".asbw-log", "#asbw-input",
+                         ".asbw-form:not(.asbw-date-form) button"):
+            target = zoomed.page.locator(selector)
+            target.scroll_into_view_if_needed()
+            box = target.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 320, selector
+            assert 0 <= box["y"] < 180, selector
+        zoomed.screenshot("400-percent-zoom")
+    finally:
+        zoomed.page.context.close()
+
+
 def test_every_control_is_at_least_24_by_24_pixels(visit):
     open_chat(visit)
     sizes = visit.page.evaluate(
