@@ -286,3 +286,17 @@ def test_the_handoff_service_down_at_submission_then_back(stack):
     chat.send("/affirm")
     reference = chat.reference()
     assert chat.stored(reference)["victim"]["name"] == "Sam Jones"
+
+
+def test_start_again_in_the_middle_clears_the_answers_and_keeps_the_language(stack):
+    chat = Chat(stack, "cy")
+    chat.send("/greet", {"language": "cy"})
+    chat.send("/start_application")
+    chat.send("2026-03-02")
+    chat.expects("ask-report-date")
+    chat.send("/restart")
+    chat.expects("start-again")
+    chat.send("/start_application")
+    chat.expects("ask-incident-date", number=1)
+    chat.send("2026-03-03")
+    chat.expects("date-noted", day=date(2026, 3, 3))
