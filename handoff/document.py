@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
 from deployment.config import Area, Deployment
-from eligibility import EligibilityError, add_working_days, check
+from eligibility import EligibilityError, Nation, add_working_days, check
 
 SCHEMA_FILE = Path(__file__).parent / "schema" / "application.v1.json"
 SET_BY_SERVICE = ("reference", "submitted_at", "deadlines")
@@ -40,7 +41,7 @@ _formats = FormatChecker()
 
 
 @_formats.checks("date-time", raises=ValueError)
-def _is_datetime(value: object) -> bool:
+def _datetime_format(value: object) -> bool:
     if not isinstance(value, str):
         return True
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -56,7 +57,33 @@ def schema() -> dict:
 
 @cache
 def _validator() -> Draft202012Validator:
+    """The reference validator: slow, but it lists every error with its path."""
     return Draft202012Validator(schema(), format_checker=_formats)
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_datetime(value: str) -> bool:
+    try:
+        return _datetime_format(value)
+    except ValueError:
+        return False
+
+
+@cache
+def _quick_check():
+    """The same schema compiled to Python code (fastjsonschema, about 20 times quicker): it
+    answers "valid" for the usual case; the reference validator explains a failure."""
+    # The schema uses only keywords that mean the same in draft 7, which fastjsonschema knows.
+    as_draft7 = schema() | {"$schema": "http://json-schema.org/draft-07/schema#"}
+    return fastjsonschema.compile(
+        as_draft7, formats={"date": _is_date, "date-time": _is_datetime})
 
 
 def _path(parts) -> str:
@@ -100,10 +127,15 @@ def validate(document: Any) -> None:
     if not isinstance(document, dict):
         raise DocumentError([FieldError("document", "must be a JSON object")])
     errors: dict[str, str] = {}
-    for error in sorted(_validator().iter_errors(document), key=lambda e: list(e.path)):
-        for leaf in _leaves(error):
-            field, message = _message(leaf)
-            errors.setdefault(field, message)
+    try:
+        _quick_check()(document)
+    except fastjsonschema.JsonSchemaException as quick:
+        for error in sorted(_validator().iter_errors(document), key=lambda e: list(e.path)):
+            for leaf in _leaves(error):
+                field, message = _message(leaf)
+                errors.setdefault(field, message)
+        if not errors:  # the two validators disagree: still refuse, with the quick reason
+            errors[quick.name.removeprefix("data.") or "document"] = quick.message
     for key in SET_BY_SERVICE:
         if key in document:
             errors[key] = "is set by the handoff service; leave it out"
@@ -132,13 +164,17 @@ def area_of(document: dict, deployment: Deployment) -> Area:
 def deadlines(area: Area, received_on: date) -> dict[str, str]:
     procedure = area.procedure
     return {
-        "acknowledge_by": add_working_days(
-            received_on, procedure.acknowledge_working_days, area.nation
-        ).isoformat(),
-        "threshold_decision_due": add_working_days(
-            received_on, procedure.threshold_decision_working_days, area.nation
-        ).isoformat(),
+        "acknowledge_by": _working_days_after(
+            received_on, procedure.acknowledge_working_days, area.nation),
+        "threshold_decision_due": _working_days_after(
+            received_on, procedure.threshold_decision_working_days, area.nation),
     }
+
+
+@lru_cache(maxsize=256)
+def _working_days_after(start: date, days: int, nation: Nation) -> str:
+    """Every application received on a day shares its deadlines: worked out once."""
+    return add_working_days(start, days, nation).isoformat()
 
 
 def _vulnerable(victim: dict) -> bool:

@@ -14,6 +14,7 @@ import json
 import secrets
 import time
 from datetime import date, timedelta
+from functools import cache
 
 from aiohttp import web
 from argon2 import PasswordHasher
@@ -37,8 +38,12 @@ FIGURE_LABELS = {
     "reviews_with_recommendations": "Case reviews that resulted in recommendations",
     "escalations": "Escalations requested",
 }
-# A hash to check against when the username is unknown, so both cases take as long.
-_NOBODY = hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _nobody() -> str:
+    """A hash to check against when the username is unknown, so both cases take as long."""
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
@@ -136,7 +141,7 @@ async def sign_in(request: web.Request) -> web.Response:
     password = str(form.get("password", ""))
     user = await store.run(store.user, username) if username else None
     try:
-        hasher.verify(user["password_hash"] if user else _NOBODY, password)
+        hasher.verify(user["password_hash"] if user else _nobody(), password)
         ok = user is not None
     except (VerificationError, InvalidHashError):
         ok = False

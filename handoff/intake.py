@@ -87,7 +87,8 @@ async def submit(request: web.Request) -> web.Response:
         )
     if result.created:
         log.info("application %s stored for area %s", result.reference, area.id)
-        request.app[WORKER_WAKE].set()
+        if channels:
+            request.app[WORKER_WAKE].set()
     return web.json_response(result.to_json(), status=201 if result.created else 200)
 
 

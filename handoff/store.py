@@ -199,7 +199,9 @@ class Store:
             max_workers=1 if self.is_sqlite else 8, thread_name_prefix="store"
         )
         self._queue: list[tuple[Submission, asyncio.Future]] = []
-        self._writer: asyncio.Task | None = None
+        self._writers: set[asyncio.Task] = set()
+        # SQLite has one writer at a time; PostgreSQL can commit several batches at once.
+        self._parallel_batches = 1 if self.is_sqlite else 4
 
     # -- running -------------------------------------------------------------------------------
 
@@ -315,8 +317,9 @@ class Store:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._queue.append((submission, future))
-        if self._writer is None or self._writer.done():
-            self._writer = loop.create_task(self._write_batches())
+        self._writers = {task for task in self._writers if not task.done()}
+        if len(self._writers) < self._parallel_batches:
+            self._writers.add(loop.create_task(self._write_batches()))
         return await future
 
     async def _write_batches(self) -> None:

@@ -6,10 +6,11 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from fastjsonschema import JsonSchemaException
 from handoff_parts import EXAMPLE, example_application, make_deployment
 from jsonschema import Draft202012Validator
 
-from handoff.document import SCHEMA_FILE, DocumentError, complete, validate
+from handoff.document import SCHEMA_FILE, DocumentError, _formats, _quick_check, complete, validate
 
 AREA = make_deployment().area("anytown")
 
@@ -65,3 +66,34 @@ def test_completion_sets_what_the_service_owns():
     stored = document | {"reference": "ASB-2026-ABCDEF"}
     errors = list(Draft202012Validator(json.loads(SCHEMA_FILE.read_text())).iter_errors(stored))
     assert errors == []
+
+
+MUTATIONS = [
+    ("schema_version", "2"), ("language", "english"), ("area", {}), ("impact", 3),
+    ("applicant", {"role": "on_behalf"}), ("applicant", {"role": "victim", "name": None}),
+    ("victim.kind", "company"), ("victim.name", ""), ("victim.contact.email", "not an email"),
+    ("victim.contact.preferred", None), ("victim.vulnerabilities", ["a", 2]),
+    ("victim.vulnerabilities", "lives alone"), ("victim.support_wanted", "a support worker"),
+    ("incidents", []), ("incidents.0.occurred_on", "2026-02-30"),
+    ("incidents.0.reported_to", []), ("incidents.0.reported_to", ["police", "police"]),
+    ("incidents.0.hate_related", "yes"), ("consent.given_at", "2026-03-10 14:02"),
+    ("consent.given_at", "2026-03-10T14:02:11Z"), ("consent.given_by", "without_consent"),
+    ("consent.language", "EN"), ("eligibility", {"anything": 1}), ("extra", 1),
+]
+
+
+@pytest.mark.parametrize("where, value", MUTATIONS)
+def test_the_quick_check_and_the_reference_validator_agree(where, value):
+    document = example_application()
+    node, path = document, where.split(".")
+    for part in path[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    node[path[-1] if not isinstance(node, list) else int(path[-1])] = value
+    reference = Draft202012Validator(json.loads(SCHEMA_FILE.read_text()),
+                                     format_checker=_formats).is_valid(document)
+    try:
+        _quick_check()(document)
+        quick = True
+    except JsonSchemaException:
+        quick = False
+    assert quick == reference
