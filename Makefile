@@ -46,6 +46,7 @@ lint: setup
 bench: setup
 	$(PY) -m benchmarks.eligibility
 	$(PY) -m benchmarks.conversation
+	$(PY) -m benchmarks.handoff
 
 lock: setup
 	$(PY) -m pip install --quiet -r requirements.in
