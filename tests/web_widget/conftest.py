@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from deployment import load_deployment
+from stack import free_port
 from web_widget.bundle import language_strings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,49 +180,50 @@ def visit(browser, stack) -> Iterator[Visit]:
     tab.page.context.close()
 
 
-@pytest.fixture
-def narrow_visit(browser, stack) -> Iterator[Visit]:
-    tab = new_visit(browser, stack.widget_url, stack.rasa_url, viewport=(320, 640))
-    yield tab
-    tab.page.context.close()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def rtl_widget_url(stack, tmp_path_factory) -> Iterator[str]:
-    """A second, real widget server whose deployment also enables Arabic and Urdu, talking to
-    the stack's Rasa (the stack's own deployment enables English and Welsh only)."""
-    data = yaml.safe_load((ROOT / "deployment.example.yml").read_text(encoding="utf-8"))
-    data["languages"] = [*data["languages"], "ar", "ur"]
-    path = tmp_path_factory.mktemp("rtl") / "deployment.yml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    port = _free_port()
-    env = {**os.environ, "ASB_DEPLOYMENT": str(path), "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "web_widget", "serve", "--port", str(port),
-         "--rasa-url", stack.rasa_url],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
+def widget_server(stack, tmp_path_factory) -> Iterator:
+    """`widget_server(["en", "cy", "ar"])`: the URL of a real widget server (started once per
+    language list) whose deployment enables those languages, talking to the stack's Rasa. The
+    stack's own widget server has the example deployment's languages only."""
+    servers: dict[tuple[str, ...], tuple[subprocess.Popen, str]] = {}
+
+    def serve(languages: list[str]) -> str:
+        key = tuple(languages)
+        if key in servers:
+            return servers[key][1]
+        data = yaml.safe_load((ROOT / "deployment.example.yml").read_text(encoding="utf-8"))
+        data["languages"] = list(languages)
+        path = tmp_path_factory.mktemp("widget") / "deployment.yml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "web_widget", "serve", "--port", str(port),
+             "--rasa-url", stack.rasa_url],
+            cwd=ROOT, env={**os.environ, "ASB_DEPLOYMENT": str(path), "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        url = f"http://127.0.0.1:{port}"
+        servers[key] = (server, url)
         deadline = time.monotonic() + 30
         while True:
             try:
                 urllib.request.urlopen(f"{url}/healthz", timeout=2).read()
-                break
+                return url
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(server.stderr.read().decode()) from None
                 time.sleep(0.2)
-        yield url
+
+    try:
+        yield serve
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for server, _ in servers.values():
+            server.terminate()
+            server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def rtl_widget_url(widget_server) -> str:
+    """The demo site with Arabic and Urdu enabled beside English and Welsh."""
+    return widget_server(["en", "cy", "ar", "ur"])
 
