@@ -106,12 +106,12 @@ class Handoff(_Model):
     host: str = "127.0.0.1"
     port: int = Field(5056, ge=1, le=65535)
     data_dir: str = "data"  # relative to the working directory
-    database_url: Optional[str] = None  # SQLAlchemy URL without a password; default SQLite
+    database_url: str | None = None  # SQLAlchemy URL without a password; default SQLite
     database_url_env: str = "HANDOFF_DATABASE_URL"  # env var with a URL/DSN; wins when set
     intake_token_env: str = "HANDOFF_INTAKE_TOKEN"
     intake_token_file: str = "intake-token"  # in data_dir; made at start when the env var is unset
     max_body_bytes: int = Field(262144, ge=1024)
-    retention_days: Optional[int] = Field(730, ge=1)  # then personal data is erased; None: never
+    retention_days: int | None = Field(730, ge=1)  # then personal data is erased; None: never
     delivery: HandoffDelivery = HandoffDelivery()
     session: HandoffSession = HandoffSession()
 
