@@ -31,7 +31,7 @@ from stack.services import SERVICES, handoff_database_env
 
 TODAY = date(2026, 3, 10)  # a Tuesday, not near a bank holiday
 INTAKE_TOKEN = "test-intake-token-not-secret"
-RASA_READY_TIMEOUT = 300.0  # the machine is shared while tests run; Rasa alone takes ~1 minute
+RASA_READY_TIMEOUT = 600.0  # a shared, busy machine can take minutes; alone, Rasa takes ~1 minute
 
 
 @dataclass
@@ -47,6 +47,7 @@ class RunningStack:
     model: Path
     missing: dict[str, str] = field(default_factory=dict)  # services not in the tree yet
     _stack: Stack | None = None
+    _launcher: Launcher | None = None
 
     @property
     def rest_url(self) -> str:
@@ -102,8 +103,8 @@ class RunningStack:
         return connection
 
     def close(self) -> None:
-        if self._stack is not None:
-            self._stack.stop()
+        if self._launcher is not None:
+            self._launcher.close()
 
 
 ARTIFACTS = ROOT / "test-artifacts" / "stack"  # kept after the run (pytest's tmp is rotated)
@@ -120,10 +121,12 @@ def new_base(keep: int = 5) -> Path:
 
 
 class Launcher:
-    """Starts the stack in two steps, so the model can train while other tests run.
+    """Starts the stack in two steps, so the model trains and loads while other tests run.
 
-    begin() (from the main thread): starts the servers that need no model and trains the model
-    in a background thread. finish(): waits for the model, starts Rasa, waits until all are ready.
+    begin() (from the main thread) starts the servers that need no model, and a background
+    thread that trains the model if it is stale and then starts Rasa. finish() waits until all
+    are ready. The thread lives until close(): Linux ties the parent-death signal that stops Rasa
+    if this process dies to the thread that started it.
     """
 
     def __init__(self, base: Path, project: Project | None = None):
@@ -143,7 +146,9 @@ class Launcher:
         )
         self.stack = Stack(self.settings)
         self.started: list = []
-        self.training: Future | None = None
+        self.rasa: Future | None = None  # (TrainResult, [the Rasa process])
+        self._closing = threading.Event()
+        self._lock = threading.Lock()
 
     def begin(self) -> None:
         missing = self.stack.missing()
@@ -153,23 +158,29 @@ class Launcher:
         except BaseException:
             self.close()
             raise
-        log = self.settings.run_dir / "train.log"
-        self.training = Future()
+        self.rasa = rasa = Future()
 
-        def train() -> None:
+        def train_and_start_rasa() -> None:
             try:
-                self.training.set_result(ensure_model(self.project, log))
+                trained = ensure_model(self.project, self.settings.run_dir / "train.log")
+                with self._lock:
+                    if self._closing.is_set():
+                        raise StackError("the test session ended before Rasa started")
+                    self.stack.use_model(trained.path)
+                    rasa.set_result((trained, self.stack.launch("rasa")))
             except BaseException as exc:  # handed to finish()
-                self.training.set_exception(exc)
+                rasa.set_exception(exc)
+                return
+            self._closing.wait()
 
         # A daemon thread: a session that ends early does not wait for it (and its `rasa train`
         # gets SIGTERM as the thread goes, see stack.environment.die_with_parent).
-        threading.Thread(target=train, name="train", daemon=True).start()
+        threading.Thread(target=train_and_start_rasa, name="rasa", daemon=True).start()
 
     def finish(self) -> RunningStack:
-        if self.training is None:
+        if self.rasa is None:
             self.begin()
-        assert self.training is not None
+        assert self.rasa is not None
         settings, stack = self.settings, self.stack
         handle = RunningStack(
             rasa_url=settings.url("rasa"),
@@ -183,20 +194,22 @@ class Launcher:
             model=Path(),
             missing=stack.missing(),
             _stack=stack,
+            _launcher=self,
         )
         try:
-            trained = self.training.result()  # StackError if inputs are missing or training fails
-            stack.use_model(trained.path)
+            trained, rasa = self.rasa.result()  # StackError if inputs are missing or it failed
             handle.model = trained.path
             handle.missing.pop("rasa", None)
-            stack.wait_ready(self.started + stack.launch("rasa"))
+            stack.wait_ready(self.started + rasa)
         except BaseException:
             self.close()
             raise
         return handle
 
     def close(self) -> None:
-        self.stack.stop()
+        self._closing.set()
+        with self._lock:
+            self.stack.stop()
 
 
 def start_stack(base: Path, project: Project | None = None) -> RunningStack:
