@@ -194,6 +194,31 @@ def test_a_daughter_applies_in_welsh_for_her_mother(stack):
         ["police"], ["council"], ["police", "council"]]
 
 
+def one_incident_then_apply(chat: Chat) -> None:
+    """Greeted, one incident reported to the police (not enough), not at risk, applying anyway."""
+    chat.send("/greet", {"language": chat.language})
+    chat.send("/start_application")
+    incident(chat, "2026-03-02", "2026-03-03", None, False, agency_choice="police")
+    chat.choose("no")
+    chat.send("/affirm")
+    chat.choose("victim")
+    chat.choose("individual")
+
+
+def the_rest_by_buttons(chat: Chat) -> None:
+    """From the address to consent, the quickest way: buttons wherever there are some."""
+    chat.send("4 Mill Lane, Anytown AN1 2BB")
+    chat.choose("post")
+    chat.choose("any_time")
+    chat.choose("none")
+    chat.choose("none")
+    chat.send("It never stops.")
+    chat.choose("none")
+    chat.choose("no")
+    chat.choose("yes")
+    chat.expects("summary-intro")
+
+
 def test_not_met_with_the_discretionary_route(stack):
     chat = Chat(stack)
     chat.send("/greet", {"language": "en"})
@@ -201,21 +226,23 @@ def test_not_met_with_the_discretionary_route(stack):
     incident(chat, "2026-03-02", "2026-03-03", None, False, agency_choice="council")
     chat.expects("ask-at-risk")
     chat.choose("yes")
+    chat.expects("decision-not-met", count=1, required=3)
     chat.expects("decision-discretionary")
     assert "Pass my request on" in chat.buttons
     chat.send("/affirm")
     chat.expects("ask-applicant-role")
+    chat.choose("victim")
+    chat.choose("individual")
+    chat.send("Sam Jones")
+    the_rest_by_buttons(chat)
+    chat.choose("send")
+    document = chat.stored(chat.reference())
+    assert [i["reported_to"] for i in document["incidents"]] == [["council"]]
 
 
 def test_an_emergency_in_the_middle_of_the_application_then_carrying_on(stack):
     chat = Chat(stack)
-    chat.send("/greet", {"language": "en"})
-    chat.send("/start_application")
-    incident(chat, "2026-03-02", "2026-03-03", None, False, agency_choice="police")
-    chat.choose("no")
-    chat.send("/affirm")
-    chat.choose("victim")
-    chat.choose("individual")
+    one_incident_then_apply(chat)
     chat.expects("ask-victim-name")
     chat.send("someone is kicking my door in right now, help")
     chat.expects("emergency")
@@ -227,27 +254,14 @@ def test_an_emergency_in_the_middle_of_the_application_then_carrying_on(stack):
 
 def test_switching_from_english_to_welsh_half_way_keeps_the_answers(stack):
     chat = Chat(stack)
-    chat.send("/greet", {"language": "en"})
-    chat.send("/start_application")
-    incident(chat, "2026-03-02", "2026-03-03", None, False, agency_choice="police")
-    chat.choose("no")
-    chat.send("/affirm")
-    chat.choose("victim")
-    chat.choose("individual")
+    one_incident_then_apply(chat)
     chat.send("Sam Jones")
     chat.send('/change_language{"language":"cy"}')
     chat.language = "cy"
     chat.expects("language-changed")
     assert {"language": "cy", "dir": "ltr"} in chat.custom
     chat.expects("ask-victim-address")
-    chat.send("4 Mill Lane, Anytown AN1 2BB")
-    chat.expects("ask-contact-preferred")
-    for step in (lambda: chat.choose("post"), lambda: chat.send("unrhyw bryd"),
-                 lambda: chat.choose("none"), lambda: chat.choose("none"),
-                 lambda: chat.send("Mae'n ofnadwy."), lambda: chat.choose("none"),
-                 lambda: chat.choose("no"), lambda: chat.choose("yes")):
-        step()
-    chat.expects("summary-intro")
+    the_rest_by_buttons(chat)
     assert "Sam Jones" in chat.text  # typed before the switch, kept
     chat.choose("send")
     document = chat.stored(chat.reference())
@@ -264,18 +278,10 @@ def test_the_handoff_service_down_at_submission_then_back(stack):
         incident(chat, occurred, occurred, None, True, agency_choice="police")
     incident(chat, "2026-03-02", "2026-03-02", None, False, agency_choice="police")
     chat.send("/affirm")
-    for value in ("victim", "individual"):
-        chat.choose(value)
+    chat.choose("victim")
+    chat.choose("individual")
     chat.send("Sam Jones")
-    chat.send("4 Mill Lane, Anytown AN1 2BB")
-    chat.choose("post")
-    chat.choose("any_time")
-    for value in ("none", "none"):
-        chat.choose(value)
-    chat.send("It never stops.")
-    chat.choose("none")
-    chat.choose("no")
-    chat.choose("yes")
+    the_rest_by_buttons(chat)
     stack.stop("handoff")
     try:
         chat.choose("send")
