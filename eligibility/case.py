@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from eligibility.errors import EligibilityError
+from eligibility.fields import parse_date, require_bool, require_text
 
 AGENCIES = ("police", "council", "housing", "health", "other")
 DEFAULT_REPORTER = "applicant"
@@ -34,31 +35,6 @@ class Case:
     applied_on: date
     incidents: tuple[IncidentRecord, ...]
     vulnerable: bool = False
-
-
-def parse_date(field: str, value: Any) -> date:
-    if not isinstance(value, str):
-        raise EligibilityError(field, f"must be a date written YYYY-MM-DD, not {value!r}")
-    try:
-        if len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise EligibilityError(
-            field, f"{value!r} is not a real date written YYYY-MM-DD"
-        ) from None
-
-
-def _bool(field: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise EligibilityError(field, f"must be true or false, not {value!r}")
-    return value
-
-
-def _text(field: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise EligibilityError(field, f"must be a non-empty piece of text, not {value!r}")
-    return value
 
 
 _INCIDENT_KEYS = {"id", "occurred_on", "reported_on", "reported_to", "hate_related", "reporter"}
@@ -109,14 +85,14 @@ def incident_from_json(field: str, data: Any, applied_on: date) -> IncidentRecor
     if record_id is not None:
         if isinstance(record_id, int) and not isinstance(record_id, bool):
             record_id = str(record_id)
-        record_id = _text(f"{field}.id", record_id)
+        record_id = require_text(f"{field}.id", record_id)
     return IncidentRecord(
         occurred_on=occurred_on,
         reported_on=reported_on,
         reported_to=tuple(dict.fromkeys(agencies)),
         id=record_id,
-        hate_related=_bool(f"{field}.hate_related", data.get("hate_related", False)),
-        reporter=_text(f"{field}.reporter", data.get("reporter", DEFAULT_REPORTER)),
+        hate_related=require_bool(f"{field}.hate_related", data.get("hate_related", False)),
+        reporter=require_text(f"{field}.reporter", data.get("reporter", DEFAULT_REPORTER)),
     )
 
 
@@ -140,5 +116,5 @@ def case_from_json(data: Any, today: date) -> Case:
     return Case(
         applied_on=applied_on,
         incidents=records,
-        vulnerable=_bool("vulnerable", data.get("vulnerable", False)),
+        vulnerable=require_bool("vulnerable", data.get("vulnerable", False)),
     )

@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from eligibility import check, explain
-from eligibility.case import parse_date
 from eligibility.clock import today as clock_today
 from eligibility.errors import EligibilityError
+from eligibility.fields import parse_date
 from eligibility.policy import shipped_policies
 
 EXIT_BAD_INPUT = 2

@@ -198,39 +198,29 @@ def decide(case: Case, policy: Policy) -> Decision:
     ):
         met_by, required = MET_BY_COMMUNITY, policy.community_min_complaints
 
-    done = tuple(results)  # every slot is filled: each record belongs to one group
+    shortfall: dict[str, Any] = {}
+    if met_by is None:
+        more_needed = max(0, policy.min_complaints - complaints_count)
+        shortfall = {
+            "more_needed": more_needed,
+            "reasons": ((TOO_FEW_COMPLAINTS,) if more_needed else ())
+            + (() if recent_ok else (NO_RECENT_REPORT,)),
+            "act_by": min(counts_until_dates, default=None),
+        }
     if met_by is not None:
-        return Decision(
-            outcome=THRESHOLD_MET,
-            met_by=met_by,
-            qualifying_count=count,
-            required=required,
-            incidents=done,  # type: ignore[arg-type]
-            policy=policy,
-            applied_on=applied_on,
-            recent_report_since=recent_since,
-        )
-    more_needed = max(0, policy.min_complaints - complaints_count)
-    reasons_not_met: tuple[str, ...] = ()
-    if more_needed:
-        reasons_not_met += (TOO_FEW_COMPLAINTS,)
-    if not recent_ok:
-        reasons_not_met += (NO_RECENT_REPORT,)
-    outcome = (
-        DISCRETIONARY_REVIEW
-        if case.vulnerable and policy.discretion_on_vulnerability
-        else THRESHOLD_NOT_MET
-    )
+        outcome = THRESHOLD_MET
+    elif case.vulnerable and policy.discretion_on_vulnerability:
+        outcome = DISCRETIONARY_REVIEW
+    else:
+        outcome = THRESHOLD_NOT_MET
     return Decision(
         outcome=outcome,
-        met_by=None,
+        met_by=met_by,
         qualifying_count=count,
         required=required,
-        incidents=done,  # type: ignore[arg-type]
+        incidents=tuple(results),  # type: ignore[arg-type]  # every record is in one group
         policy=policy,
         applied_on=applied_on,
-        more_needed=more_needed,
-        reasons=reasons_not_met,
-        act_by=min(counts_until_dates, default=None),
         recent_report_since=recent_since,
+        **shortfall,
     )

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from eligibility.errors import EligibilityError
+from eligibility.fields import parse_date, require_bool, require_text
 
 POLICY_DIR = Path(__file__).parent / "policies"
 DEFAULT_POLICY_ID = "statutory-default"
@@ -76,29 +77,6 @@ def _optional_int(path: str, value: Any, minimum: int, maximum: int | None = Non
     return None if value is None else _int(path, value, minimum, maximum)
 
 
-def _bool(path: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise EligibilityError(path, f"must be true or false, not {value!r}")
-    return value
-
-
-def _text(path: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise EligibilityError(path, "must be a non-empty piece of text")
-    return value
-
-
-def _date(path: str, value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise EligibilityError(path, f"{value!r} is not a real date in the form YYYY-MM-DD")
-
-
 def policy_from_mapping(data: Mapping[str, Any], path: str = "policy") -> Policy:
     """Build and validate a policy from a policy file's keys or an inline JSON object."""
     if not isinstance(data, Mapping):
@@ -112,12 +90,12 @@ def policy_from_mapping(data: Mapping[str, Any], path: str = "policy") -> Policy
     v: dict[str, Any] = {}
     for key in ("id", "title", "source", "description"):
         if data.get(key) is not None:
-            v[key] = _text(f"{path}.{key}", data[key])
+            v[key] = require_text(f"{path}.{key}", data[key])
     if "id" not in v:
         v["id"] = "inline"
         v.setdefault("title", "Policy given with the case")
     if data.get("effective_from") is not None:
-        v["effective_from"] = _date(f"{path}.effective_from", data["effective_from"])
+        v["effective_from"] = parse_date(f"{path}.effective_from", data["effective_from"])
 
     def get(key: str) -> Any:
         return data[key] if key in data else _FIELDS[key].default
@@ -142,13 +120,13 @@ def policy_from_mapping(data: Mapping[str, Any], path: str = "policy") -> Policy
     v["recent_report_within_months"] = _optional_int(
         f"{path}.recent_report_within_months", get("recent_report_within_months"), 1
     )
-    v["hate_incident_triggers"] = _bool(
+    v["hate_incident_triggers"] = require_bool(
         f"{path}.hate_incident_triggers", get("hate_incident_triggers")
     )
     v["hate_min_complaints"] = _optional_int(
         f"{path}.hate_min_complaints", get("hate_min_complaints"), 1, 3
     )
-    v["min_complaints_from_one_reporter"] = _bool(
+    v["min_complaints_from_one_reporter"] = require_bool(
         f"{path}.min_complaints_from_one_reporter", get("min_complaints_from_one_reporter")
     )
     v["community_min_complaints"] = _optional_int(
@@ -157,7 +135,7 @@ def policy_from_mapping(data: Mapping[str, Any], path: str = "policy") -> Policy
     v["community_min_reporters"] = _int(
         f"{path}.community_min_reporters", get("community_min_reporters"), 1
     )
-    v["discretion_on_vulnerability"] = _bool(
+    v["discretion_on_vulnerability"] = require_bool(
         f"{path}.discretion_on_vulnerability", get("discretion_on_vulnerability")
     )
     return Policy(**v)
