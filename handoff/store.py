@@ -179,8 +179,10 @@ def engine_for(url: str, busy_timeout: float = 5.0) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection):
-            # Take the write lock at the start, so two writers queue instead of failing.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A writing transaction takes the write lock at its start, so two writers queue
+            # instead of failing; readers do not take it (WAL lets them read meanwhile).
+            writing = connection.get_execution_options().get("writing")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
         return engine
     return create_engine(
@@ -194,6 +196,7 @@ class Store:
         self.url = url
         self.engine = engine_for(url, busy_timeout)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._writing = self.engine.execution_options(writing=True)  # see engine_for
         # SQLite takes one writer at a time anyway: one thread avoids lock waits.
         self._threads = ThreadPoolExecutor(
             max_workers=1 if self.is_sqlite else 8, thread_name_prefix="store"
@@ -225,7 +228,8 @@ class Store:
         self.engine.dispose()
 
     def ping(self) -> bool:
-        with self.engine.connect() as conn:
+        """Ready for intake: a writing transaction can start (SQLite: the write lock is free)."""
+        with self._writing.begin() as conn:
             conn.execute(select(1))
         return True
 
@@ -260,7 +264,7 @@ class Store:
         savepoint: one that fails leaves nothing behind and is returned as its exception; the
         database failing fails the whole batch."""
         results: list[Submitted | Exception] = []
-        with self.engine.begin() as conn:
+        with self._writing.begin() as conn:
             for submission in submissions:
                 try:
                     results.append(self._submit_one(conn, submission))
@@ -346,7 +350,7 @@ class Store:
         """Deliveries due now, each leased to the caller and its attempt counted."""
         free = or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= now)
         claimed = []
-        with self.engine.begin() as conn:
+        with self._writing.begin() as conn:
             rows = conn.execute(
                 select(deliveries.c.id, deliveries.c.channel, deliveries.c.attempts,
                        applications.c.reference, applications.c.area_id,
@@ -368,7 +372,7 @@ class Store:
         return claimed
 
     def delivered(self, delivery_id: int, now: float) -> None:
-        with self.engine.begin() as conn:
+        with self._writing.begin() as conn:
             conn.execute(deliveries.update().where(deliveries.c.id == delivery_id).values(
                 state="delivered", delivered_at=now, lease_until=None, last_error=None))
 
@@ -381,13 +385,13 @@ class Store:
             values["state"] = "failed"
         else:
             values["next_attempt_at"] = next_attempt_at
-        with self.engine.begin() as conn:
+        with self._writing.begin() as conn:
             conn.execute(deliveries.update().where(deliveries.c.id == delivery_id).values(**values))
 
     def retry_delivery(self, reference: str, delivery_id: int, actor: str, at: str,
                        now: float) -> bool:
         """A caseworker asks for a failed delivery to be tried again (with a fresh budget)."""
-        with self.engine.begin() as conn:
+        with self._writing.begin() as conn:
             app_id = self._app_id(conn, reference)
             done = conn.execute(
                 deliveries.update().where(
@@ -475,7 +479,7 @@ class Store:
     def record_outcome(self, reference: str, outcome: dict, actor: str, at: str) -> dict | None:
         """Set the outcome fields given; record what changed in the audit trail. Returns the
         changes ({field: [before, after]}), or None when there is no such application."""
-        with self.engine.begin() as conn:
+        with self._writing.begin() as conn:
             row = conn.execute(
                 select(applications).where(applications.c.reference == reference)
             ).first()
@@ -497,7 +501,7 @@ class Store:
 
     def record_view(self, reference: str, actor: str, at: str, action: str) -> None:
         """Opening or downloading an application is recorded too (who saw personal data)."""
-        with self.engine.begin() as conn:
+        with self._writing.begin() as conn:
             app_id = self._app_id(conn, reference)
             if app_id is not None:
                 conn.execute(audit.insert().values(
@@ -549,7 +553,7 @@ class Store:
                    deliveries.c.state == "pending")
             .exists()
         )
-        with self.engine.begin() as conn:
+        with self._writing.begin() as conn:
             ids = list(conn.execute(
                 select(applications.c.id).where(
                     applications.c.received_on < cutoff, applications.c.document.is_not(None),
@@ -571,12 +575,12 @@ class Store:
     # -- caseworkers ---------------------------------------------------------------------------
 
     def add_user(self, username: str, password_hash: str, at: str) -> None:
-        with self.engine.begin() as conn:
+        with self._writing.begin() as conn:
             conn.execute(users.insert().values(
                 username=username, password_hash=password_hash, created_at=at))
 
     def set_password(self, username: str, password_hash: str) -> bool:
-        with self.engine.begin() as conn:
+        with self._writing.begin() as conn:
             done = conn.execute(users.update().where(users.c.username == username).values(
                 password_hash=password_hash))
         return done.rowcount == 1
@@ -587,7 +591,7 @@ class Store:
         return dict(row._mapping) if row else None
 
     def start_session(self, token_hash: str, user_id: int, csrf: str, expires_at: float) -> None:
-        with self.engine.begin() as conn:
+        with self._writing.begin() as conn:
             conn.execute(sessions.insert().values(
                 token_hash=token_hash, user_id=user_id, csrf=csrf, expires_at=expires_at))
 
@@ -601,7 +605,7 @@ class Store:
         return dict(row._mapping) if row else None
 
     def end_session(self, token_hash: str, now: float) -> None:
-        with self.engine.begin() as conn:
+        with self._writing.begin() as conn:
             conn.execute(sessions.delete().where(
                 or_(sessions.c.token_hash == token_hash, sessions.c.expires_at <= now)))
 
