@@ -15,8 +15,9 @@ from handoff.throwaway_postgres import PostgresCluster, free_port, start_postgre
 
 @pytest.fixture(scope="session")
 def postgres() -> PostgresCluster:
-    """One throwaway PostgreSQL cluster for the whole test session."""
-    cluster, stop = start_postgres()
+    """One throwaway PostgreSQL cluster for the whole test session (without fsync: the tests
+    never pull the power)."""
+    cluster, stop = start_postgres(durable=False)
     try:
         yield cluster
     finally:

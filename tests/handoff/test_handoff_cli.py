@@ -3,6 +3,7 @@ deployment file and no secrets set (as `make run` starts it)."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -13,6 +14,9 @@ import pytest
 from handoff_parts import ROOT, ServiceProcess, eventually, example_application, free_port
 
 from deployment.config import DEFAULT_FILE
+from handoff.cli import main
+from handoff.inbox import hasher
+from handoff.store import Store
 
 pytestmark = pytest.mark.integration
 PASSWORD = "a long enough passphrase"
@@ -29,20 +33,32 @@ def handoff(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProce
                           capture_output=True, cwd=cwd, env=no_handoff_env(), timeout=60)
 
 
-def test_add_user_checks_the_password_and_refuses_duplicates(tmp_path):
-    short = handoff("add-user", "casey", "--password-stdin", cwd=tmp_path, stdin="short\n")
-    assert short.returncode == 2 and "at least 12 characters" in short.stderr
-    made = handoff("add-user", "casey", "--password-stdin", cwd=tmp_path, stdin=PASSWORD + "\n")
-    assert made.returncode == 0, made.stderr
+def add_user(monkeypatch, *args: str, password: str) -> int:
+    """`python -m handoff add-user ...` in this process (quicker; serve's test runs it as a
+    process), the password on standard input."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    return main(["add-user", *args, "--password-stdin"])
+
+
+def test_add_user_checks_the_password_and_refuses_duplicates(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    for name in ("HANDOFF_DATABASE_URL", "ASB_DEPLOYMENT"):
+        monkeypatch.delenv(name, raising=False)
+    assert add_user(monkeypatch, "casey", password="short") == 2
+    assert "at least 12 characters" in capsys.readouterr().err
+    assert add_user(monkeypatch, "casey", password=PASSWORD) == 0
     assert (tmp_path / "data" / "handoff.sqlite3").exists()
-    again = handoff("add-user", "casey", "--password-stdin", cwd=tmp_path, stdin=PASSWORD + "\n")
-    assert again.returncode == 1 and "already exists" in again.stderr
-    reset = handoff("add-user", "casey", "--reset", "--password-stdin", cwd=tmp_path,
-                    stdin="another long passphrase\n")
-    assert reset.returncode == 0, reset.stderr
-    nobody = handoff("add-user", "nobody", "--reset", "--password-stdin", cwd=tmp_path,
-                     stdin=PASSWORD + "\n")
-    assert nobody.returncode == 1
+    assert add_user(monkeypatch, "casey", password=PASSWORD) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert add_user(monkeypatch, "casey", "--reset", password="another long passphrase") == 0
+    assert add_user(monkeypatch, "nobody", "--reset", password=PASSWORD) == 1
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'handoff.sqlite3'}")
+    try:
+        stored = store.user("casey")["password_hash"]
+    finally:
+        store.close()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert hasher.verify(stored, "another long passphrase")
 
 
 def test_a_broken_deployment_file_is_one_clear_line(tmp_path):
