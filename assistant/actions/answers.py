@@ -270,8 +270,9 @@ class ActionConfirmStop(_Answer):
     def answer(self, dispatcher, tracker, language):
         say(dispatcher, language, "stop-confirm", buttons=(
             Button("choice-stop-delete", "/affirm"), Button("choice-stop-keep", "/deny")))
-        # The form, if any, waits: answering yes or no must not go to it as an answer.
-        return [SlotSet("paused_form", tracker.active_loop_name), ActiveLoop(None)]
+        # The form, if any, waits: the yes or no that follows is not an answer to its question.
+        return [SlotSet("paused_form", tracker.active_loop_name), ActiveLoop(None),
+                SlotSet("requested_slot", None)]
 
 
 def forget(language: str | None) -> list:

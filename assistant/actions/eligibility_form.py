@@ -148,6 +148,14 @@ class ValidateEligibilityForm(FormValidationAction):
     def name(self) -> str:
         return "validate_eligibility_form"
 
+    async def get_validation_events(self, dispatcher, tracker, domain):
+        """Validate only an answer to the question just asked. When a form starts again (after
+        a pause, which clears `requested_slot`, or "apply" a second time) the answers it already
+        has stand as they were given, and are not checked, or said back, a second time."""
+        if tracker.get_slot("requested_slot") not in tracker.slots_to_validate():
+            return []
+        return await super().get_validation_events(dispatcher, tracker, domain)
+
     async def required_slots(self, domain_slots, dispatcher, tracker, domain):
         required = [slot for slot in QUESTIONS if slot != "at_risk"]
         if tracker.get_slot("more_incidents") is False:

@@ -112,7 +112,7 @@ async def test_stop_asks_first_and_remembers_the_form():
     dispatcher, events = await run(answers.ActionConfirmStop(), active_loop="eligibility_form")
     assert "delete everything" in said(dispatcher)
     assert button_titles(dispatcher) == ["Yes, delete it", "No, keep it"]
-    assert slot_events(events) == {"paused_form": "eligibility_form"}
+    assert slot_events(events) == {"paused_form": "eligibility_form", "requested_slot": None}
 
 
 async def test_forget_clears_every_slot_but_the_language_and_says_so():

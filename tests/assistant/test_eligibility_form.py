@@ -298,3 +298,15 @@ async def test_a_late_report_is_explained_with_its_last_day():
     assert decision.incidents[0].reasons == ("reported_late",)
     dispatcher, _ = await run_check(late)
     assert f"Incident 1 ({day_in_words(occurred, 'en')}) does not count" in said(dispatcher)
+
+
+async def test_a_form_started_again_keeps_its_answers_without_checking_them_again():
+    # Back after "stop, no, keep it": the pause cleared requested_slot; Rasa hands the
+    # answers the form already has to the validation action as it starts again.
+    before = tracker({**DATES}, message("/deny", "deny"), active_loop=FORM, events=[
+        {"event": "user", "text": "/deny"},
+        {"event": "slot", "name": "incident_date", "value": DATES["incident_date"]}])
+    dispatcher = CollectingDispatcher()
+    events = await ValidateEligibilityForm().run(dispatcher, before, DOMAIN)
+    assert dispatcher.messages == []
+    assert next_question(FORM, before.slots, events) == "report_agencies"
