@@ -84,10 +84,10 @@ def send_email(
                 smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
             if config.username_env:
-                smtp.login(
-                    secret_from_env(config.username_env),
-                    secret_from_env(config.password_env or ""),
-                )
+                if not config.password_env:
+                    raise DeliveryFailed("the deployment names username_env but no password_env")
+                smtp.login(secret_from_env(config.username_env),
+                           secret_from_env(config.password_env))
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryFailed(f"the mail server refused or could not be reached "

@@ -507,12 +507,6 @@ class Store:
                 conn.execute(audit.insert().values(
                     application_id=app_id, at=at, actor=actor, action=action, detail=None))
 
-    def area_ids(self) -> list[str]:
-        with self.engine.connect() as conn:
-            return list(conn.execute(
-                select(applications.c.area_id).distinct().order_by(applications.c.area_id)
-            ).scalars())
-
     # -- statutory figures ---------------------------------------------------------------------
 
     def figures(self, start: date, end: date, area_id: str | None = None) -> dict[str, dict]:

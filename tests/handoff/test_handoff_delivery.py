@@ -7,17 +7,22 @@ from __future__ import annotations
 import email
 import json
 import logging
+import os
 import re
 import uuid
 from email import policy
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from handoff_parts import (
     ROOT,
+    Mailbox,
     Receiver,
     eventually,
     example_application,
+    free_port,
     make_deployment,
     serve_process,
 )
@@ -172,3 +177,32 @@ async def test_killed_mid_delivery_it_completes_after_a_restart(
     assert one["headers"]["X-ASB-Delivery"] == two["headers"]["X-ASB-Delivery"]
     assert json.loads(one["body"]) == json.loads(two["body"])
     assert delivery["attempts"] == 2
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback only
+async def test_smtp_credentials_come_from_the_environment(launch, http, monkeypatch):
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=True)
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(),
+                            authenticator=authenticator, auth_require_tls=False,
+                            auth_required=True)
+    controller.start()
+    try:
+        monkeypatch.setenv("TEST_SMTP_USER", "asb-mailer")
+        monkeypatch.setenv("TEST_SMTP_PASSWORD", uuid.uuid4().hex)
+        delivery = {"email": {"to": "asb@anytown.example", "sender": "no-reply@anytown.example",
+                              "smtp_host": "127.0.0.1", "smtp_port": controller.port,
+                              "username_env": "TEST_SMTP_USER",
+                              "password_env": "TEST_SMTP_PASSWORD"}}
+        service = await launch(make_deployment(delivery=delivery))
+        _, body = await service.submit(http, example_application())
+        await eventually(lambda: states(service.store, body["reference"]) == ["delivered"])
+        assert logins == [("asb-mailer", os.environ["TEST_SMTP_PASSWORD"])]
+        assert len(mailbox.messages) == 1
+    finally:
+        controller.stop()
