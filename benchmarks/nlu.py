@@ -2,10 +2,10 @@
 
     python -m benchmarks.nlu [--seed 2026] [--test-fraction 0.2] [--json results/nlu.json]
 
-Each language file in assistant/data/nlu (en.yml, cy.yml) is split per intent with a fixed seed:
-a fifth of each intent's examples (at least one) is held out. One NLU-only model is trained on
-the rest of every language together, plus shared.yml (synonyms, lookups, the few examples in
-other languages), exactly as production trains one model for all. Each language's held-out part
+Each language file in assistant/data/nlu (en.yml, cy.yml, pl.yml...) is split per intent with a
+fixed seed: a fifth of each intent's examples (at least one) is held out. One NLU-only model is
+trained on the rest of every language together, plus shared.yml (synonyms, lookups), exactly as
+production trains one model for all. Each language's held-out part
 is then parsed by that model and scored on its own:
 
 - intent accuracy and macro intent F1 (over the intents of that language's held-out part), as
@@ -43,6 +43,7 @@ BUTTON_TITLES = {
     "deny": ("No", "Na", "Nac oes", "Nac ydw"),
 }
 MIN_MACRO_F1 = 0.85
+GATED_LANGUAGES = ("en", "cy")  # held to MIN_MACRO_F1; the others are measured and reported
 
 
 @dataclass
@@ -113,7 +114,7 @@ def split(seed: int = 2026, test_fraction: float = 0.2):
     return training, held_out
 
 
-def train(training, folder: Path) -> tuple[str, float]:
+def train(training, folder: Path, config: Path = CONFIG) -> tuple[str, float]:
     """Trains an NLU-only model on `training` in `folder`; returns its path and the seconds."""
     from rasa.model_training import train_nlu
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
@@ -122,7 +123,7 @@ def train(training, folder: Path) -> tuple[str, float]:
     data_file.write_text(RasaYAMLWriter().dumps(training), encoding="utf-8")
     started = time.perf_counter()
     model = train_nlu(
-        config=str(CONFIG),
+        config=str(config),
         nlu_data=str(data_file),
         output=str(folder / "models"),
         fixed_model_name="nlu-benchmark",
@@ -216,7 +217,12 @@ async def evaluate(
     return results
 
 
-def run(seed: int = 2026, test_fraction: float = 0.2, folder: Path | None = None) -> Report:
+def run(
+    seed: int = 2026,
+    test_fraction: float = 0.2,
+    folder: Path | None = None,
+    config: Path = CONFIG,
+) -> Report:
     """Split, train and evaluate; the model is kept in `folder` when one is given."""
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     with tempfile.TemporaryDirectory(prefix="nlu-benchmark-") as temporary:
@@ -225,7 +231,7 @@ def run(seed: int = 2026, test_fraction: float = 0.2, folder: Path | None = None
         # A cold cache, so the training time is what a fresh checkout takes.
         os.environ["RASA_CACHE_DIRECTORY"] = str(work / "cache")
         training, held_out = split(seed, test_fraction)
-        model, seconds = train(training, work)
+        model, seconds = train(training, work, config)
         languages = asyncio.run(evaluate(model, held_out, dict(training.entity_synonyms)))
         return Report(
             seed=seed,
@@ -261,9 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--test-fraction", type=float, default=0.2)
     parser.add_argument("--json", type=Path, default=ROOT / "results" / "nlu.json")
+    parser.add_argument("--config", type=Path, default=CONFIG, help="another pipeline to try")
     parser.add_argument("--errors", action="store_true", help="print every held-out mistake")
     args = parser.parse_args(argv)
-    report = run(args.seed, args.test_fraction)
+    report = run(args.seed, args.test_fraction, config=args.config)
     print(table(report))
     if args.errors:
         for result in report.languages:
@@ -273,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     args.json.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n",
                          encoding="utf-8")
     print(f"\nwritten to {args.json}")
-    below = [r.language for r in report.languages if r.macro_intent_f1 < MIN_MACRO_F1]
+    below = [r.language for r in report.languages
+             if r.language in GATED_LANGUAGES and r.macro_intent_f1 < MIN_MACRO_F1]
     if below:
         print(f"macro intent F1 below {MIN_MACRO_F1} for: {', '.join(below)}", file=sys.stderr)
         return 1
