@@ -87,7 +87,7 @@ def run() -> int:
         _say(f"ready (Rasa server up in {rasa_seconds:.0f} s)")
         print()
         if "widget" in present:
-            print(f"  Chat on the demo page:  {settings.url('widget')}/")
+            print(f"  Chat on the demo page:  {settings.url('widget')}/  (Cymraeg: /cy/)")
         print(f"  REST channel:           {settings.url('rasa')}/webhooks/rest/webhook")
         if "handoff" in present:
             print(f"  Handoff service:        {settings.url('handoff')}/")

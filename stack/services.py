@@ -34,16 +34,20 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def _handoff_setting(key: str, default: str) -> str:
-    """A key of the deployment's `handoff` section (e.g. the name of the token's env var)."""
+def _deployment_setting(section: str, key: str, default):
+    """A key of a deployment section (e.g. handoff.intake_token_env), or the default."""
     try:
         from deployment import load_deployment
 
-        handoff = load_deployment().handoff
+        part = getattr(load_deployment(), section)
     except Exception:  # the deployment file is checked, with a clear message, by each service
         return default
-    value = handoff.get(key) if isinstance(handoff, dict) else getattr(handoff, key, None)
+    value = part.get(key) if isinstance(part, dict) else getattr(part, key, None)
     return value or default
+
+
+def _handoff_setting(key: str, default: str) -> str:
+    return _deployment_setting("handoff", key, default)
 
 
 def intake_token_env() -> str:
@@ -80,7 +84,9 @@ class Settings:
         ports = dict(ports or DEFAULT_PORTS)
         token = os.environ.get(intake_token_env()) or secrets.token_urlsafe(32)
         widget_origins = [f"http://{name}:{ports['widget']}" for name in ("localhost", "127.0.0.1")]
-        extra_origins = os.environ.get("ASB_CORS_ORIGINS", "").split()
+        # The sites that embed the widget call Rasa from the browser too.
+        extra_origins = [*_deployment_setting("widget", "allowed_origins", []),
+                         *os.environ.get("ASB_CORS_ORIGINS", "").split()]
         return cls(root=ROOT, data_dir=data_dir, run_dir=run_dir, ports=ports,
                    host=os.environ.get("ASB_BIND", "127.0.0.1"), intake_token=token,
                    today=os.environ.get("ASB_TODAY"), cors=widget_origins + extra_origins,
@@ -125,7 +131,7 @@ _PYTHON_SERVICES = {
                 "assistant/actions/__init__.py", "dialogue engineer"),
     "handoff": (["handoff", "serve", "--host", "{host}", "--port"], "/healthz", 60,
                 "handoff/__main__.py", "handoff engineer"),
-    "widget": (["web_widget", "serve", "--host", "{host}", "--port"], "/", 60,
+    "widget": (["web_widget", "serve", "--host", "{host}", "--port"], "/healthz", 60,
                "web_widget/__main__.py", "widget engineer"),
 }
 
