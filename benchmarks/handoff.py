@@ -79,6 +79,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_wait_seconds(pid: int) -> float:
+    """Time the process's threads spent runnable but waiting for a CPU (/proc schedstat): how
+    much of the latency is the machine being busy with other work."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 1e9
+
+
 def run(store: str, database_url: str | None, total: int, submitters: int) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="asb-handoff-bench-"))
     port, token = free_port(), uuid.uuid4().hex
@@ -94,9 +106,10 @@ def run(store: str, database_url: str | None, total: int, submitters: int) -> di
     url = f"http://127.0.0.1:{port}"
     try:
         asyncio.run(wait_ready(url, process))
-        cpu_before = cpu_seconds(process.pid)
+        cpu_before, wait_before = cpu_seconds(process.pid), cpu_wait_seconds(process.pid)
         seconds, latencies = asyncio.run(load(url, token, total, submitters))
         cpu = cpu_seconds(process.pid) - cpu_before
+        waited = cpu_wait_seconds(process.pid) - wait_before
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -104,7 +117,8 @@ def run(store: str, database_url: str | None, total: int, submitters: int) -> di
     return {"store": store, "applications": len(latencies), "submitters": submitters,
             "per_second": len(latencies) / seconds, "p50_ms": cuts[49] * 1000,
             "p95_ms": cuts[94] * 1000, "p99_ms": cuts[98] * 1000,
-            "service_cpu_ms_per_application": cpu / len(latencies) * 1000}
+            "service_cpu_ms_per_application": cpu / len(latencies) * 1000,
+            "service_waiting_for_cpu": waited / seconds}
 
 
 def main() -> None:
@@ -124,10 +138,13 @@ def main() -> None:
     print(f"Handoff intake: {args.applications} applications, {args.submitters} concurrent "
           "submitters, the service in its own process")
     print(f"{'store':<12}{'stored/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-          f"{'service CPU ms/application':>28}")
+          f"{'CPU ms/app':>12}{'threads waiting for a CPU':>27}")
     for r in results:
         print(f"{r['store']:<12}{r['per_second']:>10,.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}"
-              f"{r['p99_ms']:>9.1f}{r['service_cpu_ms_per_application']:>28.2f}")
+              f"{r['p99_ms']:>9.1f}{r['service_cpu_ms_per_application']:>12.2f}"
+              f"{r['service_waiting_for_cpu']:>27.1f}")
+    print("(CPU ms/app: the service's CPU time per application; threads waiting for a CPU: how "
+          "many of its threads, on average, were ready to run but had no CPU)")
     print(f"(load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     sqlite = results[0]
     print(f"\nSQLite: {sqlite['per_second']:,.0f} applications/s (target at least 200), "
