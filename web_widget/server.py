@@ -154,6 +154,11 @@ async def page(request: web.Request) -> web.Response:
     )
 
 
+async def no_icon(request: web.Request) -> web.Response:
+    """Browsers ask for /favicon.ico on every page; the demo has none."""
+    return web.Response(status=204, headers={"Cache-Control": LONG_CACHE})
+
+
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"}, headers={"Cache-Control": REVALIDATE})
 
@@ -180,6 +185,7 @@ def create_app(deployment: Deployment, rasa_url: str | None = None) -> web.Appli
     app[PAGES] = render_pages(deployment, bundle)
     app[CSP] = content_security_policy(rasa_url, deployment.widget.theme.logo_url)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/favicon.ico", no_icon)
     app.router.add_get("/widget.js", embed_script)
     app.router.add_get("/assets/{name}", asset)
     app.router.add_route("OPTIONS", "/widget.js", preflight)

@@ -157,7 +157,7 @@
         languageButton.focus();
         if (code !== state.lang) {
           setLanguage(code);
-          submit('/change_language{"language":"' + code + '"}', null, false);
+          submit('/change_language{"language":"' + code + '"}', STRINGS[code].name, false);
         }
       });
       return el("li", {}, [choice]);
@@ -212,23 +212,35 @@
     return last && last.from === "bot" ? last : null;
   }
 
+  // The assistant's latest answer (one or more messages) while the user has not replied to it.
+  function latestAnswer() {
+    var last = lastBot();
+    return last ? state.log.filter(function (entry) {
+      return entry.from === "bot" && entry.turn === last.turn;
+    }) : [];
+  }
+
   function renderChoices() {
-    var entry = lastBot();
+    var answer = latestAnswer();
+    var asking = null;
     replies.replaceChildren();
-    (entry && entry.buttons || []).forEach(function (button) {
-      var choice = el("button", {
-        type: "button", class: "asbw-reply", dir: "auto", "data-payload": button.payload,
-        text: button.title
-      });
-      choice.addEventListener("click", function () {
-        submit(button.payload, button.title, false);
-      });
-      replies.append(choice);
+    answer.forEach(function (entry) {
+      if (entry.custom && entry.custom.input === "date") asking = entry.custom;
+      if (!entry.buttons) return;
+      replies.append(el("div", { class: "asbw-group" }, entry.buttons.map(function (button) {
+        var choice = el("button", {
+          type: "button", class: "asbw-reply", dir: "auto", "data-payload": button.payload,
+          text: button.title
+        });
+        choice.addEventListener("click", function () {
+          submit(button.payload, button.title, false);
+        });
+        return choice;
+      })));
     });
     replies.hidden = !replies.firstChild;
-    var custom = entry && entry.custom || {};
-    dateForm.hidden = custom.input !== "date";
-    if (custom.max) dateInput.max = custom.max;
+    dateForm.hidden = !asking;
+    if (asking && asking.max) dateInput.max = asking.max;
     else dateInput.removeAttribute("max");
   }
 
@@ -237,24 +249,17 @@
     renderEntry(entry);
   }
 
-  function receive(messages) {
+  function receive(messages, turn) {
     var bots = messages.filter(function (m) {
       return m && (m.text || m.buttons || m.custom);
     });
     bots.forEach(function (m) {
       var custom = m.custom && typeof m.custom === "object" ? m.custom : null;
       if (custom && custom.language) setLanguage(custom.language);
-      var entry = { from: "bot", text: typeof m.text === "string" ? m.text : "" };
+      var entry = { from: "bot", text: typeof m.text === "string" ? m.text : "", turn: turn };
       if (Array.isArray(m.buttons) && m.buttons.length) entry.buttons = m.buttons;
       if (custom) entry.custom = custom;
-      var previous = lastBot();
-      if (!entry.text && previous && !previous.buttons && !previous.custom) {
-        // buttons or a date picker sent on their own belong to the message before them
-        previous.buttons = entry.buttons;
-        previous.custom = entry.custom;
-      } else {
-        add(entry);
-      }
+      add(entry);
     });
   }
 
@@ -299,7 +304,8 @@
       alertBox.replaceChildren();
       if (job.shown) add({ from: "user", text: job.shown });
       if (job.typed && input.value === job.shown) input.value = "";
-      receive(messages);
+      state.turn = (state.turn || 0) + 1;
+      receive(messages, state.turn);
       renderChoices();
       log.scrollTop = log.scrollHeight;
       status.textContent = wasOffline ? t("back") : "";
