@@ -154,8 +154,16 @@ def postcode_in(tracker: Tracker, text: str) -> str | None:
 class ValidateApplicationForm(ValidateEligibilityForm):
     """Inherits the incident questions' validation: changing the incidents asks them again."""
 
+    questions = {**INCIDENT_QUESTIONS, **QUESTIONS}
+
     def name(self) -> str:
         return "validate_application_form"
+
+    def is_button_title(self, slot: str, text: str | None) -> bool:
+        if slot == "review_choice":
+            return typed_change_field(text) is not None or choices.typed_choice(
+                text, choices.QUESTIONS["review"]) is not None
+        return super().is_button_title(slot, text)
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain):
         if tracker.get_slot("review_choice") == INCIDENTS:
@@ -307,7 +315,8 @@ class ValidateApplicationForm(ValidateEligibilityForm):
 
     def validate_review_choice(self, value, dispatcher, tracker, domain: DomainDict):
         entity = [v for v in choices.entity_values(tracker, "choice") if v.startswith("change:")]
-        field = entity[0].split(":", 1)[1] if entity else typed_change(tracker)
+        field = (entity[0].split(":", 1)[1] if entity
+                 else typed_change_field((tracker.latest_message or {}).get("text")))
         if field == INCIDENTS:
             return {"review_choice": INCIDENTS, "incidents": [], "more_incidents": None,
                     **{slot: None for slot in INCIDENT_QUESTIONS if slot != "at_risk"}}
@@ -323,9 +332,8 @@ def change_button(field: str) -> Button:
     return Button(f"change-{field.replace('_', '-')}", choices.payload(f"change:{field}"))
 
 
-def typed_change(tracker: Tracker) -> str | None:
-    """A "Change …" button title typed instead of clicked."""
-    text = (tracker.latest_message or {}).get("text")
+def typed_change_field(text: str | None) -> str | None:
+    """The answer whose "Change …" button title the text is."""
     return next((field for field in [*CHANGES, INCIDENTS]
                  if choices.is_title(text, change_button(field).title)), None)
 

@@ -145,8 +145,27 @@ def yes_no(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dic
 
 
 class ValidateEligibilityForm(FormValidationAction):
+    questions = QUESTIONS
+
     def name(self) -> str:
         return "validate_eligibility_form"
+
+    def is_button_title(self, slot: str, text: str | None) -> bool:
+        question = self.questions.get(slot)
+        values = [v for q in question.choices for v in choices.QUESTIONS[q]] if question else []
+        return choices.typed_choice(text, values) is not None
+
+    async def get_extraction_events(self, dispatcher, tracker, domain):
+        """A button's title typed is the answer to the question asked, whatever the NLU made of
+        it ("Person" is not asking for a person): it fills the question even where the intent
+        would have interrupted the form."""
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        requested = tracker.get_slot("requested_slot")
+        text = (tracker.latest_message or {}).get("text")
+        if (requested and requested not in tracker.slots_to_validate()
+                and self.is_button_title(requested, text)):
+            events.append(SlotSet(requested, text))
+        return events
 
     async def get_validation_events(self, dispatcher, tracker, domain):
         """Validate only an answer to the question just asked. When a form starts again (after

@@ -308,3 +308,25 @@ async def test_anything_else_at_the_summary_asks_again():
                                        CONSENTED)
     assert slots["review_choice"] is None
     assert "Send my application" in said(dispatcher)
+
+
+async def test_a_typed_button_title_answers_even_when_the_nlu_hears_a_triage_intent():
+    # "Person" reads as "talk to a person": the intent held the answer back from the form
+    # (not_intent), but it is the button's title, so it answers the question asked.
+    latest = message("Person", "request_human")
+    before = tracker({"applicant_role": "victim", "language": "cy"}, latest,
+                     active_loop=FORM, requested_slot="victim_kind",
+                     events=[{"event": "user", "text": "Person", "parse_data": latest}])
+    dispatcher = CollectingDispatcher()
+    events = await ValidateApplicationForm().run(dispatcher, before, DOMAIN)
+    assert slot_events(events)["victim_kind"] == "individual"
+    assert next_question(FORM, before.slots, events) == "victim_name"
+
+
+async def test_other_words_with_a_triage_intent_are_left_to_the_triage_rules():
+    latest = message("can i talk to someone", "request_human")
+    before = tracker({"applicant_role": "victim"}, latest, active_loop=FORM,
+                     requested_slot="victim_kind",
+                     events=[{"event": "user", "text": latest["text"], "parse_data": latest}])
+    events = await ValidateApplicationForm().run(CollectingDispatcher(), before, DOMAIN)
+    assert "victim_kind" not in slot_events(events)
