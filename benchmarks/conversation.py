@@ -244,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--reuse-model", action="store_true",
                         help="use models/ (train only if stale) instead of timing a fresh training")
+    parser.add_argument("--model", type=Path,
+                        help="serve this trained model (e.g. while another run trains)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     figures: dict = {"today": TODAY.isoformat(), "loads": []}
@@ -254,7 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         if project.missing():
             raise StackError(f"the assistant is not in the tree yet: {', '.join(project.missing())}"
                              " missing")
-        if args.reuse_model:
+        if args.model:
+            model = args.model.resolve()
+        elif args.reuse_model:
             model = ensure_model(project, log_path=folder / "train.log").path
         else:
             model = folder / f"{fingerprint(project)}.tar.gz"
