@@ -135,6 +135,19 @@ class Visit:
         local = re.compile(r"^(https?://127\.0\.0\.1[:/]|data:|blob:)")
         return [url for url in self.requests if not local.match(url)]
 
+    def date_keys(self, when) -> str:
+        """The digits to type into a date field for `when`, in the order this browser's date
+        field takes them (Chromium follows its own locale, not the page's): found by a probe."""
+        probe = self.page.context.new_page()
+        try:
+            probe.set_content('<input type="date" id="probe">')
+            probe.focus("#probe")
+            probe.keyboard.type("01022003")
+            month_first = probe.input_value("#probe") == "2003-01-02"
+        finally:
+            probe.close()
+        return when.strftime("%m%d%Y" if month_first else "%d%m%Y")
+
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"

@@ -103,7 +103,7 @@ class Driver:
             assert when.isoformat() <= maximum
         if self.keyboard:
             self.focus_by_tab(field)
-            self.visit.page.keyboard.type(when.strftime("%d%m%Y"))  # en-GB: day, month, year
+            self.visit.page.keyboard.type(self.visit.date_keys(when))
             assert field.input_value() == when.isoformat()
             self.press(self.visit.page.locator(".asbw-date-form button"))
         else:
@@ -161,21 +161,17 @@ class Driver:
             if found:
                 return found
             self.answer_once()
-        story = "\n".join(self.turns[-15:] + self.visit.bot_texts()[-3:])
+        story = "\n".join(self.turns[-25:] + self.visit.bot_texts()[-3:])
         raise AssertionError(f"no reference after {MAX_TURNS} turns:\n{story}")
 
 
-def assert_stored(stack, reference: str) -> None:
+def stored_document(stack, reference: str) -> dict:
+    """The application as the handoff service stored it."""
     with stack.handoff_db() as db:
-        tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
-        found = []
-        for table in tables:
-            columns = [r[1] for r in db.execute(f"pragma table_info({table})")]
-            if "reference" in columns:
-                found += db.execute(
-                    f"select reference from {table} where reference = ?", (reference,)
-                ).fetchall()
-    assert found, f"{reference} is not in the handoff database"
+        row = db.execute("select document from applications where reference = ?",
+                         (reference,)).fetchone()
+    assert row is not None, f"{reference} is not in the handoff database"
+    return json.loads(row["document"])
 
 
 def start(visit: Visit, path: str, keyboard: bool) -> None:
@@ -199,8 +195,13 @@ def test_a_whole_application_by_clicking_and_typing(visit, stack, lang, path):
     visit.lang = lang
     start(visit, path, keyboard=False)
     reference = Driver(visit, stack).run()
-    assert_stored(stack, reference)
+    document = stored_document(stack, reference)
+    assert document["language"] == lang
+    assert document["victim"]["name"] == TYPED["victim_name"]
     assert visit.page.locator(".asbw").get_attribute("lang") == lang
+    # However long the conversation, the header and the text box stay in the panel's view.
+    assert visit.page.evaluate("document.querySelector('#asbw-panel').scrollTop") == 0
+    assert visit.control("exit").is_visible() and visit.page.locator("#asbw-input").is_visible()
     assert visit.axe_violations() == []
     visit.screenshot(f"application-done-{lang}")
 
@@ -209,7 +210,7 @@ def test_a_whole_application_by_keyboard_alone(visit, stack):
     start(visit, "/", keyboard=True)
     driver = Driver(visit, stack, keyboard=True)
     reference = driver.run()
-    assert_stored(stack, reference)
+    assert stored_document(stack, reference)["impact"] == TYPED["impact"]
     # Escape closes the panel and gives the focus back to the launcher; Enter opens it again.
     visit.page.keyboard.press("Escape")
     assert visit.panel.is_hidden()

@@ -157,7 +157,7 @@
         languageButton.focus();
         if (code !== state.lang) {
           setLanguage(code);
-          submit('/change_language{"language":"' + code + '"}', STRINGS[code].name, false);
+          submit('/change_language{"language":"' + code + '"}', STRINGS[code].name, false, true);
         }
       });
       return el("li", {}, [choice]);
@@ -265,13 +265,15 @@
 
   // Sends one message; while it cannot be delivered it is kept (and the typed text stays in the
   // box) and tried again with a growing delay, or at once with the retry button.
-  function submit(message, shown, typed) {
+  function submit(message, shown, typed, keepFocus) {
     if (busy) return;
     if (pending && !pending.typed && typed) {
       deliver();
       return;
     }
-    pending = { message: message, shown: shown, typed: typed, lang: state.lang };
+    pending = {
+      message: message, shown: shown, typed: typed, keepFocus: !!keepFocus, lang: state.lang
+    };
     save();
     deliver();
   }
@@ -280,8 +282,6 @@
     if (!pending || busy) return;
     clearTimeout(retryTimer);
     var job = pending;
-    var focusWasOnChoice = document.activeElement && root.contains(document.activeElement) &&
-      document.activeElement !== input;
     busy = true;
     root.classList.add("asbw-busy");
     status.textContent = t("sending");
@@ -309,9 +309,10 @@
       renderChoices();
       log.scrollTop = log.scrollHeight;
       status.textContent = wasOffline ? t("back") : "";
-      if (focusWasOnChoice && !root.contains(document.activeElement) || job.message === "/greet") {
-        focusNext(job.message !== "/greet");
-      }
+      // A typed answer keeps the focus in the box; after a button or a date it moves to the
+      // next question's first choice (or its date field, or the box).
+      if (job.message === "/greet") focusNext(false);
+      else if (!job.typed && !job.keepFocus) focusNext(true);
     }).catch(function () {
       attempt += 1;
       status.textContent = "";
