@@ -36,7 +36,8 @@ def check_character(body: str) -> str:
 
 
 def new_reference(year: int) -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(5))
+    # 32 characters: the low five bits of a random byte pick one without bias.
+    body = "".join(ALPHABET[byte & 31] for byte in secrets.token_bytes(5))
     return f"ASB-{year:04d}-{body}{check_character(body)}"
 
 

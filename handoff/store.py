@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     create_engine,
     event,
     func,
@@ -105,6 +106,14 @@ sessions = Table(
     Column("csrf", String(64), nullable=False),
     Column("expires_at", Float, nullable=False),
 )
+
+# The intake statements, built once (each application runs them).
+_INSERT_APPLICATION = applications.insert()
+_INSERT_DELIVERY = deliveries.insert()
+_INSERT_AUDIT = audit.insert()
+_FIND_BY_KEY = select(
+    applications.c.reference, applications.c.received_at, applications.c.document
+).where(applications.c.idempotency_key == bindparam("key"))
 
 # What a caseworker records, in the order the form shows it.
 OUTCOME_FIELDS = (
@@ -237,10 +246,7 @@ class Store:
 
     @staticmethod
     def _find(conn, key: str) -> Submitted | None:
-        row = conn.execute(
-            select(applications.c.reference, applications.c.received_at, applications.c.document)
-            .where(applications.c.idempotency_key == key)
-        ).first()
+        row = conn.execute(_FIND_BY_KEY, {"key": key}).first()
         if row is None:
             return None
         document = json.loads(row.document) if row.document else {}
@@ -263,18 +269,27 @@ class Store:
         in the batch, returns the first submission. Each application is written inside its own
         savepoint: one that fails leaves nothing behind and is returned as its exception; the
         database failing fails the whole batch."""
+        try:  # the usual case, quickly: every application goes in at the first try
+            with self._writing.begin() as conn:
+                return [self._submit_one(conn, submission, None) for submission in submissions]
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception:  # rolled back: done again below, one savepoint each
+            pass
         results: list[Submitted | Exception] = []
         with self._writing.begin() as conn:
             for submission in submissions:
                 try:
-                    results.append(self._submit_one(conn, submission))
+                    results.append(self._submit_one(conn, submission, conn.begin_nested))
                 except (OperationalError, InterfaceError):
                     raise
                 except Exception as exc:  # this application only; the others go on
                     results.append(exc)
         return results
 
-    def _submit_one(self, conn, submission: Submission) -> Submitted:
+    def _submit_one(self, conn, submission: Submission, savepoint) -> Submitted:
+        """Insert one application; with `savepoint` (a context factory), inside one, trying
+        again on a clash of key or reference; without, a clash fails the whole transaction."""
         document = submission.document
         for _ in range(8):
             found = self._find(conn, submission.key)
@@ -282,38 +297,41 @@ class Store:
                 return found
             reference = new_reference(int(document["submitted_at"][:4]))
             stored = {"reference": reference, **document}
-            try:
-                with conn.begin_nested():
-                    self._insert(conn, submission, reference, stored)
-            except IntegrityError:
-                continue  # the same key committed meanwhile, or a reference collision
+            if savepoint is None:
+                self._insert(conn, submission, reference, stored)
+            else:
+                try:
+                    with savepoint():
+                        self._insert(conn, submission, reference, stored)
+                except IntegrityError:
+                    continue  # the same key committed meanwhile, or a reference collision
             return Submitted(reference, document["submitted_at"], document["deadlines"], True)
         raise RuntimeError("could not store the application after several attempts")
 
     @staticmethod
     def _insert(conn, submission: Submission, reference: str, document: dict) -> None:
-        app_id = conn.execute(applications.insert().values(
-            reference=reference,
-            idempotency_key=submission.key,
-            area_id=submission.area_id,
-            received_at=document["submitted_at"],
-            received_on=date.fromisoformat(document["submitted_at"][:10]),
-            document=json.dumps(document, ensure_ascii=False),
-            eligibility_outcome=document["eligibility"]["outcome"],
-            threshold_decision_due=date.fromisoformat(
+        app_id = conn.execute(_INSERT_APPLICATION, {
+            "reference": reference,
+            "idempotency_key": submission.key,
+            "area_id": submission.area_id,
+            "received_at": document["submitted_at"],
+            "received_on": date.fromisoformat(document["submitted_at"][:10]),
+            "document": json.dumps(document, ensure_ascii=False),
+            "eligibility_outcome": document["eligibility"]["outcome"],
+            "threshold_decision_due": date.fromisoformat(
                 document["deadlines"]["threshold_decision_due"]),
-            status="new",
-        )).inserted_primary_key[0]
+            "status": "new",
+        }).inserted_primary_key[0]
         if submission.channels:
-            conn.execute(deliveries.insert(), [
+            conn.execute(_INSERT_DELIVERY, [
                 {"application_id": app_id, "channel": channel, "state": "pending",
                  "attempts": 0, "next_attempt_at": submission.now, "created_at": submission.now}
                 for channel in submission.channels
             ])
-        conn.execute(audit.insert().values(
-            application_id=app_id, at=document["submitted_at"], actor="assistant",
-            action="received", detail=None,
-        ))
+        conn.execute(_INSERT_AUDIT, {
+            "application_id": app_id, "at": document["submitted_at"], "actor": "assistant",
+            "action": "received", "detail": None,
+        })
 
     async def submit_async(self, submission: Submission) -> Submitted:
         """Submit from the event loop. Submissions that arrive while a batch is being written
