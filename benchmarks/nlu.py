@@ -42,6 +42,7 @@ BUTTON_TITLES = {
     "affirm": ("Yes", "Ie", "Oes", "Ydw"),
     "deny": ("No", "Na", "Nac oes", "Nac ydw"),
 }
+_BUTTON_KEYS = {title.lower() for titles in BUTTON_TITLES.values() for title in titles}
 MIN_MACRO_F1 = 0.85
 GATED_LANGUAGES = ("en", "cy")  # held to MIN_MACRO_F1; the others are measured and reported
 
@@ -81,7 +82,7 @@ def split(seed: int = 2026, test_fraction: float = 0.2):
     """(training TrainingData, {language: [held-out Message]}) for the files in NLU_DIR."""
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    parts = [_load(NLU_DIR / f"{SHARED}.yml")]
+    kept = [_load(NLU_DIR / f"{SHARED}.yml")]
     held_out: dict[str, list] = {}
     for path in sorted(NLU_DIR.glob("*.yml")):
         language = path.stem
@@ -91,27 +92,32 @@ def split(seed: int = 2026, test_fraction: float = 0.2):
         by_intent: dict[str, list] = defaultdict(list)
         for message in data.intent_examples:
             by_intent[message.get("intent")].append(message)
-        train, test = [], []
+        test = []
         for intent in sorted(by_intent):
             messages = sorted(by_intent[intent], key=lambda m: m.get("text"))
             random.Random(f"{seed}/{language}/{intent}").shuffle(messages)
-            fixed = set(BUTTON_TITLES.get(intent, ()))
-            candidates = [m for m in messages if m.get("text") not in fixed]
-            count = max(1, math.ceil(len(messages) * test_fraction))
-            chosen = {id(m) for m in candidates[:count]}
-            test += [m for m in messages if id(m) in chosen]
-            train += [m for m in messages if id(m) not in chosen]
+            candidates = [m for m in messages if _key(m) not in _BUTTON_KEYS]
+            test += candidates[: max(1, math.ceil(len(messages) * test_fraction))]
         held_out[language] = test
-        parts.append(
-            TrainingData(
-                training_examples=train,
-                entity_synonyms=data.entity_synonyms,
-                regex_features=data.regex_features,
-                lookup_tables=data.lookup_tables,
-            )
+        kept.append(data)
+    # The same words can be an example in two languages ("ok", "stop"): held out in one, they
+    # leave training everywhere, so no held-out text is ever seen in training.
+    unseen = {_key(m) for test in held_out.values() for m in test}
+    training = [
+        TrainingData(
+            training_examples=[m for m in data.training_examples if _key(m) not in unseen],
+            entity_synonyms=data.entity_synonyms,
+            regex_features=data.regex_features,
+            lookup_tables=data.lookup_tables,
         )
-    training = parts[0].merge(*parts[1:])
-    return training, held_out
+        for data in kept
+    ]
+    return training[0].merge(*training[1:]), held_out
+
+
+def _key(message) -> str | None:
+    text = message.get("text")
+    return text.strip().lower() if text else None
 
 
 def train(training, folder: Path, config: Path = CONFIG) -> tuple[str, float]:
