@@ -214,6 +214,7 @@ async def run_load(rasa_url: str, users: int, turns: int | None = None) -> Load:
 
 def make_bare_assistant(folder: Path) -> tuple[Path, float]:
     """`rasa init --no-prompt` (which trains too) into folder/bare; the model and seconds."""
+    (folder / "bare").mkdir()  # rasa init --no-prompt wants it to exist
     started = time.monotonic()
     log = folder / "bare-init.log"
     with open(log, "wb") as out:
@@ -224,7 +225,8 @@ def make_bare_assistant(folder: Path) -> tuple[Path, float]:
         ).returncode
     models = sorted((folder / "bare" / "models").glob("*.tar.gz"))
     if code != 0 or not models:
-        raise StackError(f"rasa init failed (exit code {code}); see {log}")
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-10:])
+        raise StackError(f"rasa init failed (exit code {code}):\n{tail}")
     return models[-1], time.monotonic() - started
 
 
