@@ -86,7 +86,7 @@
     type: "button", class: "asbw-launcher", "aria-expanded": "false", "aria-controls": "asbw-panel"
   });
   var title = el("h2", { class: "asbw-title", id: "asbw-title" });
-  var agency = el("p", { class: "asbw-agency", dir: "auto", text: CONFIG.agencyName });
+  var agency = el("p", { class: "asbw-agency", text: CONFIG.agencyName });
   var exitButton = el("button", {
     type: "button", class: "asbw-exit", "aria-describedby": "asbw-exit-hint"
   });
