@@ -114,6 +114,10 @@ _INSERT_AUDIT = audit.insert()
 _FIND_BY_KEY = select(
     applications.c.reference, applications.c.received_at, applications.c.document
 ).where(applications.c.idempotency_key == bindparam("key"))
+_FIND_BY_KEYS = select(
+    applications.c.idempotency_key, applications.c.reference, applications.c.received_at,
+    applications.c.document,
+).where(applications.c.idempotency_key.in_(bindparam("keys", expanding=True)))
 
 # What a caseworker records, in the order the form shows it.
 OUTCOME_FIELDS = (
@@ -245,12 +249,14 @@ class Store:
     # -- intake --------------------------------------------------------------------------------
 
     @staticmethod
-    def _find(conn, key: str) -> Submitted | None:
-        row = conn.execute(_FIND_BY_KEY, {"key": key}).first()
-        if row is None:
-            return None
+    def _submitted(row) -> Submitted:
         document = json.loads(row.document) if row.document else {}
         return Submitted(row.reference, row.received_at, document.get("deadlines", {}), False)
+
+    @classmethod
+    def _find(cls, conn, key: str) -> Submitted | None:
+        row = conn.execute(_FIND_BY_KEY, {"key": key}).first()
+        return None if row is None else cls._submitted(row)
 
     def find_submission(self, key: str) -> Submitted | None:
         with self.engine.connect() as conn:
@@ -271,7 +277,7 @@ class Store:
         database failing fails the whole batch."""
         try:  # the usual case, quickly: every application goes in at the first try
             with self._writing.begin() as conn:
-                return [self._submit_one(conn, submission, None) for submission in submissions]
+                return self._submit_batch(conn, submissions)
         except (OperationalError, InterfaceError):
             raise
         except Exception:  # rolled back: done again below, one savepoint each
@@ -285,6 +291,35 @@ class Store:
                     raise
                 except Exception as exc:  # this application only; the others go on
                     results.append(exc)
+        return results
+
+    def _submit_batch(self, conn, submissions: list[Submission]) -> list[Submitted]:
+        """All in one go: one query for the keys seen before, one insert per application, one
+        for all their deliveries and one for all their audit entries. Any clash raises."""
+        keys = [submission.key for submission in submissions]
+        seen = {
+            row.idempotency_key: self._submitted(row)
+            for row in conn.execute(_FIND_BY_KEYS, {"keys": keys}).all()
+        }
+        results, deliveries_rows, audit_rows = [], [], []
+        for submission in submissions:
+            if submission.key in seen:
+                results.append(seen[submission.key])
+                continue
+            document = submission.document
+            reference = new_reference(int(document["submitted_at"][:4]))
+            app_id = self._insert_application(
+                conn, submission, reference, {"reference": reference, **document})
+            deliveries_rows += self._delivery_rows(app_id, submission)
+            audit_rows.append(self._received_row(app_id, document))
+            done = Submitted(reference, document["submitted_at"], document["deadlines"], True)
+            seen[submission.key] = Submitted(done.reference, done.submitted_at, done.deadlines,
+                                             False)
+            results.append(done)
+        if deliveries_rows:
+            conn.execute(_INSERT_DELIVERY, deliveries_rows)
+        if audit_rows:
+            conn.execute(_INSERT_AUDIT, audit_rows)
         return results
 
     def _submit_one(self, conn, submission: Submission, savepoint) -> Submitted:
@@ -308,9 +343,18 @@ class Store:
             return Submitted(reference, document["submitted_at"], document["deadlines"], True)
         raise RuntimeError("could not store the application after several attempts")
 
+    @classmethod
+    def _insert(cls, conn, submission: Submission, reference: str, document: dict) -> None:
+        app_id = cls._insert_application(conn, submission, reference, document)
+        rows = cls._delivery_rows(app_id, submission)
+        if rows:
+            conn.execute(_INSERT_DELIVERY, rows)
+        conn.execute(_INSERT_AUDIT, cls._received_row(app_id, document))
+
     @staticmethod
-    def _insert(conn, submission: Submission, reference: str, document: dict) -> None:
-        app_id = conn.execute(_INSERT_APPLICATION, {
+    def _insert_application(conn, submission: Submission, reference: str, document: dict
+                            ) -> int:
+        return conn.execute(_INSERT_APPLICATION, {
             "reference": reference,
             "idempotency_key": submission.key,
             "area_id": submission.area_id,
@@ -322,16 +366,19 @@ class Store:
                 document["deadlines"]["threshold_decision_due"]),
             "status": "new",
         }).inserted_primary_key[0]
-        if submission.channels:
-            conn.execute(_INSERT_DELIVERY, [
-                {"application_id": app_id, "channel": channel, "state": "pending",
-                 "attempts": 0, "next_attempt_at": submission.now, "created_at": submission.now}
-                for channel in submission.channels
-            ])
-        conn.execute(_INSERT_AUDIT, {
-            "application_id": app_id, "at": document["submitted_at"], "actor": "assistant",
-            "action": "received", "detail": None,
-        })
+
+    @staticmethod
+    def _delivery_rows(app_id: int, submission: Submission) -> list[dict]:
+        return [
+            {"application_id": app_id, "channel": channel, "state": "pending", "attempts": 0,
+             "next_attempt_at": submission.now, "created_at": submission.now}
+            for channel in submission.channels
+        ]
+
+    @staticmethod
+    def _received_row(app_id: int, document: dict) -> dict:
+        return {"application_id": app_id, "at": document["submitted_at"], "actor": "assistant",
+                "action": "received", "detail": None}
 
     async def submit_async(self, submission: Submission) -> Submitted:
         """Submit from the event loop. Submissions that arrive while a batch is being written

@@ -85,6 +85,16 @@ def test_a_batch_commits_together_and_a_failing_application_leaves_nothing(store
     assert store.find_submission("broken") is None
 
 
+def test_one_conversation_twice_in_one_batch_is_one_application(store):
+    before = submit(store, "earlier")
+    first, again, earlier = store.submit_many(
+        [submission("a"), submission("a"), submission("earlier")])
+    assert first.created and not again.created and not earlier.created
+    assert again.to_json() == first.to_json() and earlier.to_json() == before.to_json()
+    assert count(store, applications) == 2 and count(store, deliveries) == 4
+    assert count(store, audit) == 2
+
+
 async def test_submissions_from_the_event_loop_are_grouped_and_each_answered(store):
     keys = [f"conversation-{i}" for i in range(30)] + ["conversation-0"]
     results = await asyncio.gather(*(store.submit_async(submission(key)) for key in keys))
