@@ -153,3 +153,12 @@ def detect_language(text: str, shipped: Sequence[str]) -> str | None:
         return None
     code = best.language.iso_code_639_1.name.lower()
     return code if code in languages else None
+
+
+def warm_up(shipped: Sequence[str]) -> None:
+    """Load lingua's models for the shipped languages now (a few seconds, about 250 MB), so the
+    first message of the first conversation does not wait for them. Call once at start-up."""
+    languages = tuple(sorted({code for code in shipped if code in SUPPORTED}))
+    if len(languages) > 1:
+        _detector(languages)
+    language_names()

@@ -102,3 +102,13 @@ def test_only_shipped_languages_are_answered() -> None:
     assert detect_language("dw i eisiau gwneud cais", ["en", "cy"]) == "cy"
     assert detect_language("dw i eisiau gwneud cais", ["cy"]) == "cy"
     assert detect_language("dw i eisiau gwneud cais", ["xx"]) is None
+
+
+def test_warm_up_builds_the_detector_that_detection_then_uses() -> None:
+    from assistant.language_detection import _detector, warm_up
+
+    _detector.cache_clear()
+    warm_up(["cy", "en", "xx"])
+    assert _detector.cache_info().currsize == 1
+    assert detect_language("dw i eisiau gwneud cais", ["en", "cy"]) == "cy"
+    assert _detector.cache_info().hits == 1
