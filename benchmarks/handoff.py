@@ -51,6 +51,19 @@ async def wait_ready(url: str, process: subprocess.Popen) -> None:
     raise SystemExit("the handoff service did not become ready")
 
 
+async def submit_one(http: aiohttp.ClientSession, url: str, token: str) -> float:
+    """Submit the example application under a new key; the seconds until the answer."""
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex,
+               "Content-Type": "application/json"}
+    start = time.perf_counter()
+    async with http.post(f"{url}/api/v1/applications", data=DOCUMENT,
+                         headers=headers) as response:
+        await response.read()
+        if response.status != 201:
+            raise SystemExit(f"intake answered {response.status}")
+    return time.perf_counter() - start
+
+
 async def load(url: str, token: str, total: int, submitters: int) -> tuple[float, list[float]]:
     """Seconds taken and each request's latency."""
     latencies: list[float] = []
@@ -59,15 +72,7 @@ async def load(url: str, token: str, total: int, submitters: int) -> tuple[float
     async with aiohttp.ClientSession(connector=connector) as http:
         async def submitter():
             for _ in queue:
-                headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex,
-                           "Content-Type": "application/json"}
-                start = time.perf_counter()
-                async with http.post(f"{url}/api/v1/applications", data=DOCUMENT,
-                                     headers=headers) as response:
-                    await response.read()
-                    if response.status != 201:
-                        raise SystemExit(f"intake answered {response.status}")
-                latencies.append(time.perf_counter() - start)
+                latencies.append(await submit_one(http, url, token))
 
         await asyncio.gather(*(submitter() for _ in range(min(submitters, 20))))  # warm up
         latencies.clear()
@@ -92,15 +97,7 @@ async def paced(url: str, token: str, rate: float, seconds: float, submitters: i
             due = began + offset
             while due < began + seconds:
                 await asyncio.sleep(max(0.0, due - time.perf_counter()))
-                headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex,
-                           "Content-Type": "application/json"}
-                start = time.perf_counter()
-                async with http.post(f"{url}/api/v1/applications", data=DOCUMENT,
-                                     headers=headers) as response:
-                    await response.read()
-                    if response.status != 201:
-                        raise SystemExit(f"intake answered {response.status}")
-                latencies.append(time.perf_counter() - start)
+                latencies.append(await submit_one(http, url, token))
                 due += interval
 
         await asyncio.gather(*(submitter(i / rate) for i in range(submitters)))
