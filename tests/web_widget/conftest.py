@@ -239,4 +239,3 @@ def widget_server(stack, tmp_path_factory) -> Iterator:
 def rtl_widget_url(widget_server) -> str:
     """The demo site with Arabic and Urdu enabled beside English and Welsh."""
     return widget_server(["en", "cy", "ar", "ur"])
-

@@ -56,10 +56,11 @@ class Driver:
     # ---- what the assistant is asking ----
     def requested_slot(self) -> str | None:
         sender = self.visit.stored()["sender"]
-        with urllib.request.urlopen(
-            f"{self.stack.rasa_url}/conversations/{sender}/tracker?include_events=NONE",
-            timeout=30,
-        ) as response:
+        url = f"{self.stack.rasa_url}/conversations/{sender}/tracker?include_events=NONE"
+        token = getattr(self.stack, "rasa_token", None)  # when the stack protects Rasa's API
+        if token:
+            url += f"&token={token}"
+        with urllib.request.urlopen(url, timeout=30) as response:
             tracker = json.loads(response.read())
         return (tracker.get("slots") or {}).get("requested_slot")
 
