@@ -274,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         with ours, bare:
             ours.start("actions", "handoff", "rasa")
             figures["startup_seconds"] = ours.ready_after("rasa")
+            print(f"  our Rasa server ready in {figures['startup_seconds']:.0f} s", flush=True)
             bare.start("rasa")  # one after the other, so each start-up has the machine alone
             figures["bare_startup_seconds"] = bare.ready_after("rasa")
             for users in args.users:
@@ -281,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
                 turns = round(statistics.mean(mine.turns)) if mine.turns else 20
                 theirs = asyncio.run(run_load(bare.settings.url("rasa"), users, turns))
                 figures["loads"].append({"assistant": mine.summary(), "bare": theirs.summary()})
+                print(f"  {users} users: {json.dumps(figures['loads'][-1])}", flush=True)
     report(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
