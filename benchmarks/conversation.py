@@ -119,7 +119,6 @@ class User:
 
     def __init__(self, session: aiohttp.ClientSession, rasa_url: str, load: Load, sender: str):
         self.session, self.rasa_url, self.load, self.sender = session, rasa_url, load, sender
-        self.seen: dict[tuple, int] = {}
         self.dates = 0
         self.incidents = 0
         self.sent = 0
@@ -157,11 +156,7 @@ class User:
         ranked = sorted(usable, key=lambda b: next(
             (i for i, pattern in enumerate(PREFER) if re.search(pattern, str(b["payload"]))),
             len(PREFER)))
-        key = (slot, *sorted(str(b["payload"]) for b in buttons))
-        times = self.seen.get(key, 0)
-        self.seen[key] = times + 1
-        # The same question again: take the next choice, so no loop goes on for ever.
-        return str(ranked[times % len(ranked)]["payload"])
+        return str(ranked[0]["payload"])
 
     def next_date(self) -> str:
         """Incidents a fortnight apart, ending a week ago; each reported the day after."""
@@ -177,6 +172,8 @@ class User:
             if any(REFERENCE.search(r.get("text") or "") for r in replies):
                 self.load.completed += 1
                 break
+            if not replies:
+                raise RuntimeError(f"the assistant said nothing after turn {self.sent}")
             asks_date = any((r.get("custom") or {}).get("input") == "date" for r in replies)
             buttons = [b for r in replies for b in (r.get("buttons") or [])]
             if asks_date:

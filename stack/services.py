@@ -116,6 +116,11 @@ class Settings:
             "HANDOFF_URL": self.url("handoff"),  # read by assistant/actions/submission.py
             "ASB_WIDGET_URL": self.url("widget"),
         }
+        # Sanic closes idle keep-alive connections after 5 s, while aiohttp clients (Rasa calling
+        # the action server, the widget's and the benchmark's clients) keep them 15 s: a request
+        # sent on a connection the server is closing fails ("Cannot write to closing transport").
+        # The server must keep them longer than the client.
+        env["SANIC_KEEP_ALIVE_TIMEOUT"] = os.environ.get("SANIC_KEEP_ALIVE_TIMEOUT", "75")
         if self.today:
             env["ASB_TODAY"] = self.today
         if not os.environ.get(handoff_database_env()):  # a deployment's PostgreSQL wins
