@@ -47,6 +47,7 @@ bench: setup
 	$(PY) -m benchmarks.eligibility
 	$(PY) -m benchmarks.conversation
 	$(PY) -m benchmarks.handoff
+	$(PY) -m benchmarks.nlu
 
 lock: setup
 	$(PY) -m pip install --quiet -r requirements.in
