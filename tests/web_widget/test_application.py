@@ -162,11 +162,10 @@ class Driver:
             if found:
                 return found
             self.answer_once()
-            asked = [turn.split(":")[0] for turn in self.turns]
-            looping = [slot for slot in set(asked) if slot != "None" and asked.count(slot) > 8]
+            looping = sorted({turn for turn in self.turns if self.turns.count(turn) > 6})
             if looping:
-                story = "\n".join(self.turns[-25:])
-                raise AssertionError(f"the conversation goes round asking {looping}:\n{story}")
+                story = "\n".join(self.turns[-25:] + self.visit.bot_texts()[-3:])
+                raise AssertionError(f"the conversation goes round ({looping}):\n{story}")
         story = "\n".join(self.turns[-25:] + self.visit.bot_texts()[-3:])
         raise AssertionError(f"no reference after {MAX_TURNS} turns:\n{story}")
 
