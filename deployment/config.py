@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-
 from pathlib import Path
-from typing import Literal, Optional
 
 import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
@@ -37,13 +35,13 @@ class Contact(_Model):
     """How to reach a person at the lead agency."""
 
     phone: str
-    textphone: Optional[str] = None  # e.g. "18001 then 01234 567890" (Relay UK)
-    email: Optional[str] = None
-    post: Optional[str] = None
+    textphone: str | None = None  # e.g. "18001 then 01234 567890" (Relay UK)
+    email: str | None = None
+    post: str | None = None
     opening_hours: str
-    website: Optional[str] = None
-    report_online_url: Optional[str] = None  # where to report a new incident
-    complaints_url: Optional[str] = None  # the agency's complaints procedure
+    website: str | None = None
+    report_online_url: str | None = None  # where to report a new incident
+    complaints_url: str | None = None  # the agency's complaints procedure
 
 
 class LeadAgency(_Model):
@@ -64,8 +62,8 @@ class Procedure(_Model):
 class SupportService(_Model):
     name: str
     description: str
-    phone: Optional[str] = None
-    url: Optional[str] = None
+    phone: str | None = None
+    url: str | None = None
 
 
 class WebhookDelivery(_Model):
@@ -79,8 +77,8 @@ class EmailDelivery(_Model):
     smtp_host: str = "localhost"
     smtp_port: int = 25
     starttls: bool = True
-    username_env: Optional[str] = None
-    password_env: Optional[str] = None
+    username_env: str | None = None
+    password_env: str | None = None
 
 
 class HandoffDelivery(_Model):
@@ -117,8 +115,8 @@ class Handoff(_Model):
 
 
 class Delivery(_Model):
-    webhook: Optional[WebhookDelivery] = None
-    email: Optional[EmailDelivery] = None
+    webhook: WebhookDelivery | None = None
+    email: EmailDelivery | None = None
 
 
 class Area(_Model):
