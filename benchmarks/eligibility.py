@@ -22,7 +22,7 @@ APPLIED_ON = date(2026, 6, 15)
 def make_case(n: int, seed: int = 1) -> Case:
     rng = random.Random(seed)
     records = []
-    for i in range(n):
+    for _ in range(n):
         occurred = APPLIED_ON - timedelta(days=rng.randint(0, 300))
         reported = min(APPLIED_ON, occurred + timedelta(days=rng.randint(0, 45)))
         records.append(
