@@ -25,6 +25,7 @@ import json
 import math
 import re
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -317,6 +318,8 @@ def report(figures: dict) -> None:
 
 
 if __name__ == "__main__":
+    # SIGTERM unwinds like Ctrl-C: the servers stop and the temporary folder goes.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     try:
         sys.exit(main())
     except StackError as exc:
