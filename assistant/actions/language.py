@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from assistant.actions import service
 from assistant.actions.choices import entity_values
 from assistant.actions.messages import Button, direction, language_of, say
-from assistant.language_detection import detect_language, language_named_in
+from assistant.language_detection import detect_language, language_named_in, warm_up
 
 
 def requested_language(tracker: Tracker) -> str | None:
@@ -114,3 +114,8 @@ class ActionChangeLanguage(Action):
             custom=language_custom(language),
         )
         return []
+
+
+# The action server imports every module at start-up: load the language detector's models now,
+# so the first message of the first conversation does not wait seconds for them.
+warm_up(service.languages())
