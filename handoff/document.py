@@ -178,6 +178,9 @@ def _working_days_after(start: date, days: int, nation: Nation) -> str:
 
 
 def _vulnerable(victim: dict) -> bool:
+    """At risk as the eligibility check asked it, or vulnerabilities described."""
+    if victim.get("at_risk") is True:
+        return True
     value = victim.get("vulnerabilities")
     return bool(value.strip()) if isinstance(value, str) else bool(value)
 

@@ -75,6 +75,7 @@ def application_document(tracker: Tracker) -> dict[str, Any]:
             },
             "interpreter_language": _or_none(slot("interpreter_language")),
             "accessibility_needs": _or_none(slot("accessibility_needs")),
+            "at_risk": slot("at_risk") is True,
             "vulnerabilities": _or_none(slot("vulnerabilities")),
             "support_wanted": slot("support_wanted"),
         },

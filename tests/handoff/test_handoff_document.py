@@ -68,6 +68,19 @@ def test_completion_sets_what_the_service_owns():
     assert errors == []
 
 
+
+def test_a_victim_at_risk_below_the_threshold_goes_to_a_discretionary_review():
+    """What the service stores agrees with what the assistant told the user: the eligibility
+    check's "at risk" answer counts even when no vulnerability was described."""
+    when = datetime(2026, 3, 10, 14, 5, 9, tzinfo=timezone.utc)
+    document = example_application()
+    document["incidents"] = document["incidents"][:1]
+    document["victim"]["vulnerabilities"] = None
+    assert complete(document, AREA, when)["eligibility"]["outcome"] == "threshold_not_met"
+    document["victim"]["at_risk"] = True
+    validate(document)
+    assert complete(document, AREA, when)["eligibility"]["outcome"] == "discretionary_review"
+
 MUTATIONS = [
     ("schema_version", "2"), ("language", "english"), ("area", {}), ("impact", 3),
     ("applicant", {"role": "on_behalf"}), ("applicant", {"role": "victim", "name": None}),
