@@ -11,7 +11,14 @@ from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, AllSlotsReset, FollowupAction, Restarted, SlotSet
+from rasa_sdk.events import (
+    ActiveLoop,
+    AllSlotsReset,
+    FollowupAction,
+    Restarted,
+    SlotSet,
+    UserUtteranceReverted,
+)
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions import service
@@ -243,9 +250,18 @@ class _OneMessage(_Answer):
 
 
 class ActionFallback(_OneMessage):
-    """Anything else: say so, and offer what it can do."""
+    """Anything else: say so, and offer what it can do. It is also the core fallback (no action
+    is confident), so it forgets the message it could not place, as Rasa's default fallback does:
+    otherwise the same prediction comes round again until the circuit breaker stops the turn."""
 
     action_name, msg_id, buttons = "action_fallback", "fallback", MENU
+    # Intents whose rules run this action; anything else reached it as the core fallback.
+    by_rule = ("nlu_fallback", "out_of_scope")
+
+    def answer(self, dispatcher, tracker, language):
+        super().answer(dispatcher, tracker, language)
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        return [] if intent in self.by_rule else [UserUtteranceReverted()]
 
 
 class ActionGoodbye(_OneMessage):

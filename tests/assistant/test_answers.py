@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from assistant.actions import answers, service
 from assistant.actions.messages import day_in_words
 from eligibility import Nation, add_working_days
-from tests.assistant.trackers import TODAY, button_titles, said, slot_events, tracker
+from tests.assistant.trackers import TODAY, button_titles, message, said, slot_events, tracker
 
 
 async def run(action, **slots):
@@ -140,3 +140,17 @@ async def test_stop_pauses_the_form_so_yes_or_no_is_not_taken_as_an_answer():
     _, events = await run(answers.ActionConfirmStop(), active_loop="application_form")
     assert {"event": "active_loop", "name": None} in [
         {k: e.get(k) for k in ("event", "name")} for e in events]
+
+
+@pytest.mark.parametrize("intent,reverted", [
+    ("nlu_fallback", False), ("out_of_scope", False),   # their rules end the turn
+    ("inform", True), ("affirm", True),                 # reached as the core fallback
+])
+async def test_the_fallback_forgets_a_message_it_could_not_place(intent, reverted):
+    """As the core fallback, action_fallback reverts the message, so the next prediction is not
+    the same fallback again (which looped until Rasa's circuit breaker ended the turn silently)."""
+    dispatcher = CollectingDispatcher()
+    events = await answers.ActionFallback().run(
+        dispatcher, tracker(latest=message("/inform{\"choice\": \"none\"}", intent)), {})
+    assert "Check if I can apply" in button_titles(dispatcher)
+    assert any(e["event"] == "rewind" for e in events) is reverted
