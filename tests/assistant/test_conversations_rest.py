@@ -126,7 +126,7 @@ def test_a_victim_applies_in_english_with_three_incidents(stack):
         "contact": {"phone": None, "email": "sam.jones@example.org", "preferred": "email",
                     "safe_times": "weekdays after 6pm", "do_not_call": False},
         "interpreter_language": None, "accessibility_needs": "large print please",
-        "vulnerabilities": None, "support_wanted": True}
+        "at_risk": False, "vulnerabilities": None, "support_wanted": True}
     assert [(i["occurred_on"], i["reported_on"], i["reported_to"], i["reference"])
             for i in document["incidents"]] == [
         ("2026-01-12", "2026-01-13", ["police", "council"], "CR/12345/26"),
@@ -238,6 +238,9 @@ def test_not_met_with_the_discretionary_route(stack):
     chat.choose("send")
     document = chat.stored(chat.reference())
     assert [i["reported_to"] for i in document["incidents"]] == [["council"]]
+    # The stored decision is the one the user was told.
+    assert document["victim"]["at_risk"] is True
+    assert document["eligibility"]["outcome"] == "discretionary_review"
 
 
 def test_an_emergency_in_the_middle_of_the_application_then_carrying_on(stack):
