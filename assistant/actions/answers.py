@@ -73,6 +73,13 @@ def procedure_dates() -> dict[str, Any]:
     }
 
 
+def complaint_link(dispatcher: CollectingDispatcher, language: str) -> None:
+    """The lead agency's complaints page, where the deployment names one."""
+    complaints = service.area().lead_agency.contact.complaints_url
+    if complaints:
+        say(dispatcher, language, "complaint-link", url=complaints)
+
+
 class _Answer(Action, metaclass=ABCMeta):
     """An answer made of catalog messages; subclasses say what."""
 
@@ -167,9 +174,7 @@ class ActionExplainEscalation(_Answer):
             days=procedure.escalation_request_working_days,
             escalation_to=procedure.escalation_to,
         )
-        complaints = service.area().lead_agency.contact.complaints_url
-        if complaints:
-            say(dispatcher, language, "complaint-link", url=complaints)
+        complaint_link(dispatcher, language)
 
 
 class ActionExplainSupport(_Answer):
@@ -227,9 +232,7 @@ class ActionComplaint(_Answer):
 
     def answer(self, dispatcher, tracker, language):
         say(dispatcher, language, "complaint")
-        complaints = service.area().lead_agency.contact.complaints_url
-        if complaints:
-            say(dispatcher, language, "complaint-link", url=complaints)
+        complaint_link(dispatcher, language)
 
 
 class ActionHuman(_Answer):
