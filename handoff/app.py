@@ -12,7 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from deployment.config import Deployment, Handoff
-from handoff import inbox, intake
+from handoff import inbox, intake, languages
 from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE, WORKER_WAKE
 from handoff.store import Store
 from handoff.worker import Worker
@@ -100,6 +100,7 @@ def serve(deployment: Deployment, host: str | None = None, port: int | None = No
     store.create_schema()
     token, source = intake_token(settings)
     warn_missing_secrets(deployment)
+    languages.load()  # the assistant's catalogs, for the English beside the applicant's answers
     host, port = host or settings.host, port or settings.port
     print(f"handoff: database {store.engine.url.render_as_string(hide_password=True)}",
           flush=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader, select_autoescape
 
+from handoff import languages
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 LABELS = {
@@ -26,6 +28,15 @@ LABELS = {
     "business": "A business",
     "group": "A community group",
     "third_party_with_consent": "Someone else, with the victim's consent",
+    # how to contact the victim
+    "phone": "Phone call",
+    "post": "Letter",
+    "text": "Text message",
+    # the agencies an incident was reported to
+    "police": "Police",
+    "council": "Council",
+    "housing": "Housing provider",
+    "health": "Health service",
     "without_consent": "Someone else, without the victim's consent",
     # delivery
     "pending": "Waiting to be sent",
@@ -74,6 +85,11 @@ def templates() -> Environment:
     )
     env.filters["label"] = label
     env.filters["long_date"] = long_date
+    env.filters["language_name"] = languages.language_name
+    env.filters["lang_attributes"] = languages.lang_attributes
+    env.filters["english_title"] = languages.english_title
+    env.filters["with_english_title"] = languages.with_english_title
+    env.filters["consent_in_english"] = languages.consent_in_english
     return env
 
 

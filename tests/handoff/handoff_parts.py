@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 import aiohttp
@@ -34,6 +35,88 @@ def example_application(**changes) -> dict:
     document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     document.update(changes)
     return document
+
+
+# The applicant's own words in each language the tests use, as they would type them.
+OWN_WORDS = {
+    "pl": {"applicant": "Katarzyna Nowak", "victim": "Zofia Nowak",
+           "impact": "Nie mogę spać i boję się wychodzić z domu.",
+           "safe_times": None, "relationship": "family", "preferred": "text"},
+    "ur": {"applicant": "عائشہ خان", "victim": "فاطمہ بی بی",
+           "impact": "میں رات کو سو نہیں سکتی اور گھر سے باہر جانے سے ڈرتی ہوں۔",
+           "safe_times": "شام چھ بجے کے بعد", "relationship": "carer", "preferred": "phone"},
+}
+
+
+def consent_shown(language: str) -> str:
+    """The consent wording the assistant shows in `language` (for the example's area)."""
+    # Imported here: only the language tests need the assistant's action code (and rasa_sdk).
+    from assistant.actions.application_form import consent_wording
+
+    return consent_wording(language)
+
+
+def application_in(language: str) -> dict:
+    """The example application as the assistant sends it from a conversation in `language`
+    (pl or ur): names and impact in the applicant's words, the relationship (and the safe
+    times, where no words of their own are given) as the title of the button chosen, and the
+    consent wording as the assistant showed it, made by the assistant's own functions."""
+    from assistant.actions.application_form import wording_version
+    from assistant.actions.choices import title_id
+    from assistant.actions.messages import render
+
+    words = OWN_WORDS[language]
+    document = example_application(language=language)
+    wording = consent_shown(language)
+    document["applicant"] |= {
+        "name": words["applicant"],
+        "relationship": render(language, title_id(words["relationship"])),
+    }
+    document["victim"] |= {
+        "name": words["victim"],
+        "interpreter_language": language,
+        "vulnerabilities": None,
+        "accessibility_needs": None,
+        "contact": document["victim"]["contact"] | {
+            "preferred": words["preferred"],
+            "safe_times": words["safe_times"] or render(language, title_id("any_time")),
+            "do_not_call": False,
+        },
+    }
+    document["impact"] = words["impact"]
+    document["consent"] |= {"wording": wording, "wording_version": wording_version(wording),
+                            "language": language}
+    return document
+
+
+class _Holders(HTMLParser):
+    """Each piece of text in a page, with the attributes of the element holding it."""
+
+    def __init__(self):
+        super().__init__()
+        self.open: list[dict] = [{}]
+        self.found: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ("br", "img", "input", "meta", "link"):
+            self.open.append(dict(attrs, tag=tag))
+
+    def handle_endtag(self, tag):
+        if len(self.open) > 1:
+            self.open.pop()
+
+    def handle_data(self, data):
+        if data.strip():
+            self.found.append((data.strip(), self.open[-1]))
+
+
+def holder_of(html: str, text: str) -> dict:
+    """The attributes (and `tag`) of the element whose own text is exactly `text`."""
+    parser = _Holders()
+    parser.feed(html)
+    held = [attrs for data, attrs in parser.found if data == text]
+    assert held, f"{text!r} is not the whole text of any element"
+    return held[0]
 
 
 def make_deployment(handoff: dict | None = None, delivery: dict | None = None,

@@ -20,9 +20,12 @@ from handoff_parts import (
     ROOT,
     Mailbox,
     Receiver,
+    application_in,
+    consent_shown,
     eventually,
     example_application,
     free_port,
+    holder_of,
     make_deployment,
     serve_process,
 )
@@ -90,6 +93,33 @@ async def test_an_email_with_text_html_and_the_json_attached(launch, http, smtp)
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_filename() == f"{reference}.json"
     assert json.loads(attachment.get_content()) == document
+
+
+async def test_the_email_says_the_language_and_gives_english_beside_the_applicants_words(
+    launch, http, smtp
+):
+    controller, mailbox = smtp
+    delivery = {"email": {"to": "asb@anytown.example", "sender": "no-reply@anytown.example",
+                          "smtp_host": "127.0.0.1", "smtp_port": controller.port}}
+    service = await launch(make_deployment(delivery=delivery))
+    document = application_in("pl")
+    _, body = await service.submit(http, document)
+    await eventually(lambda: states(service.store, body["reference"]) == ["delivered"])
+    (envelope,) = mailbox.messages
+    message = email.message_from_bytes(envelope.content, policy=policy.default)
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    relationship = document["applicant"]["relationship"]
+    for line in ("Language of the conversation: Polish (pl)", "Interpreter: Polish (pl)",
+                 f"relationship to the victim: {relationship} (in English: Family member)",
+                 "Best way to contact: Text message",
+                 "Safe to contact: O każdej porze (in English: Any time)",
+                 "shown in Polish (pl))",
+                 f"The same wording in English: {consent_shown('en')}"):
+        assert line in text, line
+    assert "<dt>Language of the conversation</dt><dd>Polish (pl)</dd>" in html
+    assert holder_of(html, document["impact"]) == {"tag": "p", "lang": "pl", "dir": "auto"}
+    assert holder_of(html, document["consent"]["wording"])["lang"] == "pl"
 
 
 async def test_an_agency_endpoint_down_for_a_while_gets_everything_once_back(

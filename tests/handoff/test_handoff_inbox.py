@@ -11,7 +11,15 @@ from datetime import date
 
 import aiohttp
 import pytest
-from handoff_parts import Receiver, eventually, example_application, make_deployment
+from handoff_parts import (
+    Receiver,
+    application_in,
+    consent_shown,
+    eventually,
+    example_application,
+    holder_of,
+    make_deployment,
+)
 
 from handoff.inbox import hash_password
 
@@ -242,3 +250,59 @@ async def test_statutory_figures_page_and_csv(signed_in, browser, http):
     bad = await get(browser, f"{service.url}/inbox/figures?from=2026-04-01&to=2026-03-01",
                     status=400)
     assert "on or after its start" in bad
+
+
+@pytest.mark.parametrize("language, name, relationship, preferred, direction", [
+    ("pl", "Polish (pl)", "Family member", "Text message", "auto"),
+    ("ur", "Urdu (ur)", "Carer", "Phone call", "rtl"),
+])
+async def test_an_application_in_another_language_reads_in_english_to_the_agency(
+    signed_in, browser, http, language, name, relationship, preferred, direction
+):
+    service = await signed_in()
+    document = application_in(language)
+    status, body = await service.submit(http, document)
+    assert status == 201, body
+    page_url = f"{service.url}/inbox/applications/{body['reference']}"
+    for url in (page_url, f"{page_url}/print"):
+        page = await get(browser, url)
+        assert '<html lang="en">' in page
+        # Language codes as English names, labels in <dt>.
+        for label in ("Language of the conversation", "Interpreter", "Shown in"):
+            assert f"<dt>{label}</dt><dd>{name}</dd>" in page
+        assert f"The application was made in {name}." in page
+        # Codes and button titles with an English label.
+        assert f"<dt>Best way to contact</dt><dd>{preferred}</dd>" in page
+        assert "<dt>Relationship to the victim</dt>" in page
+        assert f"{document['applicant']['relationship']}</span> (in English: {relationship})" in page
+        # The applicant's own words keep their language and direction.
+        victim = document["victim"]
+        for words in (document["impact"], victim["name"], document["applicant"]["name"],
+                      document["applicant"]["relationship"], victim["contact"]["safe_times"],
+                      document["consent"]["wording"]):
+            holder = holder_of(page, words)
+            assert (holder.get("lang"), holder.get("dir")) == (language, direction), words
+        assert holder_of(page, document["impact"])["tag"] == "p"
+        # Words with no right-to-left letter (an address in Latin letters) are not turned round.
+        address = holder_of(page, victim["address"])
+        assert (address.get("lang"), address.get("dir")) == (language, "auto")
+        # The consent as the applicant saw it, and the same wording in English.
+        assert holder_of(page, consent_shown("en"))["tag"] == "dd"
+        assert "<dt>The same wording in English</dt>" in page and "Not available" not in page
+    if language == "pl":  # the safe times were a button: its English title too
+        assert "O każdej porze</span> (in English: Any time)" in page
+    else:  # the safe times in the applicant's words: not translated
+        assert f"{victim['contact']['safe_times']}</span></dd>" in page
+
+
+async def test_consent_wording_no_longer_in_the_catalog_is_shown_without_english(
+    signed_in, browser, http
+):
+    service = await signed_in()
+    document = application_in("pl")
+    document["consent"]["wording"] = "Czy zgadzasz się na przekazanie wniosku? (stara wersja)"
+    _, body = await service.submit(http, document)
+    page = await get(browser, f"{service.url}/inbox/applications/{body['reference']}")
+    assert holder_of(page, document["consent"]["wording"])["lang"] == "pl"
+    assert "Not available: the assistant&#39;s wording has changed since" in page
+    assert f"<dt>Wording version</dt><dd>{document['consent']['wording_version']}</dd>" in page
