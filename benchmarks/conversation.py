@@ -5,8 +5,9 @@
 Each simulated user runs a whole application: it opens with `/greet`, asks to apply, and then
 answers whatever the assistant asks, driven by what the assistant offers rather than by its
 wording: a button (chosen by its payload), a date (when the message carries the date-picker
-convention `{"input": "date"}`), or free text picked by the slot being asked (read from the
-tracker, outside the timed request). A conversation is complete when a reply carries a reference
+convention `{"input": "date"}`), or free text picked by the slot being asked (the `asks` every
+question carries in its `custom`; reading the tracker instead would load the Rasa server with
+requests the bare assistant never gets). A conversation is complete when a reply carries a reference
 number (ASB-YYYY-XXXXXX). The same number of users, each sending as many messages, then talk to a
 bare `rasa init` assistant created, trained and run in the same run, so the ratio of p95 per turn
 says what our assistant costs over Rasa itself on this machine.
@@ -134,12 +135,6 @@ class User:
         self.sent += 1
         return replies
 
-    async def requested_slot(self) -> str:
-        url = f"{self.rasa_url}/conversations/{self.sender}/tracker?include_events=NONE"
-        async with self.session.get(url) as response:
-            tracker = await response.json()
-        return (tracker.get("slots") or {}).get("requested_slot") or ""
-
     def choose(self, buttons: list[dict], slot: str = "") -> str:
         """The button to press: the slot's planned choice if offered, else by preference."""
         wanted = CHOICES.get(slot)
@@ -175,12 +170,13 @@ class User:
                 break
             if not replies:
                 raise RuntimeError(f"the assistant said nothing after turn {self.sent}")
-            asks_date = any((r.get("custom") or {}).get("input") == "date" for r in replies)
+            customs = [r.get("custom") or {} for r in replies]
+            asks_date = any(c.get("input") == "date" for c in customs)
             buttons = [b for r in replies for b in (r.get("buttons") or [])]
             if asks_date:
                 message = self.next_date()
             else:
-                slot = await self.requested_slot()  # not timed: the question, not the wording
+                slot = next((c["asks"] for c in reversed(customs) if c.get("asks")), "")
                 if buttons and (slot in CHOICES or slot == "more_incidents" or not slot):
                     message = self.choose(buttons, slot)
                 else:
@@ -228,10 +224,10 @@ def make_bare_assistant(folder: Path) -> tuple[Path, float]:
     return models[-1], time.monotonic() - started
 
 
-def settings_for(folder: Path, name: str) -> Settings:
+def settings_for(folder: Path, name: str, rasa_module: str = "stack.rasa_server") -> Settings:
     return Settings(root=ROOT, data_dir=folder / name / "data", run_dir=folder / name / "logs",
                     ports={n: free_port() for n in SERVICES}, intake_token=secrets.token_hex(16),
-                    today=TODAY.isoformat(), rasa_ready_timeout=300)
+                    today=TODAY.isoformat(), rasa_ready_timeout=300, rasa_module=rasa_module)
 
 
 def _row(what: str, target: str, measured: str, ok: bool | None) -> None:
@@ -268,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         bare_model, figures["bare_init_and_training_seconds"] = make_bare_assistant(folder)
 
         ours = Stack(settings_for(folder, "assistant"), model=model)
-        bare = Stack(settings_for(folder, "bare"), model=bare_model)
+        bare = Stack(settings_for(folder, "bare", rasa_module="rasa"), model=bare_model)
         with ours, bare:
             ours.start("actions", "handoff", "rasa")
             figures["startup_seconds"] = ours.ready_after("rasa")

@@ -75,6 +75,9 @@ class Settings:
     rasa_ready_timeout: float = 180.0
     rasa_token: str | None = None  # protects Rasa's HTTP API (not the channels) when set
     extra_env: dict[str, str] = field(default_factory=dict)
+    # `python -m <this> run ...`: Rasa with our faster action-reply check (stack/rasa_server.py);
+    # the benchmark's bare assistant runs plain "rasa".
+    rasa_module: str = "stack.rasa_server"
 
     @classmethod
     def for_run(cls, ports: dict[str, int] | None = None, data_dir: Path | None = None) -> Settings:
@@ -152,7 +155,7 @@ def service_specs(settings: Settings, model: Path | None) -> dict[str, ServiceSp
                                   health_url=settings.url(name) + health, ready_timeout=timeout,
                                   env=env, requires=(required,), owner=owner)
     if model is not None:
-        argv = [py, "-m", "rasa", "run", "--enable-api", "-i", settings.host,
+        argv = [py, "-m", settings.rasa_module, "run", "--enable-api", "-i", settings.host,
                 "-p", str(ports["rasa"]), "-m", str(model),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
         if settings.cors:

@@ -1,0 +1,94 @@
+"""stack/rasa_server.py: Rasa with its action-reply check and event lookup made once, doing what
+Rasa's own code does (compared with it here, on Rasa's own schema and event classes)."""
+
+from __future__ import annotations
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+
+from stack import rasa_server
+
+ORIGINAL_VALIDATE = RemoteAction._validate_action_result
+ORIGINAL_RESOLVE = rasa_server._resolve_by_type
+
+GOOD_REPLIES = [
+    {},
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "language", "value": "cy"}],
+     "responses": [{"text": "Helo", "buttons": [{"title": "Ie", "payload": "/affirm"}],
+                    "custom": {"asks": "impact"}}]},
+]
+BAD_REPLIES = [
+    {"events": "not a list"},
+    {"events": [{"name": "language"}]},  # no event type
+    {"events": [{"event": "slot", "name": "language", "timestamp": "yesterday"}]},
+    {"responses": "hello"},
+]
+
+
+@pytest.fixture
+def action() -> RemoteAction:
+    return RemoteAction("action_test", None)
+
+
+@pytest.mark.parametrize("reply", GOOD_REPLIES)
+def test_a_good_reply_passes_as_with_rasa(action, reply):
+    assert ORIGINAL_VALIDATE(action, reply) is True
+    assert rasa_server.validate_action_result(action, reply) is True
+
+
+@pytest.mark.parametrize("reply", BAD_REPLIES)
+def test_a_bad_reply_fails_with_rasas_error_and_message(action, reply):
+    with pytest.raises(ValidationError) as rasas:
+        ORIGINAL_VALIDATE(action, reply)
+    with pytest.raises(ValidationError) as ours:
+        rasa_server.validate_action_result(action, reply)
+    assert ours.value.message == rasas.value.message
+    assert list(ours.value.path) == list(rasas.value.path)
+
+
+def test_the_validator_is_built_once():
+    assert rasa_server.reply_validator() is rasa_server.reply_validator()
+
+
+def test_every_event_type_resolves_to_rasas_class():
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert {"user", "bot", "slot", "action", "active_loop", "session_started"} <= names
+    for name in names:
+        assert rasa_server.resolve_event_type(name) is ORIGINAL_RESOLVE(name)
+
+
+def test_unknown_event_types_behave_as_in_rasa():
+    assert rasa_server.resolve_event_type("no_such_event", default=Event) is Event
+    assert rasa_server.resolve_event_type("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        rasa_server.resolve_event_type("no_such_event")
+
+
+def test_an_event_class_imported_later_is_found():
+    rasa_server.event_classes()  # the table exists before the new class does
+
+    class LateEvent(Event):  # noqa: PLW1641 (never compared here)
+        type_name = "late_event_for_test"
+
+        def __eq__(self, other):
+            return isinstance(other, LateEvent)
+
+        def as_story_string(self):
+            return None
+
+    assert rasa_server.resolve_event_type("late_event_for_test") is LateEvent
+
+
+def test_install_replaces_both_only_on_the_rasa_it_was_written_for(monkeypatch):
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", ORIGINAL_VALIDATE)
+    monkeypatch.setattr(Event, "resolve_by_type", staticmethod(ORIGINAL_RESOLVE))
+    rasa_server.install()
+    assert RemoteAction._validate_action_result is rasa_server.validate_action_result
+    assert Event.resolve_by_type("slot") is ORIGINAL_RESOLVE("slot")
+    monkeypatch.setattr(rasa_server.rasa, "__version__", "3.7.0")
+    with pytest.raises(RuntimeError, match="written for Rasa 3.6.21, found 3.7.0"):
+        rasa_server.install()
