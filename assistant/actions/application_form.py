@@ -54,18 +54,18 @@ def wording_version(wording: str) -> str:
 
 QUESTIONS = {
     "applicant_role": Question("ask-applicant-role", choices=("applicant_role",)),
-    "applicant_name": Question("ask-applicant-name"),
+    "applicant_name": Question("ask-applicant-name", purpose="name", always_own=True),
     "applicant_relationship": Question("ask-applicant-relationship", choices=("relationship",)),
     "applicant_contact": Question("ask-applicant-contact"),
     "victim_consent": Question("ask-victim-consent", choices=("victim_consent",)),
     "consent_exception_reason": Question("ask-consent-exception-reason"),
     "victim_kind": Question("ask-victim-kind", choices=("victim_kind",)),
-    "victim_name": Question("ask-victim-name"),
-    "victim_address": Question("ask-victim-address"),
-    "victim_postcode": Question("ask-victim-postcode"),
+    "victim_name": Question("ask-victim-name", purpose="name"),
+    "victim_address": Question("ask-victim-address", purpose="street-address"),
+    "victim_postcode": Question("ask-victim-postcode", purpose="postal-code"),
     "contact_preferred": Question("ask-contact-preferred", choices=("contact_preferred",)),
-    "contact_phone": Question("ask-contact-phone"),
-    "contact_email": Question("ask-contact-email"),
+    "contact_phone": Question("ask-contact-phone", purpose="tel"),
+    "contact_email": Question("ask-contact-email", purpose="email"),
     "safe_to_call": Question("ask-safe-to-call", choices=("yes_no",)),
     "safe_times": Question("ask-safe-times", choices=("any_time",)),
     "interpreter_language": Question("ask-interpreter", choices=("none",)),
@@ -376,7 +376,8 @@ def show_summary(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
             continue
         say(dispatcher, language, "summary-line", label=render(language, f"label-{slot}".replace(
             "_", "-")), value=shown, buttons=[change_button(slot)])
-    say(dispatcher, language, "summary-send", buttons=choices.buttons("review"))
+    say(dispatcher, language, "summary-send", buttons=choices.buttons("review"),
+        custom={"asks": "review_choice"})
 
 
 class ActionAskReviewChoice(Action):

@@ -25,6 +25,11 @@ class Question:
     choices: tuple[str, ...] = ()
     date: bool = False
     params: Callable[[Tracker], dict[str, Any]] = field(default=lambda tracker: {})
+    # The HTML autocomplete token of the answer when it is a detail of the person typing: the
+    # widget sets it on the answer box (WCAG 2.2, 1.3.5 Identify Input Purpose). Someone applying
+    # on a victim's behalf is asked the victim's details, so those get none unless `always_own`.
+    purpose: str = ""
+    always_own: bool = False
 
 
 def on_behalf(tracker: Tracker) -> bool:
@@ -41,14 +46,19 @@ def wording(question: Question, tracker: Tracker, language: str) -> str:
     return question.msg_id
 
 
-def ask(dispatcher, tracker: Tracker, question: Question) -> None:
+def ask(dispatcher, tracker: Tracker, slot: str, question: Question) -> None:
+    """The question, its buttons, and a `custom` naming the slot asked for (`asks`), the answer's
+    `autocomplete` purpose when it is the user's own detail, and the date picker for a date."""
     language = language_of(tracker)
+    custom: dict[str, Any] = {"asks": slot, **(date_input() if question.date else {})}
+    if question.purpose and (question.always_own or not on_behalf(tracker)):
+        custom["autocomplete"] = question.purpose
     say(
         dispatcher,
         language,
         wording(question, tracker, language),
         buttons=choices.buttons(*question.choices),
-        custom=date_input() if question.date else None,
+        custom=custom,
         **question.params(tracker),
     )
 
@@ -65,7 +75,7 @@ class _Ask(Action, metaclass=ABCMeta):
         return f"action_ask_{self.slot}"
 
     async def run(self, dispatcher, tracker, domain):
-        ask(dispatcher, tracker, self.question)
+        ask(dispatcher, tracker, self.slot, self.question)
         return []
 
 

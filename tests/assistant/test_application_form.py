@@ -76,6 +76,40 @@ async def asked(slot, **slots):
 
 # -- who is applying ----------------------------------------------------------------------------
 
+@pytest.mark.parametrize("slot", sorted(ASK))
+async def test_every_question_names_the_slot_it_asks_for(slot):
+    dispatcher = CollectingDispatcher()
+    await ASK[slot].run(dispatcher, tracker(VICTIM), {})
+    assert [m["custom"]["asks"] for m in dispatcher.messages if m.get("custom")] == [slot]
+
+
+def custom_of(dispatcher) -> dict:
+    return next(m["custom"] for m in dispatcher.messages if m.get("custom"))
+
+
+@pytest.mark.parametrize(("slot", "purpose"), [("victim_name", "name"),
+                                               ("victim_address", "street-address"),
+                                               ("victim_postcode", "postal-code"),
+                                               ("contact_phone", "tel"),
+                                               ("contact_email", "email")])
+async def test_a_victims_own_details_carry_their_input_purpose(slot, purpose):
+    dispatcher = CollectingDispatcher()
+    await ASK[slot].run(dispatcher, tracker(VICTIM), {})
+    assert custom_of(dispatcher)["autocomplete"] == purpose
+    on_behalf = CollectingDispatcher()  # the victim's details, not the typing person's own
+    await ASK[slot].run(on_behalf, tracker({**VICTIM, "applicant_role": "on_behalf"}), {})
+    assert "autocomplete" not in custom_of(on_behalf)
+
+
+async def test_someone_applying_for_a_victim_gets_their_own_name_purpose():
+    dispatcher = CollectingDispatcher()
+    await ASK["applicant_name"].run(dispatcher, tracker({"applicant_role": "on_behalf"}), {})
+    assert custom_of(dispatcher) == {"asks": "applicant_name", "autocomplete": "name"}
+    dispatcher = CollectingDispatcher()
+    await ASK["impact"].run(dispatcher, tracker(VICTIM), {})
+    assert custom_of(dispatcher) == {"asks": "impact"}
+
+
 async def test_asks_who_is_applying_with_buttons():
     dispatcher = await asked("applicant_role")
     assert button_titles(dispatcher) == ["Myself", "Someone else"]

@@ -83,7 +83,7 @@ def test_a_victim_applies_in_english_with_three_incidents(stack):
     chat.send("/greet", {"language": "en"})
     chat.send("I want to apply for a case review")
     chat.expects("ask-incident-date", number=1)
-    assert {"input": "date", "max": stack.today.isoformat()} in chat.custom
+    assert {"asks": "incident_date", "input": "date", "max": stack.today.isoformat()} in chat.custom
     chat.send("2026-01-12")
     chat.expects("date-noted", day=date(2026, 1, 12))
     chat.send("2026-01-13")

@@ -67,7 +67,7 @@ async def test_asks_for_the_first_incident_date_with_a_date_picker():
     await ASK["incident_date"].run(dispatcher, tracker(), {})
     assert said(dispatcher).startswith("Incident 1: when did it happen?")
     custom = [m["custom"] for m in dispatcher.messages if m.get("custom")]
-    assert custom == [{"input": "date", "max": TODAY.isoformat()}]
+    assert custom == [{"asks": "incident_date", "input": "date", "max": TODAY.isoformat()}]
 
 
 async def test_asks_for_the_next_incident_by_its_number_in_welsh():

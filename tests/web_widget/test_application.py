@@ -34,6 +34,10 @@ TYPED = {
     "interpreter_language": "none",
     "incident_reference": "I don't know",
 }
+# The answer box's autocomplete for a victim applying for themselves, by slot; "off" otherwise.
+PURPOSES = {"victim_name": "name", "victim_address": "street-address",
+            "victim_postcode": "postal-code", "contact_phone": "tel", "contact_email": "email"}
+INPUT_MODES = {"contact_phone": "tel", "contact_email": "email"}
 # Button choices, by the value in the payload /inform{"choice": value}, first match wins.
 CHOICES = ["victim", "individual", "email", "agrees", "police", "no_reference", "none",
            "any_time", "send"]
@@ -87,8 +91,12 @@ class Driver:
         else:
             locator.click()
 
-    def type(self, text: str) -> None:
+    def type(self, text: str, slot: str | None = None) -> None:
         box = self.visit.page.locator("#asbw-input")
+        # The user's own details tell the browser what they are (WCAG 2.2, 1.3.5).
+        assert box.get_attribute("autocomplete") == PURPOSES.get(slot or "", "off"), slot
+        if slot in INPUT_MODES:
+            assert box.get_attribute("inputmode") == INPUT_MODES[slot]
         if self.keyboard:
             self.focus_by_tab(box)
             self.visit.page.keyboard.type(text)
@@ -153,7 +161,7 @@ class Driver:
         elif not self.choose(slot):
             text = TYPED.get(slot or "", "yes")
             self.turns.append(f"{slot}: {text}")
-            self.type(text)
+            self.type(text, slot)
         self.visit.wait_for_bot(before + 1)
 
     def run(self) -> str:

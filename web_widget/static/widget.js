@@ -223,9 +223,11 @@
   function renderChoices() {
     var answer = latestAnswer();
     var asking = null;
+    var purpose = "";
     replies.replaceChildren();
     answer.forEach(function (entry) {
       if (entry.custom && entry.custom.input === "date") asking = entry.custom;
+      if (entry.custom && entry.custom.autocomplete) purpose = String(entry.custom.autocomplete);
       if (!entry.buttons) return;
       replies.append(el("div", { class: "asbw-group" }, entry.buttons.map(function (button) {
         var choice = el("button", {
@@ -239,6 +241,12 @@
       })));
     });
     replies.hidden = !replies.firstChild;
+    // The user's own name, address, phone or email: the browser may offer to fill it in, and
+    // phones show the right keyboard (WCAG 2.2, 1.3.5). Anything else: "off".
+    input.setAttribute("autocomplete", purpose || "off");
+    var mode = { email: "email", tel: "tel" }[purpose];
+    if (mode) input.setAttribute("inputmode", mode);
+    else input.removeAttribute("inputmode");
     dateForm.hidden = !asking;
     if (asking && asking.max) dateInput.max = asking.max;
     else dateInput.removeAttribute("max");
