@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from assistant.actions import service
 from assistant.actions.language import ActionChangeLanguage, ValidateSlotMappings, language_for
 from assistant.actions.messages import direction
 from tests.assistant.trackers import DOMAIN, button_titles, message, said, tracker
@@ -79,12 +80,22 @@ async def test_after_a_switch_the_answer_carries_language_and_direction():
         {"language": "cy", "dir": "ltr"}]
 
 
-async def test_a_language_not_offered_gets_the_languages_that_are():
+async def test_a_language_not_offered_gets_the_languages_that_are(monkeypatch):
+    offered = service.deployment().copy(update={"languages": ["en", "cy"]})
+    monkeypatch.setattr(service, "deployment", lambda: offered)
     dispatcher = CollectingDispatcher()
     latest = message("po polsku", "change_language", [("language", "pl")])
     await ActionChangeLanguage().run(dispatcher, tracker({"language": "en"}, latest), {})
     assert "can't speak that language yet" in said(dispatcher)
     assert button_titles(dispatcher) == ["Cymraeg"]
+
+
+async def test_a_language_not_shipped_gets_every_other_language_in_its_own_name():
+    dispatcher = CollectingDispatcher()
+    latest = message("in french please", "change_language", [("language", "fr")])
+    await ActionChangeLanguage().run(dispatcher, tracker({"language": "en"}, latest), {})
+    assert button_titles(dispatcher) == [
+        "Cymraeg", "Polski", "Română", "ਪੰਜਾਬੀ", "اردو", "Português", "Español", "العربية", "বাংলা"]
 
 
 def test_urdu_and_arabic_are_right_to_left():

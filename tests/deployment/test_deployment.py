@@ -47,7 +47,7 @@ def _area(key, value):
         (_area("id", "Any Town"), "areas.0.id"),
         (_area("partner_agencies", []), "areas.0.partner_agencies"),
         (lambda d: d.update(languages=["en", "xx"]), "unknown language 'xx'"),
-        (lambda d: d.update(default_language="pl"), "default_language must be one of languages"),
+        (lambda d: d.update(languages=["en", "cy"], default_language="pl"), "default_language must be one of languages"),
         (lambda d: d["areas"].append(dict(d["areas"][0])), "two areas share an id"),
         (lambda d: d.update(colour="red"), "colour: extra fields not permitted"),
         (lambda d: d["areas"][0]["procedure"].update(threshold_decision_working_days=0),
