@@ -43,8 +43,12 @@ BUTTON_TITLES = {
     "deny": ("No", "Na", "Nac oes", "Nac ydw"),
 }
 _BUTTON_KEYS = {title.lower() for titles in BUTTON_TITLES.values() for title in titles}
-MIN_MACRO_F1 = 0.85
-GATED_LANGUAGES = ("en", "cy")  # held to MIN_MACRO_F1; the others are measured and reported
+MIN_MACRO_F1 = 0.85  # every language is held to it
+
+
+def languages() -> list[str]:
+    """The languages with NLU data (a file each in NLU_DIR, besides shared.yml)."""
+    return sorted(path.stem for path in NLU_DIR.glob("*.yml") if path.stem != SHARED)
 
 
 @dataclass
@@ -286,8 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     args.json.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n",
                          encoding="utf-8")
     print(f"\nwritten to {args.json}")
-    below = [r.language for r in report.languages
-             if r.language in GATED_LANGUAGES and r.macro_intent_f1 < MIN_MACRO_F1]
+    below = [r.language for r in report.languages if r.macro_intent_f1 < MIN_MACRO_F1]
     if below:
         print(f"macro intent F1 below {MIN_MACRO_F1} for: {', '.join(below)}", file=sys.stderr)
         return 1
