@@ -77,6 +77,12 @@ def message(language: str, msg_id: str) -> str:
     return text
 
 
+def catalog_ids(language: str) -> list[str]:
+    """The message ids of the compiled catalog of `language` (plural forms left out)."""
+    catalog = translations(language)._catalog  # noqa: SLF001 - no public lookup
+    return sorted(key for key in catalog if isinstance(key, str) and key)
+
+
 def placeholders(text: str) -> frozenset[str]:
     """The named placeholders of a message: "{day}" -> {"day"}."""
     return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)

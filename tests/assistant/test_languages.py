@@ -16,6 +16,7 @@ import yaml
 from babel.messages.plurals import get_plural
 
 from assistant.actions import choices
+from assistant.actions.choices import button_intent
 from assistant.actions.messages import direction, render
 from assistant.locales import LOCALES_DIR, placeholders, po_path, read_catalog, shipped_languages
 from tests.assistant.trackers import ROOT
@@ -39,34 +40,7 @@ INTENTIONALLY_SAME: dict[str, set[str]] = {
     "es": {"choice-no"},  # "No" is Spanish too
 }
 
-# The intent each button's title must be understood as when typed instead of clicked: the intent
-# its payload sends (menu buttons, yes/no); choices of a question are answers (`inform`).
-BUTTON_INTENTS = {
-    "button-what-is-it": "ask_what_is_case_review",
-    "button-check": "ask_eligibility",  # explains the threshold, then offers the check
-    "button-process": "ask_process",
-    "button-support": "ask_support",
-    "button-human": "request_human",
-    "button-apply": "start_application",
-    "button-not-now": "deny",
-    "button-pass-on": "start_application",
-    "button-try-again": "affirm",
-    "choice-stop-delete": "affirm",
-    "choice-stop-keep": "deny",
-    "choice-yes": "affirm",
-    "choice-no": "deny",
-    "choice-not-sure": "dont_know",
-}
 MIN_EXAMPLES_PER_INTENT = 15
-
-
-def button_intent(msg_id: str) -> str | None:
-    """The intent a typed button title should get, or None for a message that is no button."""
-    if msg_id in BUTTON_INTENTS:
-        return BUTTON_INTENTS[msg_id]
-    if msg_id.startswith(("choice-", "change-")):
-        return "inform"
-    return None
 
 
 def messages(language: str) -> dict[str, object]:

@@ -1,0 +1,62 @@
+"""A button's title typed instead of clicked means what the button means: `ButtonTitleClassifier`.
+
+Every choice is offered as buttons and typing a button's title must work (the spec). The titles
+are fixed strings of our own catalogs, so they are looked up, not learned: after DIET, a message
+that is exactly a title of any shipped language (compared as `choices.normalise` compares them:
+case, accents and punctuation ignored) gets that button's intent with confidence 1, so neither
+the classifier's guess nor the fallback can turn "ابھی نہیں" (Not now) into an emergency. Any
+other message keeps DIET's intent. Entities are left as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from assistant.actions.choices import normalise, typed_title_intents
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class ButtonTitleClassifier(GraphComponent, IntentClassifier):
+    """Sets the intent of a typed button title; put it after DIET, before the FallbackClassifier."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ButtonTitleClassifier:
+        return cls(typed_title_intents())
+
+    def __init__(self, titles: dict[str, str]) -> None:
+        self._titles = titles
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not text or text.startswith("/"):
+                continue  # a payload: Rasa reads its intent itself
+            intent = self._titles.get(normalise(text))
+            if intent is None:
+                continue
+            chosen = {"name": intent, "confidence": 1.0}
+            message.set(INTENT, chosen, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [chosen], add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
