@@ -26,12 +26,12 @@ from datetime import date
 import pytest
 
 from assistant.actions import service
-from assistant.actions.choices import payload, title_id
+from assistant.actions.choices import button_intent, payload, title_id
 from assistant.actions.messages import direction, render
 from assistant.dates import understand_date
 from assistant.locales import read_catalog
 from tests.assistant.test_conversations_rest import Chat as RestChat
-from tests.assistant.test_languages import LANGUAGES, button_intent
+from tests.assistant.test_languages import LANGUAGES
 
 pytestmark = pytest.mark.integration
 
@@ -122,7 +122,7 @@ def answer_date(chat: Chat, typed: str, picked: date, today: date) -> date:
         chat.expects("date-noted", day=understood.value)
         return understood.value
     chat.expects("date-not-understood")
-    assert {"input": "date", "max": today.isoformat()} in chat.custom
+    assert {"asks": "incident_date", "input": "date", "max": today.isoformat()} in chat.custom
     chat.send(picked.isoformat())
     chat.expects("date-noted", day=picked)
     return picked
@@ -131,8 +131,9 @@ def answer_date(chat: Chat, typed: str, picked: date, today: date) -> date:
 def incident(chat: Chat, occurred: str, reported: str, agency: str, more: bool) -> None:
     """A later incident: dates from the picker, the agency and the rest by buttons."""
     chat.send(occurred)
-    chat.expects("ask-report-agencies")
+    chat.expects("ask-report-date")
     chat.send(reported)
+    chat.expects("ask-report-agencies")
     chat.choose(agency)
     chat.expects("ask-incident-reference")
     chat.choose("no_reference")
@@ -244,7 +245,7 @@ def test_a_relative_weekday_gets_the_date_picker(stack, language):
     chat.send(script.last_weekday)
     chat.expects("date-not-understood")
     chat.expects("ask-incident-date", number=1)
-    assert {"input": "date", "max": stack.today.isoformat()} in chat.custom
+    assert {"asks": "incident_date", "input": "date", "max": stack.today.isoformat()} in chat.custom
 
 
 @pytest.mark.parametrize("language", ["ar", "ur", "pl"])

@@ -5,24 +5,14 @@ language; the page passes axe-core (WCAG 2.2 AA) in the language."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-
 import pytest
-import yaml
 
 from assistant.actions.messages import render
 from assistant.actions.service import deployment
-from stack import free_port
 from tests.web_widget import test_application
-from tests.web_widget.test_application import Driver, start
+from tests.web_widget.test_application import Driver, start, stored_document
 
-from .conftest import ROOT, new_visit, shown
+from .conftest import new_visit, shown
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -45,50 +35,11 @@ TYPED = {
 }
 
 
-@pytest.fixture(scope="module")
-def languages_widget_url(stack, tmp_path_factory) -> Iterator[str]:
-    """A real widget server whose deployment enables the eight further languages, talking to
-    the stack's Rasa (whatever languages the example deployment enables)."""
-    data = yaml.safe_load((ROOT / "deployment.example.yml").read_text(encoding="utf-8"))
-    data["languages"] = list(dict.fromkeys([*data["languages"], "pl", "ro", "pa", "ur", "pt",
-                                            "es", "ar", "bn"]))
-    path = tmp_path_factory.mktemp("languages") / "deployment.yml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "web_widget", "serve", "--port", str(port),
-         "--rasa-url", stack.rasa_url],
-        cwd=ROOT, env={**os.environ, "ASB_DEPLOYMENT": str(path), "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=2).read()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(server.stderr.read().decode()) from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def stored_document(stack, reference: str) -> dict:
-    with stack.handoff_db() as db:
-        row = db.execute("select document from applications where reference = ?",
-                         (reference,)).fetchone()
-    assert row is not None, f"{reference} is not in the handoff database"
-    return json.loads(row["document"])
-
-
-def apply_in(language: str, browser, stack, url: str, monkeypatch):
-    """A whole application through the widget's page in `language`; the tab and the document."""
+def apply_in(language: str, browser, stack, monkeypatch):
+    """A whole application through the stack's widget page in `language` (the example deployment
+    offers all ten languages); the tab and the stored document."""
     monkeypatch.setattr(test_application, "TYPED", TYPED[language])
-    visit = new_visit(browser, url, stack.rasa_url)
+    visit = new_visit(browser, stack.widget_url, stack.rasa_url)
     visit.lang = language
     start(visit, f"/{language}/", keyboard=False)
     greeting = render(language, "greet", service=deployment().service_name)
@@ -97,9 +48,8 @@ def apply_in(language: str, browser, stack, url: str, monkeypatch):
     return visit, stored_document(stack, reference)
 
 
-def test_a_whole_application_in_arabic_right_to_left(browser, stack, languages_widget_url,
-                                                     monkeypatch):
-    visit, document = apply_in("ar", browser, stack, languages_widget_url, monkeypatch)
+def test_a_whole_application_in_arabic_right_to_left(browser, stack, monkeypatch):
+    visit, document = apply_in("ar", browser, stack, monkeypatch)
     try:
         root = visit.page.locator(".asbw")
         assert root.get_attribute("dir") == "rtl" and root.get_attribute("lang") == "ar"
@@ -121,8 +71,8 @@ def test_a_whole_application_in_arabic_right_to_left(browser, stack, languages_w
         visit.page.context.close()
 
 
-def test_a_whole_application_in_polish(browser, stack, languages_widget_url, monkeypatch):
-    visit, document = apply_in("pl", browser, stack, languages_widget_url, monkeypatch)
+def test_a_whole_application_in_polish(browser, stack, monkeypatch):
+    visit, document = apply_in("pl", browser, stack, monkeypatch)
     try:
         root = visit.page.locator(".asbw")
         assert root.get_attribute("dir") == "ltr" and root.get_attribute("lang") == "pl"
