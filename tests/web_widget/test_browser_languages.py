@@ -81,7 +81,8 @@ def test_a_whole_application_in_polish(browser, stack, monkeypatch):
         assert document["language"] == "pl"
         assert document["consent"]["language"] == "pl"
         assert document["victim"]["name"] == "Anna Nowak"
-        assert document["victim"]["contact"]["safe_times"] == "tylko po 18"
+        # The driver clicks "any time" when offered: stored as the title the applicant saw.
+        assert document["victim"]["contact"]["safe_times"] == render("pl", "choice-any-time")
         assert document["impact"] == TYPED["pl"]["impact"]
         assert visit.axe_violations() == []
         assert visit.third_party_requests() == []
