@@ -34,7 +34,6 @@ from eligibility import AGENCIES
 
 NLU_DIR = Path(__file__).resolve().parents[1] / "data" / "nlu"
 ENTITY = "agency"
-_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
 
 
 @cache
@@ -47,8 +46,7 @@ def agency_words(folder: Path = NLU_DIR) -> dict[tuple[str, ...], str]:
             if code not in AGENCIES:
                 continue
             for line in str(item.get("examples") or "").splitlines():
-                phrase = _ANNOTATION.sub(r"\1", line.strip().removeprefix("- ")).strip()
-                key = tuple(normalise(phrase).split())
+                key = tuple(normalise(line.strip().removeprefix("- ")).split())
                 if key:
                     words.setdefault(key, code)
     return words
