@@ -22,6 +22,7 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions import service
+from assistant.actions.choices import entity_values
 from assistant.actions.language import language_buttons
 from assistant.actions.messages import Button, language_of, say
 
@@ -287,13 +288,18 @@ class ActionNotNow(_OneMessage):
 
 
 class ActionConfirmStop(_Answer):
-    """"Stop, delete what I said": ask first. Remembers the form it interrupted."""
+    """"Stop, delete what I said" or "start again" typed: ask first. Remembers the form it
+    interrupted."""
 
     action_name = "action_confirm_stop"
 
     def answer(self, dispatcher, tracker, language):
-        say(dispatcher, language, "stop-confirm", buttons=(
-            Button("choice-stop-delete", "/affirm"), Button("choice-stop-keep", "/deny")))
+        # "Start again" typed reaches here too (the Rasa server's reading marks it `restart`):
+        # starting again forgets the answers, so it is asked first in the same way.
+        restart = "restart" in entity_values(tracker, "choice")
+        say(dispatcher, language, "restart-confirm" if restart else "stop-confirm", buttons=(
+            Button("choice-restart-yes" if restart else "choice-stop-delete", "/affirm"),
+            Button("choice-stop-keep", "/deny")))
         # The form, if any, waits: the yes or no that follows is not an answer to its question.
         return [SlotSet("paused_form", tracker.active_loop_name), ActiveLoop(None),
                 SlotSet("requested_slot", None)]
