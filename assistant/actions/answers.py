@@ -25,6 +25,7 @@ from assistant.actions import service
 from assistant.actions.choices import entity_values
 from assistant.actions.language import language_buttons
 from assistant.actions.messages import Button, language_of, say
+from deployment.config import in_language
 
 MENU = (
     Button("button-what-is-it", "/ask_what_is_case_review"),
@@ -184,8 +185,8 @@ class ActionExplainSupport(_Answer):
     def answer(self, dispatcher, tracker, language):
         say(dispatcher, language, "support-national")
         for local in service.area().support_services:
-            say(dispatcher, language, "support-local", name=local.name,
-                description=local.description)
+            say(dispatcher, language, "support-local", name=in_language(local.name, language),
+                description=in_language(local.description, language))
             if local.phone:
                 say(dispatcher, language, "contact-phone", phone=local.phone)
             if local.url:
@@ -196,7 +197,8 @@ def contact_lines(dispatcher: CollectingDispatcher, language: str) -> None:
     """How to reach a person at the lead agency: every route the deployment gives."""
     agency = service.area().lead_agency
     contact = agency.contact
-    say(dispatcher, language, "human-intro", agency=agency.name, hours=contact.opening_hours)
+    say(dispatcher, language, "human-intro", agency=agency.name,
+        hours=in_language(contact.opening_hours, language))
     say(dispatcher, language, "contact-phone", phone=contact.phone)
     if contact.textphone:
         say(dispatcher, language, "contact-textphone", textphone=contact.textphone)
