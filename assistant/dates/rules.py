@@ -127,7 +127,9 @@ class Rules:
     def __init__(self, words: Words) -> None:
         self.w = w = words
         s = w.sided
-        self.hedges = re.compile(rf"{_B}(?:{_alt(w.hedges)}){_E}")
+        # a hedge right before a unit is a vague number ("hace unos días", "há uns dias")
+        self.hedges = re.compile(
+            rf"{_B}(?:{_alt(w.hedges)}){_E}(?! (?:{_alt([*w.units, *w.counted_units])}){_E})")
         self.ignore = re.compile(rf"{_B}(?:{_alt(w.ignore)}){_E}")
         self.past = re.compile(rf"{_B}(?:{_alt(w.past_markers)}){_E}")
         of = rf"(?:(?:{_alt(w.of)}) )?"
@@ -136,6 +138,7 @@ class Rules:
         number = rf"(?:(?P<digits>[0-9]{{1,2}}) ?|(?P<number>{_alt(w.numbers)}) )?"
         unit = rf"(?P<unit>{_alt([*w.units, *w.counted_units])})"
         counted = number + unit
+        counted_number = number[:-1] + unit  # the number is not optional: "in 3 days"
         suffix = rf"(?P<suffix>{_alt(w.ordinal_suffixes)})?"
         year = rf"(?: {of}{_YEAR})?"
         week = _alt(p for p, u in w.units.items() if u == "week")
@@ -164,7 +167,7 @@ class Rules:
             ("month_day", self._month_day, [rf"{month} {of}{_DAY}{suffix}{year}"]),
             ("holiday", self._holiday, [rf"(?P<holiday>{_alt(w.holidays)})"]),
             ("ago", self._ago, sided("ago", counted)),
-            ("in_future", self._in_future, sided("in_future", counted)),
+            ("in_future", self._in_future, sided("in_future", counted_number)),
             ("last_weekend", self._last_weekend, phrases("last_weekend")),
             ("weekday_before_last", self._weekday_last(1), sided("before_last", weekday)),
             ("weekday_next", self._weekday_next, sided("next", weekday)),
@@ -231,7 +234,7 @@ class Rules:
             unit, count = self.w.counted_units[unit_word]
         else:
             unit, count = self.w.units[unit_word], 1
-        vague = False
+        vague = unit_word in self.w.vague_numbers  # Bengali "কয়েকদিন", a few days
         if match["digits"]:
             count = int(match["digits"])
         elif match["number"]:
