@@ -30,7 +30,7 @@ here reaches the network.
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
+from functools import cache
 
 from assistant.dates.answer import NOT_UNDERSTOOD, DateAnswer, Grain
 from assistant.dates.guess import dateparser_guess
@@ -78,13 +78,13 @@ def _final(answer: DateAnswer, hedged: bool, today: date) -> DateAnswer:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rules(language: str) -> Rules | None:
     words = load(language)
     return Rules(words) if words is not None else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _readers(language: str) -> tuple[Rules, ...]:
     """The language's own rules, then those of the languages its table falls back to."""
     own = _rules(language)

@@ -49,7 +49,7 @@ def normalise(text: str) -> str:
     chars = []
     for ch in text:
         category = unicodedata.category(ch)
-        if ch in _KEEP_PUNCT or not (category[0] in "PSZC"):
+        if ch in _KEEP_PUNCT or category[0] not in "PSZC":
             chars.append(ch)
         else:
             chars.append(" ")

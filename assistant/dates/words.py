@@ -9,7 +9,7 @@ The keys are described in `words/README.md`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -173,7 +173,7 @@ def languages() -> tuple[str, ...]:
     return tuple(sorted(path.stem for path in WORDS_DIR.glob("*.yml")))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(language: str) -> Words | None:
     path = WORDS_DIR / f"{language}.yml"
     if not path.is_file():
