@@ -205,18 +205,23 @@ class Rules:
     # --- reading ---
 
     def strip_hedges(self, text: str) -> tuple[bool, str]:
-        """Hedges ("about", "tua", "creo que") make an answer approximate and are removed; words
-        that never change the date ("in the morning", "por la mañana") are removed."""
-        text, ignored = self.ignore.subn(" ", text)
+        """Hedges ("about", "tua", "creo que") make an answer approximate and are removed."""
         stripped, count = self.hedges.subn(" ", text)
         stripped = re.sub(r"\s+", " ", stripped).strip()
-        return count > 0, stripped or re.sub(r"\s+", " ", text).strip()
+        return count > 0, stripped or text
 
     def read(self, text: str, today: date, anchor: date | None = None) -> Result:
+        # Words that never change the day ("por la mañana", "seara") hide any shorter match
+        # they overlap ("mañana", tomorrow) but not a longer one ("în seara asta", tonight).
+        ignored = [(m.start(), m.end()) for m in self.ignore.finditer(text)]
         found: list[tuple[int, int, str, Handler, re.Match[str]]] = []
         for order, name, handler, pattern in self.rules:
             for match in pattern.finditer(text):
-                found.append((match.end() - match.start(), -order, name, handler, match))
+                length = match.end() - match.start()
+                if any(end - start > length and start < match.end() and match.start() < end
+                       for start, end in ignored):
+                    continue
+                found.append((length, -order, name, handler, match))
         found.sort(key=lambda item: (item[0], item[1]), reverse=True)
         context = _Context(today, anchor, text)
         for _, _, _, handler, match in found:
