@@ -30,7 +30,7 @@ _E = r"(?= |$)"  # a word ends
 _NEVER = r"(?!x)x"
 _YEAR = r"(?P<year>(?:19|20)[0-9]{2})"
 _DAY = r"(?P<day>[0-9]{1,2})"
-_ISO = r"(?P<iso_y>[0-9]{4})-(?P<iso_m>[0-9]{1,2})-(?P<iso_d>[0-9]{1,2})"
+_ISO = r"(?P<iso_y>[0-9]{4})(?P<sep>[/.-])(?P<iso_m>[0-9]{1,2})(?P=sep)(?P<iso_d>[0-9]{1,2})"
 _DMY = r"(?P<d>[0-9]{1,2})[/.-](?P<m>[0-9]{1,2})(?:[/.-](?P<y>[0-9]{2}|[0-9]{4}))?"
 _NUMERIC = re.compile(rf"{_B}(?:{_ISO}|{_DMY}){_E}")
 
@@ -90,7 +90,7 @@ def in_month(year: int, month: int, part: str | None) -> date:
 
 
 def numeric(text: str, today: date) -> DateAnswer | None:
-    """2026-03-03 (the date picker) and day first: 12/3, 12/03/2026, 12.3.26, 12-3-2026."""
+    """2026-03-03 (the date picker; also 2026/03/03) and day first: 12/3, 12/03/2026, 12.3.26."""
     for match in _NUMERIC.finditer(text):
         answer = _numeric(match, today)
         if answer is not None:
