@@ -144,6 +144,7 @@ class Rules:
         week = _alt(p for p, u in w.units.items() if u == "week")
         month_unit = _alt(p for p, u in w.units.items() if u == "month")
         parts = rf"(?P<part>{_alt(w.month_parts)})"
+        in_after = rf"(?: (?:{_alt(s['in_month'].after)}))?"
 
         def sided(key: str, what: str) -> list[str]:
             return [rf"(?:{_alt(s[key].before)}) {what}", rf"{what} (?:{_alt(s[key].after)})"]
@@ -163,8 +164,9 @@ class Rules:
             ("today", self._days_ago(0), phrases("today")),
             ("maybe_day_before_yesterday", self._maybe(2), [_alt(w.maybe["day_before_yesterday"])]),
             ("maybe_yesterday", self._maybe(1), [_alt(w.maybe["yesterday"])]),
-            ("day_month", self._day_month, [rf"{_DAY}{suffix} {of}{month}{year}"]),
-            ("month_day", self._month_day, [rf"{month} {of}{_DAY}{suffix}{year}"]),
+            # a postposition after the date belongs to it ("7 مارچ کو"): not a month alone
+            ("day_month", self._day_month, [rf"{_DAY}{suffix} {of}{month}{year}{in_after}"]),
+            ("month_day", self._month_day, [rf"{month} {of}{_DAY}{suffix}{year}{in_after}"]),
             ("holiday", self._holiday, [rf"(?P<holiday>{_alt(w.holidays)})"]),
             ("ago", self._ago, sided("ago", counted)),
             ("in_future", self._in_future, sided("in_future", counted_number)),
