@@ -34,7 +34,7 @@ from functools import cache
 
 from assistant.dates.answer import NOT_UNDERSTOOD, DateAnswer, Grain
 from assistant.dates.guess import dateparser_guess
-from assistant.dates.rules import NeedsAnchor, Rules, numeric
+from assistant.dates.rules import NoDay, Rules, numeric
 from assistant.dates.text import normalise, western_digits
 from assistant.dates.words import Words, languages, load, parse
 
@@ -49,7 +49,7 @@ def understand_date(text: str, language: str, today: date,
         return NOT_UNDERSTOOD
     language = (language or "en").lower()
     cleaned = normalise(text)
-    answer: DateAnswer | NeedsAnchor | None = None
+    answer: DateAnswer | NoDay | None = None
     hedged = False
     for rules in _readers(language):
         hedged_here, stripped = rules.strip_hedges(cleaned)

@@ -17,13 +17,14 @@ from assistant.dates.answer import DateAnswer
 from assistant.dates.words import Words
 
 
-class NeedsAnchor:
-    """An answer that only means something relative to another date ("the same day"), read
-    where there is none: not understood, and no other reader may guess it."""
+class NoDay:
+    """What was typed is understood to name no day we can use: "the same day" where there is no
+    anchor, "months ago" with no number. Not understood, and no other reader may guess it."""
 
 
-NEEDS_ANCHOR = NeedsAnchor()
-Result = DateAnswer | NeedsAnchor | None
+NEEDS_ANCHOR = NoDay()
+HOW_MANY_NOT_SAID = NoDay()
+Result = DateAnswer | NoDay | None
 
 _B = r"(?:^|(?<= ))"  # a word starts
 _E = r"(?= |$)"  # a word ends
@@ -234,7 +235,7 @@ class Rules:
 
     # --- what each rule means ---
 
-    def _count(self, match: re.Match[str]) -> tuple[int, str, bool]:
+    def _count(self, match: re.Match[str]) -> tuple[int, str, bool] | NoDay:
         """The count, unit and vagueness of "3 days", "dwa tygodnie", "يومين", "a few weeks"."""
         unit_word = match["unit"]
         if unit_word in self.w.counted_units:
@@ -247,6 +248,8 @@ class Rules:
         elif match["number"]:
             count = self.w.numbers[match["number"]]
             vague = match["number"] in self.w.vague_numbers
+        elif unit_word in self.w.plural_units:
+            return HOW_MANY_NOT_SAID  # "months ago", "desde hace meses"
         return count, unit, vague
 
     @staticmethod
@@ -273,8 +276,8 @@ class Rules:
     def _later(self, match: re.Match[str], c: _Context) -> Result:
         if c.anchor is None:
             return NEEDS_ANCHOR
-        count, unit, vague = self._count(match)
-        return self._offset(c.anchor, count, unit, vague, +1)
+        counted = self._count(match)
+        return counted if isinstance(counted, NoDay) else self._offset(c.anchor, *counted, +1)
 
     @staticmethod
     def _days_ago(days: int) -> Handler:
@@ -308,12 +311,12 @@ class Rules:
         return recent_day_month(day, month, c.today)
 
     def _ago(self, match: re.Match[str], c: _Context) -> Result:
-        count, unit, vague = self._count(match)
-        return self._offset(c.today, count, unit, vague, -1)
+        counted = self._count(match)
+        return counted if isinstance(counted, NoDay) else self._offset(c.today, *counted, -1)
 
     def _in_future(self, match: re.Match[str], c: _Context) -> Result:
-        count, unit, vague = self._count(match)
-        return self._offset(c.today, count, unit, vague, +1)
+        counted = self._count(match)
+        return counted if isinstance(counted, NoDay) else self._offset(c.today, *counted, +1)
 
     def _last_weekend(self, match: re.Match[str], c: _Context) -> Result:
         return DateAnswer(last_weekday(5, c.today), approximate=True)

@@ -52,6 +52,7 @@ class Words:
     maybe: dict[str, tuple[str, ...]]
     past_markers: tuple[str, ...]
     units: dict[str, str]  # word -> day / week / fortnight / month
+    plural_units: frozenset[str]  # "months" with no number: some months, not one
     counted_units: dict[str, tuple[str, int]]  # word -> (unit, count): Arabic duals
     sided: dict[str, Sided]
     weekday_intro: tuple[str, ...]
@@ -153,6 +154,7 @@ def parse(data: dict, language: str) -> Words:
         maybe={key: _plain(maybe_data.get(key), f"{w} maybe.{key}") for key in MAYBE},
         past_markers=_plain(data.get("past_markers"), f"{w} past_markers"),
         units=units,  # type: ignore[arg-type]
+        plural_units=frozenset(_plain(data.get("plural_units"), f"{w} plural_units")),
         counted_units=counted,
         sided=sided,
         weekday_intro=_plain(data.get("weekday_intro"), f"{w} weekday_intro"),
