@@ -36,9 +36,9 @@ from assistant.dates.answer import NOT_UNDERSTOOD, DateAnswer, Grain
 from assistant.dates.guess import dateparser_guess
 from assistant.dates.rules import NoDay, Rules, numeric
 from assistant.dates.text import normalise, western_digits
-from assistant.dates.words import Words, languages, load, parse
+from assistant.dates.words import languages, load
 
-__all__ = ["DateAnswer", "Grain", "NOT_UNDERSTOOD", "understand_date", "languages"]
+__all__ = ["NOT_UNDERSTOOD", "DateAnswer", "Grain", "languages", "understand_date"]
 
 
 def understand_date(text: str, language: str, today: date,
@@ -51,11 +51,11 @@ def understand_date(text: str, language: str, today: date,
     cleaned = normalise(text)
     answer: DateAnswer | NoDay | None = None
     hedged = False
-    for rules in _readers(language):
+    for rules in _readers(language):  # its own words, then English ones
         hedged_here, stripped = rules.strip_hedges(cleaned)
+        hedged = hedged or hedged_here
         answer = rules.read(stripped, today, anchor)
         if answer is not None:
-            hedged = hedged_here
             break
     if not _readers(language):
         answer = numeric(cleaned, today)
@@ -91,11 +91,3 @@ def _readers(language: str) -> tuple[Rules, ...]:
     if own is None:
         return ()
     return (own, *(r for r in (_rules(other) for other in own.w.fallback) if r is not None))
-
-
-def words_of(language: str) -> Words | None:
-    """The word table of a language (None when it has none)."""
-    return load(language)
-
-
-__all__ += ["words_of", "parse"]
