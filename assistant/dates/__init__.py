@@ -57,6 +57,13 @@ def understand_date(text: str, language: str, today: date,
         answer = rules.read(stripped, today, anchor)
         if answer is not None:
             break
+    if answer is None and _readers(language):  # then with small typos corrected
+        own = _readers(language)[0]
+        corrected = own.correct(cleaned)
+        if corrected is not None:
+            hedged_here, stripped = own.strip_hedges(corrected)
+            answer = own.read(stripped, today, anchor)
+            hedged = hedged or hedged_here
     if not _readers(language):
         answer = numeric(cleaned, today)
         return NOT_UNDERSTOOD if answer is None else _final(answer, False, today)

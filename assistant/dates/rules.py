@@ -109,6 +109,36 @@ def _numeric(match: re.Match[str], today: date) -> DateAnswer | None:
     return day_or_none(year + 2000 if year < 100 else year, month, day)
 
 
+def _one_typo(typed: str, word: str) -> bool:
+    """One letter wrong, missing, extra, or two neighbours swapped (and not the same word)."""
+    if typed == word:
+        return False
+    if len(typed) == len(word):
+        diff = [i for i, (a, b) in enumerate(zip(typed, word, strict=True)) if a != b]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and typed[diff[0]] == word[diff[1]]
+                                  and typed[diff[1]] == word[diff[0]])
+    short, long_ = (typed, word) if len(typed) < len(word) else (word, typed)
+    if len(long_) - len(short) != 1:
+        return False
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1:]
+
+
+def _vocabulary(w: Words) -> frozenset[str]:
+    """Every word of five letters or more in the table (what a typo may be corrected to)."""
+    phrases: list[str] = [*w.hedges, *w.ignore, *w.numbers, *w.past_markers, *w.units,
+                          *w.counted_units, *w.weekday_intro, *w.weekdays, *w.months, *w.of,
+                          *w.month_parts, *w.holidays]
+    for values in (*w.phrases.values(), *w.maybe.values()):
+        phrases.extend(values)
+    for sided in w.sided.values():
+        phrases.extend((*sided.before, *sided.after))
+    return frozenset(word for phrase in phrases for word in phrase.split(" ") if len(word) >= 5)
+
+
 # --- the engine --------------------------------------------------------------------------------
 
 
@@ -206,6 +236,37 @@ class Rules:
                     (order, name, handler, re.compile(rf"{_B}(?:{pattern}){_E}")))
 
     # --- reading ---
+
+        self.vocabulary = _vocabulary(w)
+        self._by_length: dict[int, list[str]] = {}
+        for word in self.vocabulary:
+            self._by_length.setdefault(len(word), []).append(word)
+
+    def correct(self, text: str) -> str | None:
+        """The text with each unknown word of five letters or more that is one typo away from
+        exactly one word of the table replaced by it ("wensdey" stays, "tusday" -> "tuesday");
+        None when nothing changed."""
+        out, changed = [], False
+        for token in text.split(" "):
+            if len(token) >= 5 and token not in self.vocabulary and not any(
+                    ch.isdigit() for ch in token):
+                near = {word for size in (len(token) - 1, len(token), len(token) + 1)
+                        for word in self._by_length.get(size, ()) if _one_typo(token, word)}
+                if len({self._meaning(word) for word in near}) == 1:  # "tusday": "tuesday"
+                    token, changed = min(near), True  # or "tuseday", the same weekday
+            out.append(token)
+        return " ".join(out) if changed else None
+
+    def _meaning(self, word: str) -> tuple[str, object]:
+        w = self.w
+        for kind, table in (("weekday", w.weekdays), ("month", w.months), ("number", w.numbers),
+                            ("unit", w.units)):
+            if word in table:
+                return kind, table[word]
+        for key, phrases in (*w.phrases.items(), *w.maybe.items()):
+            if word in phrases:
+                return key, None
+        return "word", word
 
     def strip_hedges(self, text: str) -> tuple[bool, str]:
         """Hedges ("about", "tua", "creo que") make an answer approximate and are removed."""
