@@ -16,9 +16,11 @@ Bengali "কাল") are read as the past but `certain=False` unless a past tens
 
 When a language's own words say nothing, its table may fall back to English words (people in
 Wales and England mix them in: "pichle tuesday", "2 weeks pehle" are read by the Urdu table
-itself, "last week" typed in a Polish conversation by the English one), and then to dateparser,
-restricted to the language, dates preferred from the past, day first: the last resort, built
-once per language and day.
+itself, "last week" typed in a Polish conversation by the English one, without the short names
+"sun", "sat", "mar" that are words elsewhere); then a short answer is read again with one typo
+corrected ("last tusday"); then, if it has a number in it, dateparser, restricted to the
+language, dates preferred from the past, day first: the last resort, built once per language
+and day.
 
 `value` is the best single day: for `grain="month"` the first of the month (the 15th for "mid",
 the last day for "end of"), for `grain="week"` the day that many weeks ago. A day or month with
@@ -29,6 +31,7 @@ here reaches the network.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from functools import cache
 
@@ -67,7 +70,9 @@ def understand_date(text: str, language: str, today: date,
     if not _readers(language):
         answer = numeric(cleaned, today)
         return NOT_UNDERSTOOD if answer is None else _final(answer, False, today)
-    if answer is None:
+    if answer is None and any(ch.isdigit() for ch in cleaned):
+        # the last resort, for numbers written in ways the rules do not know; words alone are
+        # not guessed ("nie" is no Sunday, "y" no year)
         answer = dateparser_guess(western_digits(text.strip().lower()), language, today)
     if not isinstance(answer, DateAnswer) or answer.value is None:
         return NOT_UNDERSTOOD
@@ -92,9 +97,25 @@ def _rules(language: str) -> Rules | None:
 
 
 @cache
+def _fallback_rules(language: str) -> Rules | None:
+    """A table as a fallback for another language: without its short weekday and month names,
+    which are words elsewhere ("sun" is "call" in Romanian, "sat" a greeting in Panjabi)."""
+    words = load(language)
+    if words is None:
+        return None
+    return Rules(replace(
+        words,
+        weekdays={k: v for k, v in words.weekdays.items() if len(k) > 4},
+        months={k: v for k, v in words.months.items()
+                if len(k) > 4 and k not in words.ambiguous_months},
+    ))
+
+
+@cache
 def _readers(language: str) -> tuple[Rules, ...]:
     """The language's own rules, then those of the languages its table falls back to."""
     own = _rules(language)
     if own is None:
         return ()
-    return (own, *(r for r in (_rules(other) for other in own.w.fallback) if r is not None))
+    return (own, *(r for r in (_fallback_rules(other) for other in own.w.fallback)
+                   if r is not None))

@@ -127,6 +127,21 @@ def _one_typo(typed: str, word: str) -> bool:
     return short[i:] == long_[i + 1:]
 
 
+_LATIN = re.compile(r"[a-z]+")
+
+
+def _date_words(w: Words) -> frozenset[str]:
+    """The words that say something about a date (not connectors, hedges or intros)."""
+    phrases: list[str] = [*w.numbers, *w.units, *w.counted_units, *w.weekdays, *w.months,
+                          *w.month_parts]
+    for values in (*w.phrases.values(), *w.maybe.values()):
+        phrases.extend(values)
+    for key, sided in w.sided.items():
+        if key not in ("in_month", "day_of_month"):
+            phrases.extend((*sided.before, *sided.after))
+    return frozenset(word for phrase in phrases for word in phrase.split(" "))
+
+
 def _vocabulary(w: Words) -> frozenset[str]:
     """Every word of five letters or more in the table (what a typo may be corrected to)."""
     phrases: list[str] = [*w.hedges, *w.ignore, *w.numbers, *w.past_markers, *w.units,
@@ -238,23 +253,32 @@ class Rules:
     # --- reading ---
 
         self.vocabulary = _vocabulary(w)
+        self.date_words = _date_words(w)
         self._by_length: dict[int, list[str]] = {}
         for word in self.vocabulary:
             self._by_length.setdefault(len(word), []).append(word)
 
     def correct(self, text: str) -> str | None:
-        """The text with each unknown word of five letters or more that is one typo away from
-        exactly one word of the table replaced by it ("wensdey" stays, "tusday" -> "tuesday");
-        None when nothing changed."""
-        out, changed = [], False
-        for token in text.split(" "):
-            if len(token) >= 5 and token not in self.vocabulary and not any(
-                    ch.isdigit() for ch in token):
-                near = {word for size in (len(token) - 1, len(token), len(token) + 1)
-                        for word in self._by_length.get(size, ()) if _one_typo(token, word)}
-                if len({self._meaning(word) for word in near}) == 1:  # "tusday": "tuesday"
-                    token, changed = min(near), True  # or "tuseday", the same weekday
-            out.append(token)
+        """A short answer (three words at most) with a typo in a Latin-script word of six letters
+        or more corrected, when the word is one letter from words of the table that all mean the
+        same thing, starts with the same letter, and stands alone or next to another date word
+        ("last tusday", "wczorja", "vinera trecuta"); None when nothing changed. Sentences are
+        left alone: "jankari", "entero" and "moartea" are no months or weekdays."""
+        tokens = text.split(" ")
+        if len(tokens) > 3:
+            return None
+        out, changed = list(tokens), False
+        for index, token in enumerate(tokens):
+            if len(token) < 6 or token in self.vocabulary or not _LATIN.fullmatch(token):
+                continue
+            neighbours = tokens[max(index - 1, 0):index] + tokens[index + 1:index + 2]
+            if neighbours and not any(n in self.date_words for n in neighbours):
+                continue
+            near = {word for size in (len(token) - 1, len(token), len(token) + 1)
+                    for word in self._by_length.get(size, ())
+                    if word[0] == token[0] and _one_typo(token, word)}
+            if near and len({self._meaning(word) for word in near}) == 1:
+                out[index], changed = min(near), True  # "tusday": "tuesday" or "tuseday"
         return " ".join(out) if changed else None
 
     def _meaning(self, word: str) -> tuple[str, object]:
