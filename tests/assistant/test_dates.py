@@ -6,8 +6,10 @@ from __future__ import annotations
 import socket
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 
 from assistant.dates import DateAnswer, understand_date
 
@@ -249,6 +251,9 @@ def test_no_network_and_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "create_connection", refuse)
     phrases = [(language, text) for language, text, _ in OTHER_LANGUAGES]
     phrases += [("en", text) for text, _ in ENGLISH] + [("cy", text) for text, _ in WELSH]
+    for table in sorted((Path(__file__).parent / "dates").glob("*.yml")):  # every language
+        rows = yaml.safe_load(table.read_text(encoding="utf-8"))["rows"]
+        phrases += [(table.stem, row["text"]) for row in rows]
     for language, text in phrases:  # warm: one parser per language and day
         understand_date(text, language, TODAY)
     started = time.perf_counter()
