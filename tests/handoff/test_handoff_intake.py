@@ -60,15 +60,28 @@ async def test_a_new_application_is_stored_and_answered_with_its_reference(launc
     assert stored(service.store) == (1, 1)
 
 
-async def test_the_same_conversation_twice_gives_the_same_answer_and_one_application(
+async def test_the_same_application_twice_gives_the_same_answer_and_one_application(
     launch, http
 ):
     service = await launch(worker=False)
-    first = await service.submit(http, example_application(), key="conversation-1")
-    changed = example_application(impact="Something else")
-    again = await service.submit(http, changed, key="conversation-1")
+    first = await service.submit(http, example_application(), key="application-1")
+    again = await service.submit(http, example_application(), key="application-1")
     assert first[0] == 201 and again == (200, first[1])
     assert stored(service.store) == (1, 0)
+
+
+async def test_a_key_sent_again_with_another_application_is_refused(launch, http):
+    service = await launch(worker=False)
+    first = await service.submit(http, example_application(), key="application-1")
+    changed = example_application(impact="Something else")
+    status, body = await service.submit(http, changed, key="application-1")
+    assert first[0] == 201 and status == 409
+    assert body["errors"][0]["field"] == "Idempotency-Key"
+    assert first[1]["reference"] not in json.dumps(body)
+    assert stored(service.store) == (1, 0)
+    # The first application is still answered as before.
+    assert await service.submit(http, example_application(), key="application-1") == (
+        200, first[1])
 
 
 @pytest.mark.parametrize("headers, field", [
@@ -90,7 +103,7 @@ async def test_malformed_json_and_a_missing_key_are_bad_requests(launch, http):
     assert status == 400 and body["errors"][0]["field"] == "body"
     status, body = await service.submit(http, b"\xff\xfe not utf-8", key="k2")
     assert status == 400
-    no_key = {"Authorization": f"Bearer {service.token}"}
+    no_key = {"Authorization": f"Bearer {service.token}", "Content-Type": "application/json"}
     status, body = await service.submit(http, example_application(), headers=no_key)
     assert status == 400 and body["errors"][0]["field"] == "Idempotency-Key"
     assert stored(service.store) == (0, 0)

@@ -14,7 +14,15 @@ from sqlalchemy import func, select
 
 from handoff.document import complete
 from handoff.reference import is_valid
-from handoff.store import Store, StoreUnavailable, Submission, applications, audit, deliveries
+from handoff.store import (
+    KeyReused,
+    Store,
+    StoreUnavailable,
+    Submission,
+    applications,
+    audit,
+    deliveries,
+)
 
 AREA = make_deployment().area("anytown")
 SUBMITTED = datetime(2026, 3, 10, 14, 5, tzinfo=timezone.utc)
@@ -83,6 +91,47 @@ def test_a_batch_commits_together_and_a_failing_application_leaves_nothing(store
     assert count(store, applications) == 2 and count(store, deliveries) == 4
     assert count(store, audit) == 2
     assert store.find_submission("broken") is None
+
+
+def other(key: str) -> Submission:
+    """Another application under `key` (a different victim)."""
+    document = example_application()
+    document["victim"] = document["victim"] | {"name": "Robin Other"}
+    return Submission(key, "anytown", complete(document, AREA, SUBMITTED), ["webhook"],
+                      time.time())
+
+
+def test_a_key_reused_for_another_application_is_refused_in_the_database_and_the_batch(store):
+    first = submit(store, "k1")
+    with pytest.raises(KeyReused):
+        store.submit(other("k1"))
+    one, clash, earlier_clash = store.submit_many([submission("k2"), other("k2"), other("k1")])
+    assert one.created
+    assert isinstance(clash, KeyReused) and isinstance(earlier_clash, KeyReused)
+    assert store.find_submission("k1").reference == first.reference
+    assert count(store, applications) == 2 and count(store, deliveries) == 4
+
+
+def test_a_database_made_before_body_hashes_gets_the_column_and_keeps_its_answers(database):
+    old = Store(database.url)
+    try:
+        old.create_schema()
+        first = submit(old, "k1")
+        with old.engine.begin() as conn:
+            if old.is_sqlite:  # SQLite before 3.35 cannot drop a column: null it instead
+                conn.execute(applications.update().values(body_hash=None))
+            else:
+                conn.exec_driver_sql("ALTER TABLE applications DROP COLUMN body_hash")
+    finally:
+        old.close()
+    again = Store(database.url)
+    try:
+        again.create_schema()
+        # A row from before: any body under its key gets its first answer, as it always did.
+        assert again.submit(other("k1")).to_json() == first.to_json()
+        assert again.submit(submission("k2")).created
+    finally:
+        again.close()
 
 
 def test_one_conversation_twice_in_one_batch_is_one_application(store):
