@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 from datetime import date
 
@@ -306,3 +307,29 @@ async def test_consent_wording_no_longer_in_the_catalog_is_shown_without_english
     assert holder_of(page, document["consent"]["wording"])["lang"] == "pl"
     assert "Not available: the assistant&#39;s wording has changed since" in page
     assert f"<dt>Wording version</dt><dd>{document['consent']['wording_version']}</dd>" in page
+
+
+async def test_a_hanging_receiver_times_out_backs_off_alerts_and_is_listed_as_failed(
+    signed_in, browser, http, receiver: Receiver, caplog
+):
+    receiver.hang_next = 1000  # the agency's endpoint takes every request and never answers
+    await receiver.start()
+    delivery = {"webhook": {"url": receiver.url, "secret_env": "TEST_AGENCY_WEBHOOK_SECRET"}}
+    settings = {"delivery": {"max_attempts": 3, "timeout_seconds": 0.3,
+                             "backoff_initial_seconds": 0.2, "backoff_max_seconds": 0.4}}
+    caplog.set_level(logging.INFO)
+    service = await signed_in(make_deployment(handoff=settings, delivery=delivery))
+    _, body = await service.submit(http, example_application())
+    reference = body["reference"]
+    await eventually(lambda: service.store.deliveries_of(reference)[0]["state"] == "failed",
+                     timeout=20)
+    (failed,) = service.store.deliveries_of(reference)
+    assert failed["attempts"] == 3 and len(receiver.requests) == 3
+    assert failed["last_error"] == "the webhook did not answer within 0.3 seconds"
+    waits = [r.getMessage() for r in caplog.records if "next try in" in r.getMessage()]
+    assert len(waits) == 2  # backed off after the first two attempts, then gave up
+    alerts = [r for r in caplog.records if r.name == "handoff.alert"]
+    assert len(alerts) == 1 and reference in alerts[0].getMessage()
+    listing = await get(browser, f"{service.url}/inbox")
+    assert "Deliveries that failed" in listing and reference in listing
+    assert "did not answer within 0.3 seconds" in listing
