@@ -112,6 +112,20 @@ sessions = Table(
     Column("expires_at", Float, nullable=False),
 )
 
+# Sign-in attempts, for throttling that holds across processes: one row per attempt being
+# checked or failed within the window (a success removes its account's rows). Neither the
+# username nor the address is kept, only their SHA-256.
+sign_in_attempts = Table(
+    "sign_in_attempts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", Float, nullable=False),  # Unix time
+    Index("sign_in_attempts_account", "account", "at"),
+    Index("sign_in_attempts_address", "address", "at"),
+    Index("sign_in_attempts_at", "at"),
+)
+
 # The intake statements, built once (each application runs them).
 _INSERT_APPLICATION = applications.insert()
 _INSERT_DELIVERY = deliveries.insert()
@@ -688,11 +702,45 @@ class Store:
             conn.execute(users.insert().values(
                 username=username, password_hash=password_hash, created_at=at))
 
-    def set_password(self, username: str, password_hash: str) -> bool:
+    def set_password(self, username: str, password_hash: str, account: str | None = None
+                     ) -> bool:
+        """A new password; `account` (its throttling hash): its failed sign-ins are forgotten."""
         with self._writing.begin() as conn:
             done = conn.execute(users.update().where(users.c.username == username).values(
                 password_hash=password_hash))
+            if done.rowcount == 1 and account:
+                conn.execute(sign_in_attempts.delete().where(
+                    sign_in_attempts.c.account == account))
         return done.rowcount == 1
+
+    def begin_sign_in(self, account: str, address: str, now: float, window: float,
+                      account_limit: int, address_limit: int) -> tuple[int | None, float]:
+        """Count a sign-in attempt before its password is checked: (its id, 0), or (None,
+        seconds until the oldest counted attempt leaves the window) when the account or the
+        address already has its limit of attempts within `window` seconds. Counted first and in
+        the database, so parallel attempts and several processes share one count."""
+        since = now - window
+        a = sign_in_attempts.c
+        with self._writing.begin() as conn:
+            conn.execute(sign_in_attempts.delete().where(a.at < since))
+            for column, limit in ((a.account, account_limit), (a.address, address_limit)):
+                key = account if column is a.account else address
+                counted = conn.execute(
+                    select(func.count(), func.min(a.at)).where(column == key, a.at >= since)
+                ).one()
+                if counted[0] >= limit:
+                    return None, max(1.0, counted[1] + window - now)
+            attempt = conn.execute(sign_in_attempts.insert().values(
+                account=account, address=address, at=now)).inserted_primary_key[0]
+        return attempt, 0.0
+
+    def end_sign_in(self, attempt: int, succeeded: bool, account: str) -> None:
+        """A failed attempt stays counted; a success forgets the account's failures."""
+        if not succeeded:
+            return
+        with self._writing.begin() as conn:
+            conn.execute(sign_in_attempts.delete().where(
+                or_(sign_in_attempts.c.id == attempt, sign_in_attempts.c.account == account)))
 
     def user(self, username: str) -> dict | None:
         with self.engine.connect() as conn:

@@ -281,3 +281,37 @@ async def test_an_unavailable_database_is_reported_and_nothing_is_half_written(d
         assert count(store, applications) == 1 and count(store, deliveries) == 2
     finally:
         store.close()
+
+
+def test_sign_in_attempts_are_counted_per_account_and_address_and_leave_the_window(store):
+    window = 900.0
+
+    def begin(account, address, at):
+        return store.begin_sign_in(account, address, at, window, 5, 20)
+
+    for second in range(5):
+        attempt, wait = begin("acct-a", "addr-1", 1000.0 + second)
+        assert attempt is not None and wait == 0
+        store.end_sign_in(attempt, False, "acct-a")
+    attempt, wait = begin("acct-a", "addr-2", 1010.0)  # another address: still the account
+    assert attempt is None and wait == 1000.0 + window - 1010.0
+    attempt, _ = begin("acct-b", "addr-1", 1010.0)  # another account at that address: fine
+    assert attempt is not None
+    store.end_sign_in(attempt, True, "acct-b")
+    # Once the first failure is older than the window, one more attempt is allowed.
+    attempt, _ = begin("acct-a", "addr-1", 1000.0 + window + 0.5)
+    assert attempt is not None
+    store.end_sign_in(attempt, True, "acct-a")  # and a success forgets the rest
+    for second in range(4):
+        attempt, _ = begin("acct-a", "addr-1", 2000.0 + second)
+        assert attempt is not None
+        store.end_sign_in(attempt, False, "acct-a")
+    # The address: twenty failures over several accounts, then nobody there.
+    for number in range(16):
+        attempt, _ = begin(f"acct-{number}", "addr-3", 2100.0)
+        store.end_sign_in(attempt, False, f"acct-{number}")
+    assert begin("acct-x", "addr-3", 2101.0)[0] is not None  # the 17th... up to the 20th
+    assert begin("acct-y", "addr-3", 2101.0)[0] is not None
+    assert begin("acct-z", "addr-3", 2101.0)[0] is not None
+    assert begin("acct-w", "addr-3", 2101.0)[0] is not None
+    assert begin("acct-v", "addr-3", 2101.0) == (None, 2100.0 + window - 2101.0)
