@@ -12,7 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from deployment.config import Deployment, Handoff
-from handoff import inbox, intake, languages
+from handoff import headers, inbox, intake, languages
 from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE, WORKER_WAKE
 from handoff.store import Store
 from handoff.worker import Worker
@@ -58,12 +58,13 @@ def create_app(deployment: Deployment, store: Store, token: str, worker: bool = 
                ) -> web.Application:
     # The intake route checks its own size limit (a JSON 413); forms are small.
     app = web.Application(
-        middlewares=[inbox.inbox_security],
+        middlewares=[headers.body_deadline, inbox.inbox_security],
         client_max_size=max(deployment.handoff.max_body_bytes, 1024 * 1024),
     )
     app[DEPLOYMENT] = deployment
     app[STORE] = store
     app[INTAKE_TOKEN] = token
+    app.on_response_prepare.append(headers.on_prepare)
     app.add_routes(intake.routes)
     app.add_routes(inbox.routes)
     delivery = Worker(deployment, store)
@@ -112,6 +113,7 @@ def serve(deployment: Deployment, host: str | None = None, port: int | None = No
         uvloop.install()
     except ImportError:
         pass
+    headers.hide_version()
     try:
         web.run_app(create_app(deployment, store, token), host=host, port=port,
                     print=None, access_log=None)

@@ -79,7 +79,7 @@ def _cookie_options(request: web.Request) -> dict:
 
 @web.middleware
 async def inbox_security(request: web.Request, handler):
-    """Sign-in for every inbox page but the sign-in page; CSRF on every form; no caching."""
+    """Sign-in for every inbox page but the sign-in page; CSRF on every form."""
     if request.path.startswith("/inbox") and request.path not in ("/inbox/sign-in",
                                                                   "/inbox/inbox.css"):
         store: Store = request.app[STORE]
@@ -97,16 +97,7 @@ async def inbox_security(request: web.Request, handler):
             if not hmac.compare_digest(str(form.get("csrf", "")), found["csrf"]):
                 raise web.HTTPForbidden(text="The form has expired. Go back, reload the page "
                                              "and try again.")
-    response = await handler(request)
-    if request.path.startswith("/inbox"):
-        response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-    return response
+    return await handler(request)  # headers.py adds the security headers to every response
 
 
 @routes.get("/")
