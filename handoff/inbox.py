@@ -53,6 +53,31 @@ def _address_key(request: web.Request) -> str:
     return hashlib.sha256(b"address:" + (request.remote or "").encode()).hexdigest()
 
 
+async def form_of(request: web.Request):
+    """The form posted, as text that can be stored and shown: a body that is not a form in
+    UTF-8 is a 400; a field that is not valid Unicode or holds control characters reads as
+    empty (no username, password or date has them)."""
+    try:
+        form = await request.post()
+    except (ValueError, AssertionError, LookupError):  # not UTF-8, a broken multipart body
+        raise web.HTTPBadRequest(text="The form could not be read.") from None
+    fields: dict[str, str] = {}
+    for name, value in form.items():  # the first of a repeated field, as MultiDict.get gives
+        if isinstance(value, str):
+            fields.setdefault(name, _clean(value))
+    return fields
+
+
+def _clean(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return ""
+    if any(ord(char) < 32 and char not in "\t\r\n" or ord(char) == 127 for char in value):
+        return ""
+    return value
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -93,7 +118,7 @@ async def inbox_security(request: web.Request, handler):
             raise web.HTTPUnauthorized(text="Sign in first.")
         request["user"], request["csrf"] = found["username"], found["csrf"]
         if request.method == "POST":
-            form = await request.post()
+            form = await form_of(request)
             if not hmac.compare_digest(str(form.get("csrf", "")), found["csrf"]):
                 raise web.HTTPForbidden(text="The form has expired. Go back, reload the page "
                                              "and try again.")
@@ -125,7 +150,7 @@ async def sign_in_form(request: web.Request, error: str | None = None,
 
 @routes.post("/inbox/sign-in")
 async def sign_in(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await form_of(request)
     expected = request.cookies.get(SIGN_IN_COOKIE, "")
     if not expected or not hmac.compare_digest(str(form.get("csrf", "")), expected):
         return await sign_in_form(
@@ -297,7 +322,7 @@ def parse_outcome(form) -> tuple[dict, dict, dict]:
 
 @routes.post(r"/inbox/applications/{reference:ASB-\d{4}-[0-9A-Z]{6}}/outcome")
 async def record_outcome(request: web.Request) -> web.Response:
-    outcome, values, errors = parse_outcome(await request.post())
+    outcome, values, errors = parse_outcome(await form_of(request))
     if errors:
         return await application(request, errors=errors, values=values, status=400)
     store: Store = request.app[STORE]
