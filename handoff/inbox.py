@@ -79,7 +79,13 @@ def _clean(value: str) -> str:
 
 
 def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def same_secret(given: object, expected: str) -> bool:
+    """Constant-time comparison of a token as sent (any text, even not valid Unicode) with ours."""
+    return hmac.compare_digest(str(given).encode("utf-8", "replace"),
+                               expected.encode("utf-8", "replace"))
 
 
 def _stamp() -> str:
@@ -119,7 +125,7 @@ async def inbox_security(request: web.Request, handler):
         request["user"], request["csrf"] = found["username"], found["csrf"]
         if request.method == "POST":
             form = await form_of(request)
-            if not hmac.compare_digest(str(form.get("csrf", "")), found["csrf"]):
+            if not same_secret(form.get("csrf", ""), found["csrf"]):
                 raise web.HTTPForbidden(text="The form has expired. Go back, reload the page "
                                              "and try again.")
     return await handler(request)  # headers.py adds the security headers to every response
@@ -152,7 +158,7 @@ async def sign_in_form(request: web.Request, error: str | None = None,
 async def sign_in(request: web.Request) -> web.Response:
     form = await form_of(request)
     expected = request.cookies.get(SIGN_IN_COOKIE, "")
-    if not expected or not hmac.compare_digest(str(form.get("csrf", "")), expected):
+    if not expected or not same_secret(form.get("csrf", ""), expected):
         return await sign_in_form(
             request, "The sign-in page expired. Enter your username and password again.", 400)
     store: Store = request.app[STORE]

@@ -50,8 +50,9 @@ def _authorised(request: web.Request) -> bool:
     given = request.headers.get("Authorization", "")
     scheme, _, token = given.partition(" ")
     expected = request.app[INTAKE_TOKEN]
-    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(),
-                                                              expected.encode())
+    # Header values arrive as any bytes (decoded with surrogate escapes): compared as bytes.
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        token.strip().encode("utf-8", "replace"), expected.encode("utf-8", "replace"))
 
 
 async def _body(request: web.Request) -> bytes:

@@ -190,14 +190,21 @@ PATHS = st.one_of(st.just(REAL), st.just(REAL), st.just(REAL), st.sampled_from([
 METHODS = st.sampled_from(["POST"] * 12 + ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
 
 
+HEADER_BYTES = st.binary(max_size=120).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b""))
+TOKENS = st.one_of(st.just("right"), st.just("right"), st.just("right"), st.none(),
+                   HEADER_BYTES.map(lambda b: b"Bearer " + b), HEADER_BYTES)
+
+
 @FUZZ
 @given(method=METHODS, path=PATHS, body=BODIES, content_type=CONTENT_TYPES, key=KEYS,
-       right_token=st.booleans().map(lambda b: b or None))
-def test_fuzz_the_intake(served, method, path, body, content_type, key, right_token):
+       token=TOKENS)
+def test_fuzz_the_intake(served, method, path, body, content_type, key, token):
     headers = {"Content-Type": content_type,
                "Idempotency-Key": key.encode("latin-1", "replace").decode("latin-1")}
-    if right_token:
+    if token == "right":
         headers["Authorization"] = f"Bearer {served.service.token}"
+    elif token is not None:
+        headers["Authorization"] = token
     status, answer_headers, answer = served.request(method, path, body, headers)
     served.check("intake", status, answer_headers, answer)
     handled = "X-Content-Type-Options" in answer_headers  # not aiohttp's answer to bad HTTP
@@ -248,7 +255,9 @@ FORM_TYPES = st.one_of(
 
 @st.composite
 def sign_in_body(draw, csrf: str) -> bytes:
-    fields = [(b"csrf", csrf.encode() if draw(st.booleans()) else b"forged"),
+    given_csrf = draw(st.one_of(st.just(csrf.encode()), st.just(csrf.encode()),
+                                st.just(b"forged"), TEXT_BYTES))
+    fields = [(b"csrf", given_csrf),
               (b"username", draw(TEXT_BYTES)), (b"password", draw(TEXT_BYTES)),
               *draw(st.lists(st.tuples(TEXT_BYTES, TEXT_BYTES), max_size=3))]
     how = draw(st.sampled_from(["encoded", "encoded", "raw", "binary", "multipart"]))
@@ -265,12 +274,13 @@ def sign_in_body(draw, csrf: str) -> bytes:
 
 @FUZZ
 @given(method=st.sampled_from(["POST"] * 8 + ["GET", "PUT"]), path=SIGN_IN_PATHS,
-       content_type=FORM_TYPES, data=st.data())
-def test_fuzz_the_sign_in(served, method, path, content_type, data):
+       content_type=FORM_TYPES, cookie_extra=st.one_of(st.just(b""), st.just(b""), HEADER_BYTES),
+       data=st.data())
+def test_fuzz_the_sign_in(served, method, path, content_type, cookie_extra, data):
     csrf, cookie = sign_in_form(served)
     body = data.draw(sign_in_body(csrf))
     status, headers, answer = served.request(method, path, body, {
-        "Content-Type": content_type, "Cookie": cookie})
+        "Content-Type": content_type, "Cookie": cookie.encode() + cookie_extra})
     served.check("sign-in", status, headers, answer)
 
 

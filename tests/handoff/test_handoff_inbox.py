@@ -439,3 +439,12 @@ async def test_password_checks_run_off_the_event_loop(launch, browser, store, ht
     # Checked on the event loop, eight password checks in a row would hold every request
     # for about as long as they all take; on their threads the service keeps answering.
     assert len(waits) >= 3 and max(waits) < took / 2, (max(waits), took)
+
+
+async def test_a_form_token_that_is_not_ascii_is_an_expired_form_not_a_crash(launch, browser):
+    service = await launch(make_deployment())
+    await get(browser, f"{service.url}/inbox/sign-in")
+    async with browser.post(f"{service.url}/inbox/sign-in", allow_redirects=False,
+                            data={"csrf": "jeton-périmé", "username": "casey",
+                                  "password": PASSWORD}) as response:
+        assert response.status == 400 and "expired" in await response.text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date
 
@@ -338,3 +339,15 @@ async def test_absurd_incident_dates_are_refused(launch, http):
     document["incidents"][0].update(occurred_on="0001-01-01", reported_on="0001-01-02")
     status, body = await service.submit(http, document)
     assert status == 422 and body["errors"][0]["field"].startswith("incidents[0]")
+
+
+async def test_a_token_that_is_not_text_is_401_not_a_crash(launch):
+    service = await launch(worker=False)
+    port = int(service.url.rsplit(":", 1)[1])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"POST /api/v1/applications HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe"
+                 b"\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                 b"Connection: close\r\n\r\n{}")
+    answer = await reader.read()
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 401 "), answer[:100]
