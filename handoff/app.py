@@ -18,6 +18,7 @@ from handoff.store import Store
 from handoff.worker import Worker
 
 log = logging.getLogger("handoff")
+KEEPALIVE_SECONDS = 15.0
 
 
 def data_dir(settings: Handoff) -> Path:
@@ -115,7 +116,9 @@ def serve(deployment: Deployment, host: str | None = None, port: int | None = No
         pass
     headers.hide_version()
     try:
+        # keepalive_timeout also bounds a client dripping the headers of its next request on
+        # an open connection (aiohttp 3.9 has no deadline for a first request's headers).
         web.run_app(create_app(deployment, store, token), host=host, port=port,
-                    print=None, access_log=None)
+                    print=None, access_log=None, keepalive_timeout=KEEPALIVE_SECONDS)
     finally:
         store.close()

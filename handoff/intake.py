@@ -30,6 +30,7 @@ routes = web.RouteTableDef()
 KEY = re.compile(r"[\x21-\x7e]{1,200}")  # visible ASCII: stored as given, shown in no page
 MAX_DEPTH = 16  # an application nests 4 deep; anything much deeper is not one
 BODY_SECONDS = 15.0  # the whole body must arrive within this (a slow client holds no more)
+INLINE_BYTES = 32768  # larger documents are checked on a thread, not holding up the event loop
 
 
 class Unreadable(ValueError):
@@ -145,6 +146,13 @@ def _plain(text: str) -> str:
     return text.encode("ascii", "backslashreplace").decode("ascii")[:200]
 
 
+def _checked(document, deployment, now):
+    """The area and the completed document, or DocumentError."""
+    validate(document, now)
+    area = area_of(document, deployment)
+    return area, complete(document, area, now)
+
+
 @routes.post("/api/v1/applications")
 async def submit(request: web.Request) -> web.Response:
     if not _authorised(request):
@@ -159,7 +167,8 @@ async def submit(request: web.Request) -> web.Response:
             "Idempotency-Key", "needs the application's key (1 to 200 visible ASCII "
             "characters)"))
     try:
-        document = parse(await _body(request))
+        raw = await _body(request)
+        document = parse(raw) if len(raw) <= INLINE_BYTES else await asyncio.to_thread(parse, raw)
     except web.HTTPRequestEntityTooLarge:
         limit = request.app[DEPLOYMENT].handoff.max_body_bytes
         return errors(413, FieldError("body", f"is larger than the limit of {limit} bytes"))
@@ -169,9 +178,10 @@ async def submit(request: web.Request) -> web.Response:
     deployment = request.app[DEPLOYMENT]
     try:
         now = clock.now().replace(microsecond=0)
-        validate(document, now)
-        area = area_of(document, deployment)
-        completed = complete(document, area, now)
+        if len(raw) <= INLINE_BYTES:
+            area, completed = _checked(document, deployment, now)
+        else:  # thousands of incidents take the engine a second: not on the event loop
+            area, completed = await asyncio.to_thread(_checked, document, deployment, now)
         channels = [name for name in ("webhook", "email") if getattr(area.delivery, name)]
         result = await store.submit_async(
             Submission(key, area.id, completed, channels, time.time(),

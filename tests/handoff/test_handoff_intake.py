@@ -351,3 +351,17 @@ async def test_a_token_that_is_not_text_is_401_not_a_crash(launch):
     answer = await reader.read()
     writer.close()
     assert answer.startswith(b"HTTP/1.1 401 "), answer[:100]
+
+
+async def test_a_large_application_is_checked_off_the_event_loop_and_stored(launch, http):
+    service = await launch(worker=False)
+    document = example_application()
+    document["incidents"] = [
+        {"occurred_on": "2026-02-01", "reported_on": "2026-02-01", "reported_to": ["housing"]}
+    ] * 2000  # about 180 kB: checked on a thread
+    checking = asyncio.create_task(service.submit(http, document))
+    async with http.get(f"{service.url}/healthz") as response:  # answered meanwhile
+        assert response.status == 200
+    status, body = await checking
+    assert status == 201
+    assert len(service.store.application(body["reference"])["document"]["incidents"]) == 2000
