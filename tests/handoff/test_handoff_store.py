@@ -112,6 +112,27 @@ def test_a_key_reused_for_another_application_is_refused_in_the_database_and_the
     assert count(store, applications) == 2 and count(store, deliveries) == 4
 
 
+def test_one_key_raced_with_two_bodies_stores_one_and_refuses_the_other(store):
+    results, errors = [], []
+
+    def go(made):
+        try:
+            results.append(store.submit(made))
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go, args=(submission("raced") if i % 2 else
+                                                  other("raced"),)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert count(store, applications) == 1
+    assert sum(r.created for r in results) == 1 and len({r.reference for r in results}) == 1
+    assert len(results) == 6 and len(errors) == 6  # the winner's body six times, the other not
+    assert all(isinstance(error, KeyReused) for error in errors)
+
+
 def test_a_database_made_before_body_hashes_gets_the_column_and_keeps_its_answers(database):
     old = Store(database.url)
     try:
