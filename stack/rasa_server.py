@@ -99,6 +99,20 @@ def _typed(text: Any) -> bool:
     return isinstance(text, str) and bool(text) and not text.startswith("/")
 
 
+def offered_intents(tracker) -> tuple[str, ...]:
+    """The intents of the buttons in the assistant's answer to the user's last message."""
+    intents: list[str] = []
+    for event in reversed(tracker.events):
+        if getattr(event, "type_name", "") == "user":
+            break
+        if getattr(event, "type_name", "") == "bot":
+            for button in reversed((getattr(event, "data", None) or {}).get("buttons") or []):
+                payload = str(button.get("payload") or "")
+                if payload.startswith("/") and "{" not in payload:
+                    intents.insert(0, payload[1:])
+    return tuple(intents)
+
+
 def reread(parse_data: dict[str, Any], tracker, metadata: dict[str, Any] | None) -> None:
     """Set the intent (and a `choice` or `language` entity) from reading the message as an
     answer to the form's question (assistant.understanding.read_answer)."""
@@ -115,7 +129,8 @@ def reread(parse_data: dict[str, Any], tracker, metadata: dict[str, Any] | None)
     first = not any(getattr(e, "type_name", "") == "user" and _typed(getattr(e, "text", None))
                     for e in tracker.applied_events())
     reading = read_answer(text, asked, str(language), intent.get("name"),
-                          float(intent.get("confidence") or 0.0), ranking, first)
+                          float(intent.get("confidence") or 0.0), ranking, first,
+                          offered_intents(tracker))
     if reading.intent == intent.get("name") and reading.choice is None:
         return
     parse_data["intent"] = {"name": reading.intent, "confidence": 1.0}

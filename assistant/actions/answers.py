@@ -300,7 +300,7 @@ class ActionConfirmStop(_Answer):
         # starting again forgets the answers, so it is asked first in the same way.
         restart = "restart" in entity_values(tracker, "choice")
         say(dispatcher, language, "restart-confirm" if restart else "stop-confirm", buttons=(
-            Button("choice-restart-yes" if restart else "choice-stop-delete", "/affirm"),
+            Button("restart-yes" if restart else "choice-stop-delete", "/affirm"),
             Button("choice-stop-keep", "/deny")))
         # The form, if any, waits: the yes or no that follows is not an answer to its question.
         return [SlotSet("paused_form", tracker.active_loop_name), ActiveLoop(None),

@@ -50,7 +50,6 @@ BUTTON_INTENTS = {
     "button-pass-on": "start_application",
     "button-try-again": "affirm",
     "choice-stop-delete": "affirm",
-    "choice-restart-yes": "affirm",
     "choice-stop-keep": "deny",
     "choice-yes": "affirm",
     "choice-no": "deny",

@@ -22,6 +22,8 @@ from assistant.actions.answers import MENU
 from assistant.actions.messages import Button, language_of, month_in_words, say
 from assistant.actions.questions import Question, ask_actions
 from assistant.dates import understand_date
+from assistant.understanding.reader import written_in
+from assistant.understanding.text import tokens
 from eligibility import check, period_end
 from eligibility.decision import (
     DISCRETIONARY_REVIEW,
@@ -62,8 +64,19 @@ ASK_ACTIONS = ask_actions(QUESTIONS)
 
 def understood_day(text: str, language: str, today: date, anchor: date | None = None):
     """The DateAnswer for typed or picked text (the picker sends YYYY-MM-DD); "the same day" and
-    "the next day" are relative to `anchor`."""
-    return understand_date(text.strip(), language, today, anchor)
+    "the next day" are relative to `anchor`. Typed in another language than the conversation's
+    (Banglish or Roman Urdu on an English page), that language's words are tried too."""
+    answer = understand_date(text.strip(), language, today, anchor)
+    if answer.value is not None and answer.certain:
+        return answer
+    others = written_in(text, tokens(text), language)
+    if text.isascii():  # romanised Urdu, Panjabi, Bengali are typed on any page
+        others += ["ur", "pa", "bn"]
+    for other in dict.fromkeys(code for code in others if code != language):
+        found = understand_date(text.strip(), other, today, anchor)
+        if found.value is not None and found.certain:
+            return found
+    return answer
 
 
 def read_date(

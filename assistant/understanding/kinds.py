@@ -55,5 +55,5 @@ QUESTIONS: dict[str, Asked] = {
     "vulnerabilities": Asked("text", ("none",), optional="none"),
     "support_wanted": Asked("yes_no", YES_NO),
     "consent_share": Asked("yes_no", YES_NO),
-    "review_choice": Asked("review"),
+    "review_choice": Asked("review", ("send",)),
 }

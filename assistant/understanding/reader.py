@@ -66,9 +66,12 @@ def read_answer(
     model_confidence: float = 0.0,
     ranking: Sequence[tuple[str, float]] = (),
     first_message: bool = False,
+    offered: Sequence[str] = (),
 ) -> Reading:
     """How to take `text`, typed when `asked` was the question (None: no question), in a
-    conversation in `language`, given the NLU model's intent, confidence and ranking."""
+    conversation in `language`, given the NLU model's intent, confidence and ranking. `offered`
+    are the intents of the buttons the assistant's last answer offered ("Apply now", "Not now"):
+    with no form question asked, a yes or a no is read against them."""
     model = model_intent or "nlu_fallback"
     if not text or text.startswith("/"):
         return Reading(model)
@@ -87,6 +90,11 @@ def read_answer(
     if "emergency" in keys or table(available()).find(words, frozenset({"emergency"}), False):
         return Reading("emergency", emergency=True, reason="danger-words")
     kind = question.kind if question else None
+    # A yes or no to the buttons just offered (a confirmation: "yes, start again") first.
+    if not question and offered:
+        button = _offer_taken(text, words, own, offered, model)
+        if button:
+            return Reading(button, reason="offer")
     # "can I delete my data later?" asks about stopping; "can we stop" stops.
     opens_stop = any(m.key in ("stop", "restart") and m.start == 0 for m in matches)
     asks_back = ends_as_question(text) or (not opens_stop and any(
@@ -205,6 +213,27 @@ def _next_best(ranking: Sequence[tuple[str, float]], excluded: frozenset[str]) -
     return "out_of_scope"
 
 
+_YES_NO = Asked("yes_no", ("yes", "no"))
+
+
+def _offer_taken(text: str, words: tuple[str, ...], own: tuple[str, ...],
+                 offered: Sequence[str], model: str) -> str | None:
+    """The intent of the offered button a yes ("ie", "ايه هلق", "haan ji karo") takes, or "deny"
+    for a no; None when the message is not a plain yes or no (or asks something)."""
+    if model in QUESTIONS_BACK and ends_as_question(text):
+        return None
+    keys = relevant(_YES_NO)
+    matches = table(tuple(dict.fromkeys((*own, "en")))).find(words, keys)
+    matches = _prefer(table(own).find(words, keys), matches)
+    values = {m.key for m in matches if m.key.startswith("choice:")}
+    if len(values) != 1 or not _covers(values.pop().split(":", 1)[1], matches, words):
+        return None
+    if any(m.key == "choice:no" for m in matches):
+        return "deny"
+    taken = [intent for intent in offered if intent not in ("deny", "change_language")]
+    return taken[0] if taken else None
+
+
 def _nothing_asked(model, ranking, matches, words, first_message) -> Reading:
     if model in EXPLICIT:  # without the words (checked above): not a stop, not a restart
         model = _next_best(ranking, EXPLICIT | {"emergency"})
@@ -213,6 +242,8 @@ def _nothing_asked(model, ranking, matches, words, first_message) -> Reading:
         return Reading(model, reason="not-explicit")
     if model == "emergency":  # the model alone, not sure enough
         model = _next_best(ranking, EXPLICIT | {"emergency"})
+    if first_message and len(words) >= 8 and model in ("nlu_fallback", "out_of_scope"):
+        return Reading(EXPLAINED, reason="story")  # a long first message tells their story
     story = [m for m in matches if m.key == "story"]
     if story and len(words) >= 6 and model in STORY_MISREADS and (first_message or model in (
             "out_of_scope", "nlu_fallback")):
@@ -240,7 +271,7 @@ def _answer(question: Asked, text, words, matches, model, confidence, named, emo
         return Reading("inform", choice=named, reason="language-named")
     if question.optional and _says_only_none(matches, words, emoji, text):
         return Reading("inform", choice=question.optional, reason="none")
-    if len(picked) == 1 and question.kind in ("choice", "yes_no", "text"):
+    if len(picked) == 1 and question.kind in ("choice", "yes_no", "text", "review"):
         value = picked.pop()
         if question.kind != "text" or _covers(value, matches, words):
             return Reading("inform", choice=value, reason="phrase")

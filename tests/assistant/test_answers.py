@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions import answers, service
 from assistant.actions.messages import day_in_words
+from deployment.config import in_language
 from eligibility import Nation, add_working_days
 from tests.assistant.trackers import TODAY, button_titles, message, said, slot_events, tracker
 
@@ -91,9 +92,16 @@ async def test_a_person_to_talk_to_gives_every_route_and_opening_hours():
     contact = service.area().lead_agency.contact
     dispatcher, _ = await run(answers.ActionHuman())
     for route in (contact.phone, contact.textphone, contact.email, contact.post,
-                  contact.opening_hours):
+                  in_language(contact.opening_hours, "en")):
         assert route in said(dispatcher)
     assert "Relay UK" in said(dispatcher)
+
+
+async def test_the_opening_hours_are_said_in_the_conversations_language():
+    hours = service.area().lead_agency.contact.opening_hours
+    dispatcher, _ = await run(answers.ActionHuman(), language="cy")
+    assert in_language(hours, "cy") in said(dispatcher)
+    assert in_language(hours, "en") not in said(dispatcher)
 
 
 async def test_reporting_a_new_incident_points_to_101_and_the_online_form():
