@@ -104,6 +104,11 @@ class SocketIOInput(RasaSocketIOInput):
 
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: str, data: Any = None) -> None:
+            try:
+                self.edge.admit_address(addresses.get(sid, ""))
+            except Refused as refused:
+                await refuse(sid, refused)
+                return
             asked = data.get("session_id") if isinstance(data, dict) else None
             session_id = (asked if isinstance(asked, str) and SENDER.fullmatch(asked)
                           else uuid.uuid4().hex)
