@@ -111,7 +111,8 @@ class Settings:
         return cls(root=ROOT, data_dir=data_dir, run_dir=run_dir, ports=ports,
                    host=os.environ.get("ASB_BIND", "127.0.0.1"), intake_token=token,
                    today=os.environ.get("ASB_TODAY"), cors=widget_origins + extra_origins,
-                   rasa_token=os.environ.get("ASB_RASA_AUTH_TOKEN") or None)
+                   rasa_token=os.environ.get("ASB_RASA_AUTH_TOKEN") or None,
+                   rasa_ready_timeout=float(os.environ.get("ASB_RASA_READY_TIMEOUT") or 180))
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
