@@ -41,7 +41,7 @@ import aiohttp
 from stack import Project, Settings, Stack, StackError, ensure_model, free_port
 from stack.environment import child_environment
 from stack.model import ROOT, fingerprint, train
-from stack.services import SERVICES
+from stack.services import LOAD_TEST_LIMITS, SERVICES
 
 TODAY = date(2026, 3, 10)  # a Tuesday; every server gets it as ASB_TODAY
 REFERENCE = re.compile(r"\bASB-\d{4}-[A-Z0-9]{6}\b")
@@ -227,7 +227,8 @@ def make_bare_assistant(folder: Path) -> tuple[Path, float]:
 def settings_for(folder: Path, name: str, rasa_module: str = "stack.rasa_server") -> Settings:
     return Settings(root=ROOT, data_dir=folder / name / "data", run_dir=folder / name / "logs",
                     ports={n: free_port() for n in SERVICES}, intake_token=secrets.token_hex(16),
-                    today=TODAY.isoformat(), rasa_ready_timeout=300, rasa_module=rasa_module)
+                    today=TODAY.isoformat(), rasa_ready_timeout=300, rasa_module=rasa_module,
+                    limits=LOAD_TEST_LIMITS)  # every simulated user talks from 127.0.0.1
 
 
 def _row(what: str, target: str, measured: str, ok: bool | None) -> None:

@@ -207,6 +207,22 @@ class Widget(_Model):
         return value
 
 
+class Limits(_Model):
+    """The public edge: Rasa's input channels (assistant/channels); how long run logs are kept."""
+
+    # The longest message a user may send, in characters. The assistant keeps free-text answers
+    # of up to 5,000 characters, so the limit is never below that.
+    message_characters: int = Field(5000, ge=5000, le=100000)
+    # Messages one conversation may send per minute (a burst of this many, then one every
+    # 60/N seconds); more get 429 with Retry-After.
+    conversation_messages_per_minute: int = Field(60, ge=1)
+    # Requests one client address may make to the channels per minute, all conversations
+    # together (people behind one office or library address share it).
+    address_requests_per_minute: int = Field(600, ge=1)
+    # `make run` deletes its run logs (data/runs/<time>/) older than this.
+    run_logs_days: int = Field(14, ge=1)
+
+
 class Deployment(_Model):
     service_name: str
     languages: list[str] = Field(["en", "cy"], min_items=1)
@@ -215,6 +231,7 @@ class Deployment(_Model):
     # Further sections (handoff, widget) are added by the packages that read them.
     handoff: Handoff = Handoff()
     widget: Widget = Widget()
+    limits: Limits = Limits()
     assistant: dict = {}
 
     @validator("languages", each_item=True)

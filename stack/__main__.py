@@ -1,7 +1,7 @@
 """`python -m stack run | train | fingerprint`.
 
 run          train if stale, start every server on the default ports, print where to chat;
-             Ctrl-C stops them all
+             restart any that dies (with backoff, said here); Ctrl-C stops them all
 train        train the model if its inputs changed since the last training
 fingerprint  print the model's fingerprint (the name it has under models/)
 forget-conversations --older-than-days N
@@ -18,8 +18,9 @@ import sys
 import time
 
 from stack.model import Project, StackError, TrainResult, ensure_model, fingerprint, model_path
-from stack.retention import default_environment, forget_conversations
+from stack.retention import default_environment, forget_conversations, prune_runs
 from stack.services import DEFAULT_PORTS, Settings, Stack
+from stack.supervisor import Supervisor
 
 
 def _say(line: str) -> None:
@@ -53,6 +54,19 @@ def _ensure_model(project: Project) -> TrainResult:
     return ensure_model(project)
 
 
+def _prune_run_logs(settings: Settings) -> None:
+    """Delete run logs older than the deployment's `limits.run_logs_days` (default 14)."""
+    try:
+        from deployment import load_deployment
+
+        days = load_deployment().limits.run_logs_days
+    except Exception:  # the deployment file is checked, with a clear message, by each service
+        days = 14
+    deleted = prune_runs(settings.run_dir.parent, days, keep=settings.run_dir)
+    if deleted:
+        _say(f"deleted {deleted} run log folder(s) older than {days} days")
+
+
 def train() -> int:
     project = Project.assistant()
     result = _ensure_model(project)
@@ -68,6 +82,7 @@ def run() -> int:
     result = _ensure_model(project)
     _say(("trained " if result.trained else "using ") + str(result.path.relative_to(project.root)))
     settings = Settings.for_run(ports=_ports())
+    _prune_run_logs(settings)
     stack = Stack(settings, model=result.path)
     missing = stack.missing()
     for name, reason in missing.items():
@@ -89,14 +104,14 @@ def run() -> int:
         if "widget" in present:
             print(f"  Chat on the demo page:  {settings.url('widget')}/  (Cymraeg: /cy/)")
         print(f"  REST channel:           {settings.url('rasa')}/webhooks/rest/webhook")
+        print("  Rasa's HTTP API:        " + ("on (ASB_RASA_AUTH_TOKEN)" if settings.rasa_token
+                                               else "off (set ASB_RASA_AUTH_TOKEN to use it)"))
         if "handoff" in present:
             print(f"  Handoff service:        {settings.url('handoff')}/")
         print("\n  Press Ctrl-C to stop.\n", flush=True)
+        supervisor = Supervisor({name: stack.processes[name] for name in present}, say=_say)
         while True:
-            for name, process in stack.processes.items():
-                if name in present and not process.running:
-                    _say(f"{name} stopped unexpectedly; see {process.log_path}. Stopping the rest.")
-                    return 1
+            supervisor.tick()
             time.sleep(1)
     except KeyboardInterrupt:
         print()

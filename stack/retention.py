@@ -11,6 +11,7 @@ systemd timer). Applications are kept by the handoff service under its own `rete
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -46,3 +47,25 @@ def default_environment(data_dir: Path) -> None:
     """The env vars endpoints.yml needs, where the caller has not set them (as `make run` does)."""
     os.environ.setdefault("ASB_TRACKER_DB", str(data_dir / "tracker.db"))
     os.environ.setdefault("ASB_ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
+
+
+def prune_runs(runs_dir: Path, older_than_days: float, keep: Path | None = None,
+               now: float | None = None) -> int:
+    """Delete run log folders (data/runs/<time>/) last written over `older_than_days` ago,
+    never `keep` (this run's); how many were deleted. Logs hold no personal data, but need not
+    be kept for ever either."""
+    if older_than_days <= 0:
+        raise StackError("run logs must be kept for more than 0 days")
+    if not runs_dir.is_dir():
+        return 0
+    cutoff = (time.time() if now is None else now) - older_than_days * 86400
+    deleted = 0
+    for folder in runs_dir.iterdir():
+        if (not folder.is_dir() or folder.is_symlink()
+                or (keep is not None and folder.resolve() == keep.resolve())):
+            continue
+        files = [folder, *folder.rglob("*")]
+        if max(f.lstat().st_mtime for f in files) < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            deleted += 1
+    return deleted

@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from stack.environment import child_environment
 from stack.model import ROOT, StackError
 from stack.processes import ManagedProcess, ServiceSpec, wait_all_ready
@@ -25,6 +27,11 @@ from stack.processes import ManagedProcess, ServiceSpec, wait_all_ready
 SERVICES = ("actions", "handoff", "rasa", "widget")
 DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "handoff": 5056, "widget": 8080}
 DEFAULT_TOKEN_ENV = "HANDOFF_INTAKE_TOKEN"
+# Logging without personal data, for Rasa and the action server (stack/log_privacy.py).
+LOGGING_CONFIG = str(ROOT / "stack" / "log_privacy.yml")
+# Limits for tests and benchmarks: every simulated user comes from 127.0.0.1, as fast as it can.
+LOAD_TEST_LIMITS = {"conversation_messages_per_minute": 100_000,
+                    "address_requests_per_minute": 1_000_000}
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -73,16 +80,27 @@ class Settings:
     today: str | None = None  # ASB_TODAY for every child (tests); None keeps the real date
     cors: list[str] = field(default_factory=list)
     rasa_ready_timeout: float = 180.0
-    rasa_token: str | None = None  # protects Rasa's HTTP API (not the channels) when set
+    # Rasa's HTTP API (/conversations, /model, /status) is on only with a token: this one, or a
+    # new one when `rasa_api` asks for the API (the tests read trackers through it).
+    rasa_token: str | None = None
+    rasa_api: bool = False
+    # The deployment's `limits` section for this run's Rasa server, key by key (e.g. higher
+    # rates for tests and benchmarks that send everything from one address); None: as deployed.
+    limits: dict[str, int] | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     # `python -m <this> run ...`: Rasa with our faster action-reply check (stack/rasa_server.py);
     # the benchmark's bare assistant runs plain "rasa".
     rasa_module: str = "stack.rasa_server"
 
+    def __post_init__(self) -> None:
+        if self.rasa_api and not self.rasa_token:
+            self.rasa_token = secrets.token_urlsafe(32)
+
     @classmethod
     def for_run(cls, ports: dict[str, int] | None = None, data_dir: Path | None = None) -> Settings:
-        """`make run`: default ports, data/ in the repository, a token from the env or a new one."""
-        data_dir = (data_dir or ROOT / "data").resolve()
+        """`make run`: default ports, data/ in the repository (or ASB_DATA_DIR), a token from the
+        env or a new one."""
+        data_dir = Path(data_dir or os.environ.get("ASB_DATA_DIR") or ROOT / "data").resolve()
         run_dir = data_dir / "runs" / time.strftime("%Y%m%d-%H%M%S")
         ports = dict(ports or DEFAULT_PORTS)
         token = os.environ.get(intake_token_env()) or secrets.token_urlsafe(32)
@@ -93,10 +111,39 @@ class Settings:
         return cls(root=ROOT, data_dir=data_dir, run_dir=run_dir, ports=ports,
                    host=os.environ.get("ASB_BIND", "127.0.0.1"), intake_token=token,
                    today=os.environ.get("ASB_TODAY"), cors=widget_origins + extra_origins,
-                   rasa_token=os.environ.get("ASB_RASA_AUTH_TOKEN") or None)
+                   rasa_token=os.environ.get("ASB_RASA_AUTH_TOKEN") or None,
+                   rasa_ready_timeout=float(os.environ.get("ASB_RASA_READY_TIMEOUT") or 180))
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
+
+    def rasa_environment(self) -> dict[str, str]:
+        """What only the Rasa server gets: JSON logs (so stack/log_privacy.py can clean them),
+        Sanic's read timeout and body size, and this run's limits if they differ."""
+        env = {
+            "FORCE_JSON_LOGGING": "1",
+            # Seconds to receive a request's headers and body: a slow client is cut off.
+            "SANIC_REQUEST_TIMEOUT": os.environ.get("SANIC_REQUEST_TIMEOUT", "15"),
+            # The largest body Sanic reads (the channels refuse far less: 413 with a JSON error).
+            "SANIC_REQUEST_MAX_SIZE": os.environ.get("SANIC_REQUEST_MAX_SIZE", str(2 ** 20)),
+        }
+        if self.limits:
+            env["ASB_DEPLOYMENT"] = str(self.deployment_with_limits())
+        return env
+
+    def deployment_with_limits(self) -> Path:
+        """A copy of the deployment file with this run's `limits`, in the run's log folder."""
+        from deployment.config import DEFAULT_FILE, load_deployment
+
+        source = Path(os.environ.get("ASB_DEPLOYMENT") or DEFAULT_FILE)
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        data["limits"] = {**(data.get("limits") or {}), **(self.limits or {})}
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        copy = self.run_dir / "deployment.yml"
+        copy.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+        load_deployment(copy)  # a wrong limit is named now, not in Rasa's log
+        return copy
 
     @property
     def tracker_db(self) -> Path:
@@ -135,7 +182,8 @@ class Settings:
 # name: (module and arguments after `python -m`, health path, seconds to get ready, file that
 # must exist in the tree, who builds it). The port and host arguments are added below.
 _PYTHON_SERVICES = {
-    "actions": (["rasa_sdk", "--actions", "assistant.actions", "-p"], "/health", 90,
+    "actions": (["rasa_sdk", "--actions", "assistant.actions",
+                 "--logging-config_file", "{logging}", "-p"], "/health", 90,
                 "assistant/actions/__init__.py", "dialogue engineer"),
     "handoff": (["handoff", "serve", "--host", "{host}", "--port"], "/healthz", 60,
                 "handoff/__main__.py", "handoff engineer"),
@@ -150,25 +198,26 @@ def service_specs(settings: Settings, model: Path | None) -> dict[str, ServiceSp
     ports = settings.ports
     specs = {}
     for name, (args, health, timeout, required, owner) in _PYTHON_SERVICES.items():
-        argv = [py, "-m", *(a.format(host=settings.host) for a in args), str(ports[name])]
+        argv = [py, "-m", *(a.format(host=settings.host, logging=LOGGING_CONFIG) for a in args),
+                str(ports[name])]
         specs[name] = ServiceSpec(name=name, argv=argv, port=ports[name],
                                   health_url=settings.url(name) + health, ready_timeout=timeout,
                                   env=env, requires=(required,), owner=owner)
     if model is not None:
-        argv = [py, "-m", settings.rasa_module, "run", "--enable-api", "-i", settings.host,
+        argv = [py, "-m", settings.rasa_module, "run", "-i", settings.host,
                 "-p", str(ports["rasa"]), "-m", str(model),
-                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
+                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                "--logging-config-file", LOGGING_CONFIG]
         if settings.cors:
             argv += ["--cors", *settings.cors]
-        # With a token the API (/status, /conversations, /model) needs it; "/" does not, and
-        # answers only once the model is loaded.
-        health = "/status"
+        # Rasa's HTTP API (/status, /conversations, /model) only with a token to protect it.
         if settings.rasa_token:
-            argv += ["--auth-token", settings.rasa_token]
-            health = "/"
+            argv += ["--enable-api", "--auth-token", settings.rasa_token]
+        # "/" answers with or without the API, once the model is loaded.
         specs["rasa"] = ServiceSpec(name="rasa", argv=argv, port=ports["rasa"],
-                                    health_url=settings.url("rasa") + health,
-                                    ready_timeout=settings.rasa_ready_timeout, env=env,
+                                    health_url=settings.url("rasa") + "/",
+                                    ready_timeout=settings.rasa_ready_timeout,
+                                    env=dict(env, **settings.rasa_environment()),
                                     requires=("endpoints.yml", "credentials.yml"),
                                     owner="stack engineer")
     return specs

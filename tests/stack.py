@@ -27,7 +27,7 @@ from pathlib import Path
 
 from stack import Project, Settings, Stack, StackError, ensure_model, free_port
 from stack.model import ROOT
-from stack.services import SERVICES, handoff_database_env
+from stack.services import LOAD_TEST_LIMITS, SERVICES, handoff_database_env
 
 TODAY = date(2026, 3, 10)  # a Tuesday, not near a bank holiday
 INTAKE_TOKEN = "test-intake-token-not-secret"
@@ -46,6 +46,7 @@ class RunningStack:
     today: date
     model: Path
     missing: dict[str, str] = field(default_factory=dict)  # services not in the tree yet
+    rasa_token: str = ""  # Rasa's HTTP API needs it: `?token=` (see api_url)
     _stack: Stack | None = None
     _launcher: Launcher | None = None
 
@@ -67,6 +68,11 @@ class RunningStack:
         )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
+
+    def api_url(self, path: str) -> str:
+        """A URL of Rasa's HTTP API (e.g. "/model/parse"), with the token it needs."""
+        joiner = "&" if "?" in path else "?"
+        return f"{self.rasa_url}{path}{joiner}token={self.rasa_token}"
 
     def stop(self, name: str) -> None:
         """Stop one service ("rasa", "actions", "handoff", "widget")."""
@@ -141,6 +147,8 @@ class Launcher:
             today=TODAY.isoformat(),
             cors=["*"],
             rasa_ready_timeout=RASA_READY_TIMEOUT,
+            rasa_api=True,  # with a new token: the tests read trackers and parse through it
+            limits=LOAD_TEST_LIMITS,  # every test talks from 127.0.0.1, as fast as it can
             # Never a developer's own database, even if their environment names one.
             extra_env={handoff_database_env(): f"sqlite:///{data_dir / 'handoff.sqlite3'}"},
         )
@@ -193,6 +201,7 @@ class Launcher:
             today=TODAY,
             model=Path(),
             missing=stack.missing(),
+            rasa_token=settings.rasa_token or "",
             _stack=stack,
             _launcher=self,
         )

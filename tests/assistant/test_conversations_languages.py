@@ -277,7 +277,7 @@ def test_switching_to_the_language_half_way_keeps_the_answers_and_sets_direction
 
 def parse(stack, text: str) -> dict:
     request = urllib.request.Request(
-        f"{stack.rasa_url}/model/parse", data=json.dumps({"text": text}).encode(),
+        stack.api_url("/model/parse"), data=json.dumps({"text": text}).encode(),
         headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
