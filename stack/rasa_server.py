@@ -37,6 +37,8 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
+from stack import rasa_patches
+
 RASA_VERSION = "3.6.21"  # the version whose RemoteAction this replaces a method of
 _ADVICE = (". Failed to validate Action server response from API, make sure your response from "
            "the Action endpoint is valid. For more information about the format visit "
@@ -152,6 +154,7 @@ def install() -> None:
             "check RemoteAction._validate_action_result and update stack/rasa_server.py")
     RemoteAction._validate_action_result = validate_action_result
     MessageProcessor.parse_message = parse_message
+    rasa_patches.install()  # a bad message fails alone, never stops the server
     Event.resolve_by_type = staticmethod(resolve_event_type)
 
 

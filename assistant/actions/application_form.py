@@ -137,9 +137,11 @@ def application_slots(tracker: Tracker) -> list[str]:
     return slots + ["review_choice"]
 
 
-def _text(value: Any, limit: int = 5000) -> str | None:
+def _text(value: Any) -> str | None:
+    """A free-text answer as typed, up to the deployment's message limit (the channels refuse
+    longer messages and say the limit, so nothing is cut here in practice)."""
     text = str(value).strip() if value is not None else ""
-    return text[:limit] or None
+    return text[:service.deployment().limits.message_characters] or None
 
 
 def postcode_in(tracker: Tracker, text: str) -> str | None:
