@@ -81,9 +81,13 @@ def test_people_are_well_formed():
 
 
 def _normal(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w\s]", " ", bare).split())
+    """Case, punctuation and Latin accents ignored (other scripts' vowel signs are letters)."""
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", text.casefold()):
+        if unicodedata.combining(char) and kept and kept[-1].isascii():
+            continue
+        kept.append(" " if unicodedata.category(char).startswith(("P", "S")) else char)
+    return " ".join(unicodedata.normalize("NFC", "".join(kept)).split())
 
 
 def _strings(node) -> list[str]:
