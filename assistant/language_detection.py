@@ -73,26 +73,40 @@ def _name_pattern() -> re.Pattern[str]:
 
 def language_named_in(text: str) -> str | None:
     """The language a message explicitly asks for, as an ISO 639-1 code, or None."""
+    return language_request(text)[0]
+
+
+def languages_named_in(text: str) -> set[str]:
+    """Every supported language the text names, request or not ("a Polish interpreter")."""
     if not text or text.startswith("/"):
-        return None
+        return set()
+    return {language_names()[m["name"]] for m in _name_pattern().finditer(_fold(text))}
+
+
+def language_request(text: str) -> tuple[str | None, bool]:
+    """The language a message asks for (or None), and whether the message is little more than
+    the language's name ("Cymraeg", "haan urdu"): at the interpreter question that is an answer,
+    not a request to switch."""
+    if not text or text.startswith("/"):
+        return None, False
     folded = _fold(text)
     matches = list(_name_pattern().finditer(folded))
     if not matches or _NOT_A_REQUEST.search(folded):
-        return None
+        return None, False
     codes = {language_names()[m["name"]] for m in matches}
     if len(codes) != 1:
-        return None  # "English or Welsh?": not a clear request
+        return None, False  # "English or Welsh?": not a clear request
     code = codes.pop()
     rest = _name_pattern().sub(" ", folded).split()
     if len([word for word in rest if word not in _FILLER]) <= 1:
-        return code
+        return code, True
     before_words, after_words = _request_words()
     for match in matches:
         before = folded[: match.start()].rstrip()
         after = folded[match.end():].lstrip()
         if before_words.search(before) or after_words.match(after):
-            return code
-    return None
+            return code, False
+    return None, False
 
 
 @lru_cache(maxsize=1)
@@ -141,6 +155,12 @@ def detect_language(text: str, shipped: Sequence[str]) -> str | None:
     words = text.split()
     if len(letters) < 5:
         return None
+    from assistant.understanding.reader import romanised_in
+    from assistant.understanding.text import tokens
+
+    romanised = romanised_in(tokens(text))
+    if romanised in languages:
+        return romanised
     if len(languages) == 1:
         return languages[0]
     detector = _detector(languages)

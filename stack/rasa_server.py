@@ -17,6 +17,10 @@ the same `ValidationError` and message as before.
 application is a few hundred events read back on every message. Here the classes are looked up
 in a table of the same subclasses, made again if a name is not in it; unknown names behave as
 before.
+
+And one change of behaviour, ours: every message is read as an answer to the question the form
+asked before the dialogue acts on it (`reread`, with assistant.understanding): the NLU's intent
+and a `choice` or `language` entity are set from that reading. Rasa's NLU runs as it always did.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import rasa
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
@@ -79,6 +84,57 @@ def resolve_event_type(type_name: str, default: type[Event] | None = None) -> ty
     return found if found is not None else _resolve_by_type(type_name, default)
 
 
+_parse_message = MessageProcessor.parse_message  # Rasa's own
+
+
+async def parse_message(self, message, tracker=None, only_output_properties=True):
+    """Rasa's parse, then read again as an answer to the question asked."""
+    parse_data = await _parse_message(self, message, tracker, only_output_properties)
+    if tracker is not None:
+        reread(parse_data, tracker, message.metadata)
+    return parse_data
+
+
+def _typed(text: Any) -> bool:
+    return isinstance(text, str) and bool(text) and not text.startswith("/")
+
+
+def reread(parse_data: dict[str, Any], tracker, metadata: dict[str, Any] | None) -> None:
+    """Set the intent (and a `choice` or `language` entity) from reading the message as an
+    answer to the form's question (assistant.understanding.read_answer)."""
+    from assistant.language_detection import language_request, languages_named_in
+    from assistant.understanding import read_answer
+    from assistant.understanding.kinds import QUESTIONS
+
+    text = parse_data.get("text") or ""
+    if not _typed(text):
+        return
+    asked = tracker.get_slot("requested_slot") if tracker.active_loop_name else None
+    language = (tracker.get_slot("language") or (metadata or {}).get("language") or "en")
+    intent = parse_data.get("intent") or {}
+    ranking = [(r.get("name"), r.get("confidence") or 0.0)
+               for r in parse_data.get("intent_ranking") or []]
+    first = not any(getattr(e, "type_name", "") == "user" and _typed(getattr(e, "text", None))
+                    for e in tracker.applied_events())
+    named = language_request(text)
+    if asked in QUESTIONS and QUESTIONS[asked].languages:
+        codes = languages_named_in(text)
+        named = (codes.pop(), False) if len(codes) == 1 else (None, False)
+    reading = read_answer(text, asked, str(language), intent.get("name"),
+                          float(intent.get("confidence") or 0.0), ranking, first, named)
+    if reading.intent == intent.get("name") and reading.choice is None:
+        return
+    parse_data["intent"] = {"name": reading.intent, "confidence": 1.0}
+    parse_data["intent_ranking"] = [parse_data["intent"], *(
+        r for r in parse_data.get("intent_ranking") or [] if r.get("name") != reading.intent)]
+    if reading.choice is not None:
+        name = "language" if reading.reason.startswith("language") else "choice"
+        parse_data["entities"] = [e for e in parse_data.get("entities") or []
+                                  if e.get("entity") not in ("choice", "language")] + [{
+            "entity": name, "value": reading.choice, "start": 0, "end": len(text),
+            "confidence_entity": 1.0, "extractor": "AnswerReader"}]
+
+
 def install() -> None:
     """Make both changes, only on the Rasa version they were written against."""
     if rasa.__version__ != RASA_VERSION:
@@ -86,6 +142,7 @@ def install() -> None:
             f"stack.rasa_server was written for Rasa {RASA_VERSION}, found {rasa.__version__}: "
             "check RemoteAction._validate_action_result and update stack/rasa_server.py")
     RemoteAction._validate_action_result = validate_action_result
+    MessageProcessor.parse_message = parse_message
     Event.resolve_by_type = staticmethod(resolve_event_type)
 
 

@@ -264,7 +264,12 @@ class ActionFallback(_OneMessage):
     def answer(self, dispatcher, tracker, language):
         super().answer(dispatcher, tracker, language)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        return [] if intent in self.by_rule else [UserUtteranceReverted()]
+        if intent in self.by_rule:
+            return []
+        # Forgetting the message also undoes what was set after it: the language it changed to
+        # (the reply above is already in that language) stays.
+        kept = tracker.get_slot("language")
+        return [UserUtteranceReverted(), *([SlotSet("language", kept)] if kept else [])]
 
 
 class ActionGoodbye(_OneMessage):

@@ -137,7 +137,7 @@ def application_slots(tracker: Tracker) -> list[str]:
     return slots + ["review_choice"]
 
 
-def _text(value: Any, limit: int = 2000) -> str | None:
+def _text(value: Any, limit: int = 5000) -> str | None:
     text = str(value).strip() if value is not None else ""
     return text[:limit] or None
 

@@ -1,9 +1,11 @@
 """The conversation's language: the `language` slot.
 
 Set, after every user message (`action_validate_slot_mappings`), from the first of: an explicit
-switch (`change_language` with a `language` entity, or a language named: "Cymraeg"), the
-language the first typed message is written in, or the page's language in the message metadata
-(only until a language is set, so a later switch sticks). Every other slot is kept.
+switch (`change_language`, which the Rasa server's reading gives only to a request, never to a
+language named as an answer), the language the user is clearly writing in (the first typed
+message, or two sentences in a row; Roman Urdu counts as Urdu), or the page's language in the
+message metadata (only until a language is set, so a later switch sticks). Every other slot is
+kept.
 """
 
 from __future__ import annotations
@@ -21,16 +23,17 @@ from assistant.language_detection import detect_language, language_named_in, war
 
 
 def requested_language(tracker: Tracker) -> str | None:
-    """The language the latest message asks for (shipped or not), if any."""
+    """The language the latest message asks for (shipped or not), if any. Whether a message
+    asks is decided by reading it against the question asked (the Rasa server's reading sets
+    `change_language`): a language named at the interpreter question is an answer."""
     latest = tracker.latest_message or {}
-    if (latest.get("intent") or {}).get("name") == "change_language":
-        named = entity_values(tracker, "language")
-        if named:
-            return named[0]
-    text = latest.get("text") or ""
-    if text.startswith("/"):
+    if (latest.get("intent") or {}).get("name") != "change_language":
         return None
-    return language_named_in(text)
+    named = entity_values(tracker, "language")
+    if named:
+        return named[0]
+    text = latest.get("text") or ""
+    return None if text.startswith("/") else language_named_in(text)
 
 
 def typed(text: str | None) -> bool:
@@ -38,10 +41,27 @@ def typed(text: str | None) -> bool:
     return bool(text) and not text.startswith("/")
 
 
-def first_typed(tracker: Tracker) -> bool:
-    """Whether the latest message is the first the user typed in this conversation."""
-    texts = [e.get("text") for e in tracker.events if e.get("event") == "user"]
-    return sum(typed(text) for text in texts[:-1]) == 0
+def typed_texts(tracker: Tracker) -> list[str]:
+    """What the user typed in this conversation, oldest first, the latest message last."""
+    return [e.get("text") for e in tracker.events
+            if e.get("event") == "user" and typed(e.get("text"))]
+
+
+def written_in(tracker: Tracker, shipped) -> str | None:
+    """The language the user is writing in, when that is clear enough to change to it: the
+    first message typed (not an answer to a question), or the last two typed messages, each a
+    sentence, both confidently in the same language. One short answer never changes it."""
+    texts = typed_texts(tracker)
+    latest = tracker.latest_message or {}
+    if not typed(latest.get("text")):
+        return None
+    if len(texts) <= 1 and not tracker.get_slot("requested_slot"):
+        return detect_language(texts[-1] if texts else latest["text"], shipped)
+    last_two = [t for t in texts[-2:] if len(t.split()) >= 3]
+    if len(last_two) < 2:
+        return None
+    found = {detect_language(text, shipped) for text in last_two}
+    return found.pop() if len(found) == 1 else None
 
 
 def language_for(tracker: Tracker) -> str | None:
@@ -51,15 +71,12 @@ def language_for(tracker: Tracker) -> str | None:
     asked = requested_language(tracker)
     if asked in shipped:
         return asked
-    latest = tracker.latest_message or {}
-    text = latest.get("text")
-    if typed(text) and first_typed(tracker):
-        written_in = detect_language(text, shipped)
-        if written_in:
-            return written_in
+    written = written_in(tracker, shipped)
+    if written and written != current:
+        return written
     if current in shipped:
         return None
-    page = (latest.get("metadata") or {}).get("language")
+    page = ((tracker.latest_message or {}).get("metadata") or {}).get("language")
     return page if page in shipped else None
 
 

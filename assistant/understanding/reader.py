@@ -1,0 +1,219 @@
+"""Reading a message as an answer to the question that was asked.
+
+The NLU model gives every message one intent out of all of them; a name is not an intent, and
+"Dan Price" or "no, that's all" can come out as an emergency or a wish to stop. So when a form
+has asked something (`asked`, Rasa's requested slot), the message is read first as an answer to
+it: choices from the phrase tables of the conversation's language (and English, which people
+mix in), "none" and "not sure" for what may be left out, names and free text as typed. Only an
+unmistakable interruption pre-empts the answer:
+
+- danger, when the emergency phrases are there (or, at a choice, yes/no or date question, when
+  the model is very sure about a sentence, not a short phrase): a name never is;
+- stopping or starting again, only in words that say so and little else;
+- a change of language, asked for in words ("can we do this in Welsh"); at the interpreter
+  question a language named is the answer;
+- a question back ("what does that mean?"), when the model also reads it as one.
+
+With nothing asked the model's reading stands, except that stopping and starting again still
+need words that say so, a first message telling what is happening gets the explanation, and
+the emergency phrases always get the 999 advice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from assistant.understanding.kinds import QUESTIONS, Asked
+from assistant.understanding.lexicon import Match, available, raw, table
+from assistant.understanding.text import emoji_answer, ends_as_question, has_words, tokens
+
+# Intents that interrupt a form (domain.yml's `not_intent` lists).
+QUESTIONS_BACK = frozenset({
+    "ask_what_is_case_review", "ask_eligibility", "ask_who_can_apply", "ask_process",
+    "ask_timescales", "ask_data_sharing", "ask_appeal", "ask_support",
+})
+TRIAGE = frozenset({"request_human", "report_incident", "make_complaint"})
+EXPLICIT = frozenset({"stop", "restart"})
+EXPLAINED = "ask_what_is_case_review"
+# First messages the model may misread when they tell a story; other intents stand.
+STORY_MISREADS = frozenset({"out_of_scope", "nlu_fallback", "greet", "inform", "ask_data_sharing",
+                            "report_incident", "make_complaint", "affirm", "deny", "dont_know",
+                            "thank", "goodbye"})
+# Words asking to switch the conversation, not naming an interpreter's language.
+_SWITCH = re.compile(
+    r"\b(switch|change|can we|could we|speak to me|talk to me|write to me|newid|siarad a fi|"
+    r"siarad efo fi|siarad gyda fi|gawn ni|zmien|schimb|mudar|cambiar|cambia)\b")
+MODEL_SURE = 0.9  # the model alone, on a sentence, at a choice/yes-no/date question
+
+
+@dataclass(frozen=True)
+class Reading:
+    intent: str
+    choice: str | None = None  # a value of the question, "none"/"no_reference", or a language
+    emergency: bool = False
+    reason: str = "model"  # why: a code for tests and the benchmark, never the text
+
+
+def read_answer(
+    text: str,
+    asked: str | None,
+    language: str,
+    model_intent: str | None = None,
+    model_confidence: float = 0.0,
+    ranking: Sequence[tuple[str, float]] = (),
+    first_message: bool = False,
+    named_language: tuple[str | None, bool] = (None, False),
+) -> Reading:
+    """How to take `text`, typed when `asked` was the question (None: no question).
+
+    `named_language` is (code, bare): a language the text names as a request, and whether the
+    text is little more than its name (assistant.language_detection.language_request)."""
+    model = model_intent or "nlu_fallback"
+    if not text or text.startswith("/"):
+        return Reading(model)
+    stand_in = emoji_answer(text)
+    words = tokens(stand_in or text)
+    languages = tuple(dict.fromkeys((language, "en", *written_in(text, words))))
+    matches = table(languages).find(words)
+    keys = {m.key for m in matches}
+    question = asked and QUESTIONS.get(asked)
+
+    if "emergency" in keys or table(available()).find(words, frozenset({"emergency"})):
+        return Reading("emergency", emergency=True, reason="danger-words")
+    for intent in ("stop", "restart"):
+        if _says_only(intent, matches, words):
+            return Reading(intent, reason=f"{intent}-words")
+    code, bare = named_language
+    if code and not (question and question.languages and not _SWITCH.search(" ".join(words))):
+        if bare or not question:
+            return Reading("change_language", choice=code, reason="language-asked")
+    if model == "emergency" and _model_danger(question, model_confidence, words):
+        return Reading("emergency", emergency=True, reason="model-danger")
+    if not question:
+        return _nothing_asked(model, ranking, matches, words, first_message)
+    return _answer(question, text, words, matches, model, model_confidence, code, bool(stand_in))
+
+
+_SCRIPTS = ((0x0A00, 0x0A7F, ("pa",)), (0x0980, 0x09FF, ("bn",)), (0x0600, 0x06FF, ("ar", "ur")),
+            (0x0750, 0x077F, ("ar", "ur")), (0xFB50, 0xFDFF, ("ar", "ur")))
+
+
+def written_in(text: str, words: tuple[str, ...]) -> list[str]:
+    """Languages the text shows signs of beyond the conversation's: its script (Gurmukhi is
+    Panjabi), or romanised words (Roman Urdu, romanised Panjabi, Banglish)."""
+    found: list[str] = []
+    for low, high, codes in _SCRIPTS:
+        if any(low <= ord(c) <= high for c in text):
+            found.extend(codes)
+    romanised = romanised_in(words)
+    if romanised:
+        found.append(romanised)
+    return found
+
+
+def romanised_in(words: tuple[str, ...]) -> str | None:
+    """Urdu, Panjabi or Bengali typed in Latin letters, when the words say so: two of the
+    language's own common words (one in a message of up to three words)."""
+    needed = 1 if len(words) <= 3 else 2
+    counts = {code: sum(word in romanised_words(code) for word in words)
+              for code in ("ur", "pa", "bn")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] >= needed else None
+
+
+@cache
+def romanised_words(code: str) -> frozenset[str]:
+    return frozenset(phrase[0] for phrase in raw(code).get("romanised", ()) if len(phrase) == 1)
+
+
+def _says_only(key: str, matches: list[Match], words: tuple[str, ...]) -> bool:
+    """The phrases of `key` are there and the message says little else ("please stop")."""
+    found = [m for m in matches if m.key == key]
+    return bool(found) and len(words) <= sum(m.size for m in found) + 3
+
+
+def _model_danger(question: Asked | None, confidence: float, words: tuple[str, ...]) -> bool:
+    if question is None:
+        return confidence >= 0.7
+    if question.kind in ("name", "address", "text", "contact"):
+        return False  # free text: only the danger words count
+    return confidence >= MODEL_SURE and len(words) >= 4
+
+
+def _next_best(ranking: Sequence[tuple[str, float]], excluded: frozenset[str]) -> str:
+    for intent, confidence in ranking:
+        if intent not in excluded and intent != "nlu_fallback" and confidence >= 0.15:
+            return intent
+    return "out_of_scope"
+
+
+def _nothing_asked(model, ranking, matches, words, first_message) -> Reading:
+    if model in EXPLICIT:  # without the words (checked above): not a stop, not a restart
+        model = _next_best(ranking, EXPLICIT | {"emergency"})
+        if model in STORY_MISREADS and any(m.key == "story" for m in matches):
+            return Reading(EXPLAINED, reason="story")
+        return Reading(model, reason="not-explicit")
+    if model == "emergency":  # the model alone, not sure enough
+        model = _next_best(ranking, EXPLICIT | {"emergency"})
+    story = [m for m in matches if m.key == "story"]
+    if story and len(words) >= 6 and model in STORY_MISREADS and (first_message or model in (
+            "out_of_scope", "nlu_fallback")):
+        return Reading(EXPLAINED, reason="story")
+    return Reading(model)
+
+
+def _question_back(text: str, matches: list[Match], model: str, confidence: float) -> bool:
+    """A question to the assistant rather than an answer: asked as a question, and the model
+    reads it as one of the questions it answers (or asks for a person)."""
+    asked_so = ends_as_question(text) or any(
+        m.key == "question_words" and m.start == 0 for m in matches)
+    return asked_so and model in (QUESTIONS_BACK | TRIAGE) and confidence >= 0.4
+
+
+def _answer(question: Asked, text, words, matches, model, confidence, named, emoji) -> Reading:
+    picked = {m.key.split(":", 1)[1] for m in matches
+              if m.key.startswith("choice:") and m.key.split(":", 1)[1] in question.values}
+    says = {m.key for m in matches}
+    if question.languages and named:
+        return Reading("inform", choice=named, reason="language-named")
+    if question.optional and _says_only_none(matches, words, emoji, text):
+        return Reading("inform", choice=question.optional, reason="none")
+    if len(picked) == 1 and question.kind in ("choice", "yes_no", "text"):
+        value = picked.pop()
+        if question.kind != "text" or _covers(value, matches, words):
+            return Reading("inform", choice=value, reason="phrase")
+    if question.kind in ("yes_no", "choice") and "not_sure" in says:
+        if "not_sure" in question.values:
+            return Reading("inform", choice="not_sure", reason="not-sure")
+        return Reading("dont_know", reason="not-sure")
+    if question.kind == "date" and "not_sure" in says:
+        return Reading("dont_know", reason="not-sure")
+    if _question_back(text, matches, model, confidence):
+        return Reading(model, reason="question-back")
+    if question.kind in ("yes_no", "choice", "date", "agency", "review"):
+        if question.kind == "yes_no" and model in ("affirm", "deny") and not picked:
+            return Reading(model)
+        if question.kind == "review" and model not in EXPLICIT | {"emergency"}:
+            return Reading(model)
+        if model in TRIAGE and confidence >= MODEL_SURE and len(words) >= 3:
+            return Reading(model, reason="triage")
+        if not has_words(text) and question.kind != "date":
+            return Reading("dont_know", reason="no-words")
+    return Reading("inform", reason="answer")
+
+
+def _covers(value: str, matches: list[Match], words: tuple[str, ...]) -> bool:
+    found = [m for m in matches if m.key == f"choice:{value}"]
+    return len(words) <= sum(m.size for m in found) + 2
+
+
+def _says_only_none(matches: list[Match], words: tuple[str, ...], emoji: bool, text: str) -> bool:
+    """The answer says there is none ("no", "dim", "I don't have one", "not sure", an emoji)."""
+    if not has_words(text):
+        return True  # "😀", "🤷", "-", "?": nothing to store
+    found = [m for m in matches if m.key in ("none", "not_sure", "choice:no", "choice:no_reference",
+                                             "choice:none")]
+    return bool(found) and len(words) <= sum(m.size for m in found) + 2
