@@ -102,9 +102,7 @@ def _typed(text: Any) -> bool:
 def reread(parse_data: dict[str, Any], tracker, metadata: dict[str, Any] | None) -> None:
     """Set the intent (and a `choice` or `language` entity) from reading the message as an
     answer to the form's question (assistant.understanding.read_answer)."""
-    from assistant.language_detection import language_request, languages_named_in
     from assistant.understanding import read_answer
-    from assistant.understanding.kinds import QUESTIONS
 
     text = parse_data.get("text") or ""
     if not _typed(text):
@@ -116,12 +114,8 @@ def reread(parse_data: dict[str, Any], tracker, metadata: dict[str, Any] | None)
                for r in parse_data.get("intent_ranking") or []]
     first = not any(getattr(e, "type_name", "") == "user" and _typed(getattr(e, "text", None))
                     for e in tracker.applied_events())
-    named = language_request(text)
-    if asked in QUESTIONS and QUESTIONS[asked].languages:
-        codes = languages_named_in(text)
-        named = (codes.pop(), False) if len(codes) == 1 else (None, False)
     reading = read_answer(text, asked, str(language), intent.get("name"),
-                          float(intent.get("confidence") or 0.0), ranking, first, named)
+                          float(intent.get("confidence") or 0.0), ranking, first)
     if reading.intent == intent.get("name") and reading.choice is None:
         return
     parse_data["intent"] = {"name": reading.intent, "confidence": 1.0}

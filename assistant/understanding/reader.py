@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from assistant.language_detection import language_request, languages_named_in
 from assistant.understanding.kinds import QUESTIONS, Asked
 from assistant.understanding.lexicon import Match, available, raw, table
 from assistant.understanding.text import emoji_answer, ends_as_question, has_words, tokens
@@ -65,12 +66,9 @@ def read_answer(
     model_confidence: float = 0.0,
     ranking: Sequence[tuple[str, float]] = (),
     first_message: bool = False,
-    named_language: tuple[str | None, bool] = (None, False),
 ) -> Reading:
-    """How to take `text`, typed when `asked` was the question (None: no question).
-
-    `named_language` is (code, bare): a language the text names as a request, and whether the
-    text is little more than its name (assistant.language_detection.language_request)."""
+    """How to take `text`, typed when `asked` was the question (None: no question), in a
+    conversation in `language`, given the NLU model's intent, confidence and ranking."""
     model = model_intent or "nlu_fallback"
     if not text or text.startswith("/"):
         return Reading(model)
@@ -86,9 +84,11 @@ def read_answer(
     for intent in ("stop", "restart"):
         if _says_only(intent, matches, words):
             return Reading(intent, reason=f"{intent}-words")
-    code, bare = named_language
-    if code and not (question and question.languages and not _SWITCH.search(" ".join(words))):
-        if bare or not question:
+    code, bare = named_language(text, question)
+    if code:
+        switch = bool(_SWITCH.search(" ".join(words)))
+        answers_it = bool(question and question.languages)
+        if switch or (not answers_it and (bare or not question)):
             return Reading("change_language", choice=code, reason="language-asked")
     if model == "emergency" and _model_danger(question, model_confidence, words):
         return Reading("emergency", emergency=True, reason="model-danger")
@@ -127,6 +127,15 @@ def romanised_in(words: tuple[str, ...]) -> str | None:
 @cache
 def romanised_words(code: str) -> frozenset[str]:
     return frozenset(phrase[0] for phrase in raw(code).get("romanised", ()) if len(phrase) == 1)
+
+
+def named_language(text: str, question: Asked | None) -> tuple[str | None, bool]:
+    """(code, bare): the language the text asks for, and whether it is little more than its
+    name. At the interpreter question, any one language named ("a Polish interpreter")."""
+    if question and question.languages:
+        codes = languages_named_in(text)
+        return (codes.pop(), False) if len(codes) == 1 else (None, False)
+    return language_request(text)
 
 
 def _says_only(key: str, matches: list[Match], words: tuple[str, ...]) -> bool:
