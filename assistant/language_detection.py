@@ -21,6 +21,7 @@ import yaml
 
 SUPPORTED = ("en", "cy", "pl", "ro", "pa", "ur", "pt", "es", "ar", "bn")
 _SHARED_NLU = Path(__file__).parent / "data" / "nlu" / "shared.yml"
+_OTHER_LANGUAGES = Path(__file__).parent / "other_languages.yml"  # not spoken: "can't speak it"
 
 # Words around a language name that make it a request ("in Welsh please", "yn Gymraeg plis").
 _BEFORE = [
@@ -51,7 +52,8 @@ def _fold(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def language_names() -> dict[str, str]:
-    """Every name of a supported language (folded) -> its ISO 639-1 code, from shared.yml."""
+    """Every name of a language (folded) -> its ISO 639-1 code: the supported ones from
+    shared.yml, others from other_languages.yml."""
     document = yaml.safe_load(_SHARED_NLU.read_text(encoding="utf-8"))
     names: dict[str, str] = {}
     for item in document.get("nlu", []):
@@ -61,6 +63,10 @@ def language_names() -> dict[str, str]:
                 name = line.strip().removeprefix("- ").strip()
                 if name:
                     names[_fold(name)] = code
+    other = yaml.safe_load(_OTHER_LANGUAGES.read_text(encoding="utf-8"))
+    for code, spoken in other.items():
+        for name in spoken:
+            names.setdefault(_fold(str(name)), code)
     return names
 
 

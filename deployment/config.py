@@ -31,6 +31,32 @@ class _Model(BaseModel):
         allow_mutation = False
 
 
+# Words the deployment gives that the assistant says: one text, or one per language
+# ({"en": "...", "cy": "..."}); a conversation gets its language's, else English's (`in_language`).
+Localised = str | dict[str, str]
+
+
+def _localised(value: Localised) -> Localised:
+    if isinstance(value, dict):
+        unknown = [code for code in value if code not in LANGUAGES]
+        if unknown:
+            raise ValueError(f"unknown language {unknown[0]!r}; use codes from "
+                             f"{', '.join(LANGUAGES)}")
+        if "en" not in value:
+            raise ValueError("give the English text too (en): it is said where a language "
+                             "has none")
+        if not all(isinstance(text, str) and text.strip() for text in value.values()):
+            raise ValueError("every language's text must be a non-empty string")
+    return value
+
+
+def in_language(value: Localised, language: str) -> str:
+    """The text for a conversation in `language`: its own, else the English one."""
+    if isinstance(value, str):
+        return value
+    return value.get(language) or value["en"]
+
+
 class Contact(_Model):
     """How to reach a person at the lead agency."""
 
@@ -38,10 +64,12 @@ class Contact(_Model):
     textphone: str | None = None  # e.g. "18001 then 01234 567890" (Relay UK)
     email: str | None = None
     post: str | None = None
-    opening_hours: str
+    opening_hours: Localised
     website: str | None = None
     report_online_url: str | None = None  # where to report a new incident
     complaints_url: str | None = None  # the agency's complaints procedure
+
+    _opening_hours = validator("opening_hours", allow_reuse=True)(_localised)
 
 
 class LeadAgency(_Model):
@@ -60,10 +88,12 @@ class Procedure(_Model):
 
 
 class SupportService(_Model):
-    name: str
-    description: str
+    name: Localised
+    description: Localised
     phone: str | None = None
     url: str | None = None
+
+    _words = validator("name", "description", allow_reuse=True)(_localised)
 
 
 class WebhookDelivery(_Model):

@@ -141,7 +141,10 @@ def decide(case: Case, policy: Policy) -> Decision:
             reasons += (OUTSIDE_WINDOW,)
         qualifies = not reasons
         if qualifies:
-            reporters = frozenset(records[i].reporter for i in indexes)
+            # It counts for each reporter who made a record of it within the reporting period.
+            last_day = period_end(occurred_on, policy.report_within_months)
+            reporters = frozenset(records[i].reporter for i in indexes
+                                  if records[i].reported_on <= last_day)
             qualifying.append((complaint_on, hate, reporters))
             counts_until_dates.append(counts_until)
         results[indexes[0]] = IncidentResult(

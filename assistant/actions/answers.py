@@ -22,8 +22,10 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions import service
+from assistant.actions.choices import entity_values
 from assistant.actions.language import language_buttons
 from assistant.actions.messages import Button, language_of, say
+from deployment.config import in_language
 
 MENU = (
     Button("button-what-is-it", "/ask_what_is_case_review"),
@@ -183,8 +185,8 @@ class ActionExplainSupport(_Answer):
     def answer(self, dispatcher, tracker, language):
         say(dispatcher, language, "support-national")
         for local in service.area().support_services:
-            say(dispatcher, language, "support-local", name=local.name,
-                description=local.description)
+            say(dispatcher, language, "support-local", name=in_language(local.name, language),
+                description=in_language(local.description, language))
             if local.phone:
                 say(dispatcher, language, "contact-phone", phone=local.phone)
             if local.url:
@@ -195,7 +197,8 @@ def contact_lines(dispatcher: CollectingDispatcher, language: str) -> None:
     """How to reach a person at the lead agency: every route the deployment gives."""
     agency = service.area().lead_agency
     contact = agency.contact
-    say(dispatcher, language, "human-intro", agency=agency.name, hours=contact.opening_hours)
+    say(dispatcher, language, "human-intro", agency=agency.name,
+        hours=in_language(contact.opening_hours, language))
     say(dispatcher, language, "contact-phone", phone=contact.phone)
     if contact.textphone:
         say(dispatcher, language, "contact-textphone", textphone=contact.textphone)
@@ -287,13 +290,18 @@ class ActionNotNow(_OneMessage):
 
 
 class ActionConfirmStop(_Answer):
-    """"Stop, delete what I said": ask first. Remembers the form it interrupted."""
+    """"Stop, delete what I said" or "start again" typed: ask first. Remembers the form it
+    interrupted."""
 
     action_name = "action_confirm_stop"
 
     def answer(self, dispatcher, tracker, language):
-        say(dispatcher, language, "stop-confirm", buttons=(
-            Button("choice-stop-delete", "/affirm"), Button("choice-stop-keep", "/deny")))
+        # "Start again" typed reaches here too (the Rasa server's reading marks it `restart`):
+        # starting again forgets the answers, so it is asked first in the same way.
+        restart = "restart" in entity_values(tracker, "choice")
+        say(dispatcher, language, "restart-confirm" if restart else "stop-confirm", buttons=(
+            Button("choice-restart-yes" if restart else "choice-stop-delete", "/affirm"),
+            Button("choice-stop-keep", "/deny")))
         # The form, if any, waits: the yes or no that follows is not an answer to its question.
         return [SlotSet("paused_form", tracker.active_loop_name), ActiveLoop(None),
                 SlotSet("requested_slot", None)]

@@ -50,6 +50,7 @@ BUTTON_INTENTS = {
     "button-pass-on": "start_application",
     "button-try-again": "affirm",
     "choice-stop-delete": "affirm",
+    "choice-restart-yes": "affirm",
     "choice-stop-keep": "deny",
     "choice-yes": "affirm",
     "choice-no": "deny",

@@ -60,13 +60,15 @@ QUESTIONS = {
 ASK_ACTIONS = ask_actions(QUESTIONS)
 
 
-def understood_day(text: str, language: str, today: date):
-    """The DateAnswer for typed or picked text (the picker sends YYYY-MM-DD)."""
-    return understand_date(text.strip(), language, today)
+def understood_day(text: str, language: str, today: date, anchor: date | None = None):
+    """The DateAnswer for typed or picked text (the picker sends YYYY-MM-DD); "the same day" and
+    "the next day" are relative to `anchor`."""
+    return understand_date(text.strip(), language, today, anchor)
 
 
 def read_date(
-    dispatcher: CollectingDispatcher, tracker: Tracker, text: Any, not_before: date | None = None
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: Any, not_before: date | None = None,
+    anchor: date | None = None,
 ) -> tuple[date | None, bool]:
     """Understand a date answer and say it back in words; explain any problem. Returns the date
     (None to ask again) and whether it is approximate."""
@@ -76,7 +78,7 @@ def read_date(
         say(dispatcher, language, "date-dont-know")
         return None, False
     today = service.today()
-    answer = understood_day(text, language, today)
+    answer = understood_day(text, language, today, anchor)
     if answer.value is None or not answer.certain:
         say(dispatcher, language, "date-not-understood")
         return None, False
@@ -195,7 +197,8 @@ class ValidateEligibilityForm(FormValidationAction):
         approximate = bool(tracker.get_slot("incident_date_approximate"))
         # An approximate incident date may fall after the report: the incident then happened on
         # or before the day it was reported.
-        day, _ = read_date(dispatcher, tracker, value, None if approximate else occurred)
+        day, _ = read_date(dispatcher, tracker, value, None if approximate else occurred,
+                           anchor=occurred)
         if day is None:
             return {"report_date": None}
         out: dict[str, Any] = {"report_date": day.isoformat()}

@@ -81,9 +81,10 @@ def read_answer(
 
     if "emergency" in keys or table(available()).find(words, frozenset({"emergency"})):
         return Reading("emergency", emergency=True, reason="danger-words")
-    for intent in ("stop", "restart"):
-        if _says_only(intent, matches, words):
-            return Reading(intent, reason=f"{intent}-words")
+    if _says_only("stop", matches, words):
+        return Reading("stop", reason="stop-words")
+    if _says_only("restart", matches, words):  # confirmed first, as a stop is
+        return Reading("stop", choice="restart", reason="restart-words")
     code, bare = named_language(text, question)
     if code:
         switch = bool(_SWITCH.search(" ".join(words)))

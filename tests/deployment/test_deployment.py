@@ -70,3 +70,26 @@ def test_a_missing_or_broken_file_says_so(tmp_path):
     broken.write_text("areas: [\n")
     with pytest.raises(DeploymentError, match="not valid YAML"):
         load_deployment(broken)
+
+
+def test_words_the_assistant_says_can_be_given_per_language_with_english_as_the_fallback():
+    from deployment.config import in_language
+
+    contact = load_deployment(DEFAULT_FILE).area().lead_agency.contact
+    assert in_language(contact.opening_hours, "cy").startswith("Dydd Llun")
+    assert in_language(contact.opening_hours, "bn") != in_language(contact.opening_hours, "en")
+    hours = {"en": "Monday to Friday", "cy": "Dydd Llun i ddydd Gwener"}
+    assert in_language(hours, "pl") == "Monday to Friday"
+    assert in_language("Mon-Fri", "cy") == "Mon-Fri"
+
+
+@pytest.mark.parametrize(("hours", "named"), [
+    ({"cy": "Dydd Llun"}, "English text too"),
+    ({"en": "Monday", "de": "Montag"}, "unknown language 'de'"),
+    ({"en": "Monday", "cy": ""}, "non-empty"),
+])
+def test_a_text_per_language_is_checked(tmp_path, hours, named):
+    file = write(tmp_path, lambda d: d["areas"][0]["lead_agency"]["contact"].__setitem__(
+        "opening_hours", hours))
+    with pytest.raises(DeploymentError, match=named):
+        load_deployment(file)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from eligibility import Case, IncidentRecord, Policy, decide, period_end
 from eligibility.decision import THRESHOLD_MET
+from eligibility.policy import policy_from_mapping
 
 APPLIED_ON = date(2026, 6, 15)
 
@@ -157,12 +158,41 @@ def test_more_needed_complaints_before_act_by_meet_the_threshold(case, policy):
         for _ in range(decision.more_needed)
     )
     # Records reported by the one reporter that leads, for policies that count per reporter.
+    # Per the spec, a qualifying incident counts for every reporter who made a record of it
+    # within the reporting period, so the reporter closest to the threshold is found that way.
     if policy.min_complaints_from_one_reporter:
         counts: dict[str, int] = {}
-        for r, rec in zip(decision.incidents, case.incidents, strict=True):
-            if r.qualifies and r.same_incident_as is None:
-                counts[rec.reporter] = counts.get(rec.reporter, 0) + 1
+        for first, result in enumerate(decision.incidents):
+            if not (result.qualifies and result.same_incident_as is None):
+                continue
+            group = [first] + [i for i, r in enumerate(decision.incidents)
+                               if r.same_incident_as == first]
+            occurred = min(case.incidents[i].occurred_on for i in group)
+            last_day = period_end(occurred, policy.report_within_months)
+            for reporter in {case.incidents[i].reporter for i in group
+                             if case.incidents[i].reported_on <= last_day}:
+                counts[reporter] = counts.get(reporter, 0) + 1
         leader = max(counts, key=counts.get) if counts else "applicant"
         extra = tuple(dataclasses.replace(r, reporter=leader) for r in extra)
     later = Case(applied_on=day, incidents=case.incidents + extra, vulnerable=case.vulnerable)
     assert decide(later, policy).outcome == THRESHOLD_MET
+
+
+def test_an_incident_complained_about_by_two_counts_for_each_and_once_in_total():
+    """The case Hypothesis found: one incident reported by two people, one more by the second.
+    Under a one-reporter policy the second reporter has two complaints; the total is two."""
+    policy = policy_from_mapping({"id": "one-reporter", "min_complaints": 3,
+                                  "min_complaints_from_one_reporter": True})
+    day = date(2026, 3, 2)
+    case = Case(applied_on=date(2026, 3, 10), incidents=(
+        IncidentRecord(occurred_on=day, reported_on=day, id="x", reporter="applicant"),
+        IncidentRecord(occurred_on=day, reported_on=day, id="x", reporter="neighbour"),
+        IncidentRecord(occurred_on=day, reported_on=day, reporter="neighbour"),
+    ))
+    decision = decide(case, policy)
+    assert (decision.qualifying_count, decision.more_needed) == (2, 1)
+    # A record made after the reporting period does not count for its reporter.
+    late = dataclasses.replace(case.incidents[1], reported_on=date(2026, 4, 15))
+    later_case = dataclasses.replace(case, applied_on=date(2026, 4, 20),
+                                     incidents=(case.incidents[0], late, case.incidents[2]))
+    assert decide(later_case, policy).more_needed == 2
