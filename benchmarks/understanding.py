@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TABLES = ROOT / "tests" / "assistant" / "understanding" / "answers"
 NAMES = ROOT / "tests" / "assistant" / "understanding" / "names.yml"
 NAME_QUESTIONS = ("applicant_name", "victim_name")
+FREE_KINDS = ("name", "address", "text", "contact")
 INTERRUPTIONS = ("emergency", "stop", "restart", "change_language")
 TARGET_FIRST = {"en": 0.95, "cy": 0.95}
 TARGET_FIRST_OTHER = 0.90
@@ -233,7 +234,10 @@ def score_language(reader: Reader, language: str, show: bool,
     alarms = Score()
     for text in data.get("not_emergencies") or []:
         for asked in questions:
-            readings = reader.read(str(text), asked, language, MISREADS[:1])
+            # The model's alarm is given where an answer is free text (there the words decide);
+            # at a choice or yes/no question a very sure model on a sentence may still count.
+            free = asked is not None and reader.questions[asked].kind in FREE_KINDS
+            readings = reader.read(str(text), asked, language, MISREADS[:1] if free else ())
             alarms.add(not any(r.emergency or r.intent == "emergency" for r in readings),
                        f"not an emergency at {asked}: {text!r} -> {_said(readings)}")
     stops = Score()
