@@ -45,7 +45,9 @@ _FILLER = {
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
+    from assistant.understanding.text import LETTER_VARIANTS
+
+    text = unicodedata.normalize("NFKD", text.lower()).translate(LETTER_VARIANTS)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return re.sub(r"\s+", " ", re.sub(r"[.,!?;:()\"“”]", " ", text)).strip()
 

@@ -12,12 +12,13 @@ from pathlib import Path
 from aiohttp import web
 
 from deployment.config import Deployment, Handoff
-from handoff import inbox, intake, languages
+from handoff import headers, inbox, intake, languages
 from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE, WORKER_WAKE
 from handoff.store import Store
 from handoff.worker import Worker
 
 log = logging.getLogger("handoff")
+KEEPALIVE_SECONDS = 15.0
 
 
 def data_dir(settings: Handoff) -> Path:
@@ -58,12 +59,13 @@ def create_app(deployment: Deployment, store: Store, token: str, worker: bool = 
                ) -> web.Application:
     # The intake route checks its own size limit (a JSON 413); forms are small.
     app = web.Application(
-        middlewares=[inbox.inbox_security],
+        middlewares=[headers.body_deadline, inbox.inbox_security],
         client_max_size=max(deployment.handoff.max_body_bytes, 1024 * 1024),
     )
     app[DEPLOYMENT] = deployment
     app[STORE] = store
     app[INTAKE_TOKEN] = token
+    app.on_response_prepare.append(headers.on_prepare)
     app.add_routes(intake.routes)
     app.add_routes(inbox.routes)
     delivery = Worker(deployment, store)
@@ -112,8 +114,11 @@ def serve(deployment: Deployment, host: str | None = None, port: int | None = No
         uvloop.install()
     except ImportError:
         pass
+    headers.hide_version()
     try:
+        # keepalive_timeout also bounds a client dripping the headers of its next request on
+        # an open connection (aiohttp 3.9 has no deadline for a first request's headers).
         web.run_app(create_app(deployment, store, token), host=host, port=port,
-                    print=None, access_log=None)
+                    print=None, access_log=None, keepalive_timeout=KEEPALIVE_SECONDS)
     finally:
         store.close()

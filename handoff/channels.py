@@ -5,6 +5,7 @@ Each sender raises DeliveryFailed with a short reason that holds no personal dat
 
 from __future__ import annotations
 
+import asyncio
 import os
 import smtplib
 import ssl
@@ -43,7 +44,11 @@ async def send_webhook(
         ) as response:
             if not 200 <= response.status < 300:
                 raise DeliveryFailed(f"the webhook answered HTTP {response.status}")
-    except (aiohttp.ClientError, TimeoutError) as exc:
+    except (asyncio.TimeoutError, TimeoutError):
+        # aiohttp raises asyncio.TimeoutError, which on Python 3.10 is not the built-in one.
+        raise DeliveryFailed(f"the webhook did not answer within {timeout:g} seconds"
+                             ) from None
+    except (aiohttp.ClientError, OSError, ValueError) as exc:
         raise DeliveryFailed(f"the webhook could not be reached ({type(exc).__name__})") from None
 
 

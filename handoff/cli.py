@@ -13,10 +13,9 @@ from deployment import load_deployment
 from deployment.config import DeploymentError
 from eligibility import clock
 from handoff.app import database_url, serve
-from handoff.inbox import hash_password
+from handoff.inbox import account_key
+from handoff.passwords import hash_password, password_problem
 from handoff.store import Store
-
-MIN_PASSWORD = 12
 
 
 def _password(from_stdin: bool) -> str:
@@ -30,18 +29,21 @@ def _password(from_stdin: bool) -> str:
 
 def add_user(args, deployment) -> int:
     password = _password(args.password_stdin)
-    if len(password) < MIN_PASSWORD:
-        print(f"handoff: the password must be at least {MIN_PASSWORD} characters",
+    problem = password_problem(password, args.username)
+    if problem:
+        print(f"handoff: {problem[0].lower()}{problem[1:]} Nothing was changed.",
               file=sys.stderr)
         return 2
     store = Store(database_url(deployment.handoff))
     try:
         store.create_schema()
         if args.reset:
-            if not store.set_password(args.username, hash_password(password)):
+            if not store.set_password(args.username, hash_password(password),
+                                      account_key(args.username)):
                 print(f"handoff: there is no user {args.username!r}", file=sys.stderr)
                 return 1
-            print(f"handoff: new password set for {args.username}")
+            print(f"handoff: new password set for {args.username} (any sign-in pause for "
+                  "this account is lifted)")
             return 0
         try:
             store.add_user(args.username, hash_password(password),

@@ -4,8 +4,9 @@ completing it with the reference, the submission time, the deadlines and the eng
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,12 @@ import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
 from deployment.config import Area, Deployment
-from eligibility import EligibilityError, Nation, add_working_days, check
+from eligibility import EligibilityError, Nation, add_working_days, check, clock
 
 SCHEMA_FILE = Path(__file__).parent / "schema" / "application.v1.json"
 SET_BY_SERVICE = ("reference", "submitted_at", "deadlines")
+CLOCK_SKEW = timedelta(minutes=10)  # a consent time this far ahead of ours is still accepted
+EARLIEST = datetime(2014, 1, 1, tzinfo=clock.LONDON)  # the ASB case review began in 2014
 
 
 @dataclass(frozen=True)
@@ -122,8 +125,10 @@ def _message(error) -> tuple[str, str]:
     return where or "document", error.message
 
 
-def validate(document: Any) -> None:
-    """Raise DocumentError listing every schema violation (one entry per field)."""
+def validate(document: Any, now: datetime | None = None) -> None:
+    """Raise DocumentError listing every schema violation (one entry per field), then what the
+    schema cannot say: a way to contact someone, and a consent time that could be true at
+    `now` (default: the clock's)."""
     if not isinstance(document, dict):
         raise DocumentError([FieldError("document", "must be a JSON object")])
     errors: dict[str, str] = {}
@@ -139,8 +144,58 @@ def validate(document: Any) -> None:
     for key in SET_BY_SERVICE:
         if key in document:
             errors[key] = "is set by the handoff service; leave it out"
+    if not errors:
+        errors.update(_beyond_schema(document, now or clock.now()))
     if errors:
         raise DocumentError([FieldError(f, m) for f, m in errors.items()])
+
+
+def _has_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def contact_routes(document: dict) -> list[str]:
+    """The ways to reach someone the document gives: phone, email or post, victim or applicant."""
+    victim, applicant = document["victim"], document["applicant"]
+    found = [f"victim.contact.{name}" for name in ("phone", "email")
+             if _has_text(victim["contact"].get(name))]
+    if _has_text(victim.get("address")):
+        found.append("victim.address")
+    contact = applicant.get("contact") or {}
+    found += [f"applicant.contact.{name}" for name in ("phone", "email")
+              if _has_text(contact.get(name))]
+    return found
+
+
+def _latest_plausible(now: datetime) -> datetime:
+    """The latest consent time that can be true now: a little clock skew allowed. With the day
+    fixed for tests and demonstrations (ASB_TODAY), the whole of that day."""
+    if os.environ.get("ASB_TODAY"):
+        end_of_day = datetime.combine(clock.today(), time(23, 59, 59), tzinfo=clock.LONDON)
+        return max(now, end_of_day) + CLOCK_SKEW
+    return now + CLOCK_SKEW
+
+
+def _beyond_schema(document: dict, now: datetime) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not contact_routes(document):
+        errors["victim.contact"] = (
+            "gives no way to contact anyone: a phone number, an email address or a postal "
+            "address is needed (the victim's or the applicant's)")
+    given_at = document["consent"]["given_at"]
+    try:
+        moment = datetime.fromisoformat(given_at.replace("Z", "+00:00"))
+        if moment > _latest_plausible(now):
+            errors["consent.given_at"] = f"{given_at} is in the future"
+        elif moment < EARLIEST:
+            errors["consent.given_at"] = f"{given_at} is before {EARLIEST.year}"
+    except (ValueError, OverflowError):
+        errors["consent.given_at"] = f"{given_at} is not a time that can be compared"
+    for index, incident in enumerate(document["incidents"]):
+        for name in ("occurred_on", "reported_on"):
+            if date.fromisoformat(incident[name]).year < 1900:
+                errors[f"incidents[{index}].{name}"] = f"{incident[name]} is before 1900"
+    return errors
 
 
 def _leaves(error):

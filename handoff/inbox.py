@@ -14,19 +14,22 @@ import json
 import secrets
 import time
 from datetime import date, timedelta
-from functools import cache
 
 from aiohttp import web
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from eligibility import clock
+from handoff import passwords
 from handoff.context import DEPLOYMENT, STORE, WORKER_WAKE
 from handoff.pages import TEMPLATES, render
+from handoff.passwords import hash_password  # noqa: F401 (where the tests and CLI find it)
 from handoff.store import STATUSES, Store
 
 routes = web.RouteTableDef()
-hasher = PasswordHasher()
+# Sign-in throttling, counted in the database (so it holds across processes and restarts):
+# this many attempts that failed, or are being checked, within the window, then a pause.
+THROTTLE_WINDOW_SECONDS = 15 * 60
+ACCOUNT_ATTEMPTS = 5  # per username
+ADDRESS_ATTEMPTS = 20  # per client address (several caseworkers may share an office address)
 SIGN_IN_COOKIE = "asb_inbox_sign_in"
 STYLESHEET = TEMPLATES / "inbox.css"
 FIGURES = ("received", "threshold_not_met", "reviews", "reviews_with_recommendations",
@@ -40,18 +43,49 @@ FIGURE_LABELS = {
 }
 
 
-@cache
-def _nobody() -> str:
-    """A hash to check against when the username is unknown, so both cases take as long."""
-    return hasher.hash(secrets.token_urlsafe(16))
+def account_key(username: str) -> str:
+    """What the throttling table keeps for a username: its SHA-256, case-folded."""
+    return hashlib.sha256(b"account:" + username.casefold().encode("utf-8", "replace")
+                          ).hexdigest()
 
 
-def hash_password(password: str) -> str:
-    return hasher.hash(password)
+def _address_key(request: web.Request) -> str:
+    return hashlib.sha256(b"address:" + (request.remote or "").encode()).hexdigest()
+
+
+async def form_of(request: web.Request):
+    """The form posted, as text that can be stored and shown: a body that is not a form in
+    UTF-8 is a 400; a field that is not valid Unicode or holds control characters reads as
+    empty (no username, password or date has them)."""
+    try:
+        form = await request.post()
+    except (ValueError, AssertionError, LookupError):  # not UTF-8, a broken multipart body
+        raise web.HTTPBadRequest(text="The form could not be read.") from None
+    fields: dict[str, str] = {}
+    for name, value in form.items():  # the first of a repeated field, as MultiDict.get gives
+        if isinstance(value, str):
+            fields.setdefault(name, _clean(value))
+    return fields
+
+
+def _clean(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return ""
+    if any(ord(char) < 32 and char not in "\t\r\n" or ord(char) == 127 for char in value):
+        return ""
+    return value
 
 
 def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def same_secret(given: object, expected: str) -> bool:
+    """Constant-time comparison of a token as sent (any text, even not valid Unicode) with ours."""
+    return hmac.compare_digest(str(given).encode("utf-8", "replace"),
+                               expected.encode("utf-8", "replace"))
 
 
 def _stamp() -> str:
@@ -76,7 +110,7 @@ def _cookie_options(request: web.Request) -> dict:
 
 @web.middleware
 async def inbox_security(request: web.Request, handler):
-    """Sign-in for every inbox page but the sign-in page; CSRF on every form; no caching."""
+    """Sign-in for every inbox page but the sign-in page; CSRF on every form."""
     if request.path.startswith("/inbox") and request.path not in ("/inbox/sign-in",
                                                                   "/inbox/inbox.css"):
         store: Store = request.app[STORE]
@@ -90,20 +124,11 @@ async def inbox_security(request: web.Request, handler):
             raise web.HTTPUnauthorized(text="Sign in first.")
         request["user"], request["csrf"] = found["username"], found["csrf"]
         if request.method == "POST":
-            form = await request.post()
-            if not hmac.compare_digest(str(form.get("csrf", "")), found["csrf"]):
+            form = await form_of(request)
+            if not same_secret(form.get("csrf", ""), found["csrf"]):
                 raise web.HTTPForbidden(text="The form has expired. Go back, reload the page "
                                              "and try again.")
-    response = await handler(request)
-    if request.path.startswith("/inbox"):
-        response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-    return response
+    return await handler(request)  # headers.py adds the security headers to every response
 
 
 @routes.get("/")
@@ -131,20 +156,30 @@ async def sign_in_form(request: web.Request, error: str | None = None,
 
 @routes.post("/inbox/sign-in")
 async def sign_in(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await form_of(request)
     expected = request.cookies.get(SIGN_IN_COOKIE, "")
-    if not expected or not hmac.compare_digest(str(form.get("csrf", "")), expected):
+    if not expected or not same_secret(form.get("csrf", ""), expected):
         return await sign_in_form(
             request, "The sign-in page expired. Enter your username and password again.", 400)
     store: Store = request.app[STORE]
-    username = str(form.get("username", "")).strip()
-    password = str(form.get("password", ""))
+    username = str(form.get("username", "")).strip()[:200]
+    password = str(form.get("password", ""))[:passwords.MAX_LENGTH]
+    account = account_key(username)
+    attempt, wait = await store.run(
+        store.begin_sign_in, account, _address_key(request), time.time(),
+        THROTTLE_WINDOW_SECONDS, ACCOUNT_ATTEMPTS, ADDRESS_ATTEMPTS)
+    if attempt is None:
+        minutes = max(1, round(wait / 60))
+        response = await sign_in_form(
+            request, f"Too many failed sign-ins for this account or from this network. "
+            f"Signing in is paused for {minutes} minute{'s' if minutes != 1 else ''}: try "
+            "again then. If you have forgotten your password, ask the person who runs this "
+            "service to set a new one.", 429)
+        response.headers["Retry-After"] = str(int(wait) + 1)
+        return response
     user = await store.run(store.user, username) if username else None
-    try:
-        hasher.verify(user["password_hash"] if user else _nobody(), password)
-        ok = user is not None
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = await passwords.verify(user["password_hash"] if user else None, password)
+    await store.run(store.end_sign_in, attempt, ok, account)
     if not ok:
         return await sign_in_form(request, "Enter a correct username and password.", 401)
     settings = request.app[DEPLOYMENT].handoff.session
@@ -293,7 +328,7 @@ def parse_outcome(form) -> tuple[dict, dict, dict]:
 
 @routes.post(r"/inbox/applications/{reference:ASB-\d{4}-[0-9A-Z]{6}}/outcome")
 async def record_outcome(request: web.Request) -> web.Response:
-    outcome, values, errors = parse_outcome(await request.post())
+    outcome, values, errors = parse_outcome(await form_of(request))
     if errors:
         return await application(request, errors=errors, values=values, status=400)
     store: Store = request.app[STORE]

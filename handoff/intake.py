@@ -1,14 +1,21 @@
 """The intake API the action server calls: POST /api/v1/applications, GET /healthz.
 
 It answers with the reference and the deadlines only after the database transaction (the
-application and its queued deliveries) has committed. The Idempotency-Key (the conversation id)
-makes a repeated submission return the first one."""
+application and its queued deliveries) has committed. The Idempotency-Key identifies one
+application: the same key with the same body returns the first answer; the same key with a
+different body is refused (409), never answered with another application's reference.
+
+Anything it could not store is refused with a JSON error before it reaches the database: a wrong
+Content-Type (415), a body that is not UTF-8 JSON, nested too deeply, or holding text that is not
+valid Unicode (400/422)."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
+import re
 import time
 
 from aiohttp import web
@@ -16,10 +23,22 @@ from aiohttp import web
 from eligibility import clock
 from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE, WORKER_WAKE
 from handoff.document import DocumentError, FieldError, area_of, complete, validate
-from handoff.store import Store, StoreUnavailable, Submission
+from handoff.store import KeyReused, Store, StoreUnavailable, Submission, body_fingerprint
 
 log = logging.getLogger("handoff.intake")
 routes = web.RouteTableDef()
+KEY = re.compile(r"[\x21-\x7e]{1,200}")  # visible ASCII: stored as given, shown in no page
+MAX_DEPTH = 16  # an application nests 4 deep; anything much deeper is not one
+BODY_SECONDS = 15.0  # the whole body must arrive within this (a slow client holds no more)
+INLINE_BYTES = 32768  # larger documents are checked on a thread, not holding up the event loop
+
+
+class Unreadable(ValueError):
+    """The body cannot be an application: said in the error, with the field at fault."""
+
+    def __init__(self, status: int, field: str, message: str):
+        super().__init__(message)
+        self.status, self.field, self.message = status, field, message
 
 
 def errors(status: int, *items: FieldError, headers: dict | None = None) -> web.Response:
@@ -32,8 +51,9 @@ def _authorised(request: web.Request) -> bool:
     given = request.headers.get("Authorization", "")
     scheme, _, token = given.partition(" ")
     expected = request.app[INTAKE_TOKEN]
-    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(),
-                                                              expected.encode())
+    # Header values arrive as any bytes (decoded with surrogate escapes): compared as bytes.
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        token.strip().encode("utf-8", "replace"), expected.encode("utf-8", "replace"))
 
 
 async def _body(request: web.Request) -> bytes:
@@ -41,11 +61,96 @@ async def _body(request: web.Request) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
     body = bytearray()
-    async for chunk in request.content.iter_chunked(65536):
-        body += chunk
-        if len(body) > limit:
-            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
+
+    async def read() -> None:
+        async for chunk in request.content.iter_chunked(65536):
+            body.extend(chunk)
+            if len(body) > limit:
+                raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
+
+    try:
+        await asyncio.wait_for(read(), BODY_SECONDS)
+    except asyncio.TimeoutError:
+        raise Unreadable(408, "body", f"did not arrive within {BODY_SECONDS:.0f} seconds"
+                         ) from None
     return bytes(body)
+
+
+def _json_content(request: web.Request) -> bool:
+    """application/json, in UTF-8 if a charset is named."""
+    if request.content_type != "application/json":
+        return False
+    charset = request.charset
+    return charset is None or charset.lower().replace("_", "-") in ("utf-8", "utf8")
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _where(path: list) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            shown = part.encode("utf-8", "backslashreplace").decode("utf-8")[:60]
+            out += f".{shown}" if out else shown
+    return out or "document"
+
+
+def _check_tree(document) -> None:
+    """Nesting no deeper than MAX_DEPTH, and every text (keys too) valid Unicode: a lone
+    surrogate such as \\ud800 parses but can be neither stored nor sent. Iterative: no
+    recursion to exhaust."""
+    stack: list[tuple[object, list, int]] = [(document, [], 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise Unreadable(400, _where(path), f"is nested more than {MAX_DEPTH} deep")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str):
+                    _check_text(key, path + [key])
+                stack.append((item, path + [key], depth + 1))
+        elif isinstance(value, str):
+            _check_text(value, path)
+
+
+def _check_text(text: str, path: list) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Unreadable(422, _where(path), "holds text that is not valid Unicode (a lone "
+                         "surrogate)") from None
+
+
+def parse(raw: bytes):
+    """The JSON document in `raw`, or Unreadable saying why not."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Unreadable(400, "body", f"is not UTF-8 (byte {exc.start})") from None
+    try:
+        document = json.loads(text, parse_constant=_no_constants)
+    except RecursionError:
+        raise Unreadable(400, "body", f"is nested more than {MAX_DEPTH} deep") from None
+    except ValueError as exc:  # JSONDecodeError, too many digits, NaN
+        raise Unreadable(400, "body", f"is not valid JSON ({_plain(str(exc))})") from None
+    _check_tree(document)
+    return document
+
+
+def _plain(text: str) -> str:
+    return text.encode("ascii", "backslashreplace").decode("ascii")[:200]
+
+
+def _checked(document, deployment, now):
+    """The area and the completed document, or DocumentError."""
+    validate(document, now)
+    area = area_of(document, deployment)
+    return area, complete(document, area, now)
 
 
 @routes.post("/api/v1/applications")
@@ -53,30 +158,44 @@ async def submit(request: web.Request) -> web.Response:
     if not _authorised(request):
         return errors(401, FieldError("Authorization", "needs the intake bearer token"),
                       headers={"WWW-Authenticate": 'Bearer realm="handoff"'})
+    if not _json_content(request):
+        return errors(415, FieldError("Content-Type", "must be application/json (UTF-8)"),
+                      headers={"Accept-Post": "application/json"})
     key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 200:
+    if not KEY.fullmatch(key):
         return errors(400, FieldError(
-            "Idempotency-Key", "needs the conversation id (1 to 200 characters)"))
+            "Idempotency-Key", "needs the application's key (1 to 200 visible ASCII "
+            "characters)"))
     try:
         raw = await _body(request)
+        document = parse(raw) if len(raw) <= INLINE_BYTES else await asyncio.to_thread(parse, raw)
     except web.HTTPRequestEntityTooLarge:
         limit = request.app[DEPLOYMENT].handoff.max_body_bytes
         return errors(413, FieldError("body", f"is larger than the limit of {limit} bytes"))
-    try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        return errors(400, FieldError("body", f"is not valid JSON ({exc})"))
+    except Unreadable as exc:
+        return errors(exc.status, FieldError(exc.field, exc.message))
     store: Store = request.app[STORE]
     deployment = request.app[DEPLOYMENT]
     try:
-        validate(document)
-        area = area_of(document, deployment)
-        completed = complete(document, area, clock.now().replace(microsecond=0))
+        now = clock.now().replace(microsecond=0)
+        if len(raw) <= INLINE_BYTES:
+            area, completed = _checked(document, deployment, now)
+        else:  # thousands of incidents take the engine a second: not on the event loop
+            area, completed = await asyncio.to_thread(_checked, document, deployment, now)
         channels = [name for name in ("webhook", "email") if getattr(area.delivery, name)]
         result = await store.submit_async(
-            Submission(key, area.id, completed, channels, time.time()))
+            Submission(key, area.id, completed, channels, time.time(),
+                       body_fingerprint(document)))
     except DocumentError as exc:
         return errors(422, *exc.errors)
+    except OverflowError:  # a date the engine cannot count from
+        return errors(422, FieldError("incidents", "holds a date out of range"))
+    except KeyReused:
+        log.warning("intake: an Idempotency-Key was sent again with a different application; "
+                    "refused")
+        return errors(409, FieldError(
+            "Idempotency-Key", "was used for a different application; each application "
+            "needs its own key"))
     except StoreUnavailable as exc:
         log.error("intake: the database is unavailable (%s); nothing was stored", exc)
         return errors(

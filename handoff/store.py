@@ -8,6 +8,7 @@ Calls are blocking; the service runs them on the store's own threads (`Store.run
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +38,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy import case as when
+from sqlalchemy import inspect as inspect_schema
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
@@ -49,6 +51,9 @@ applications = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("reference", String(20), nullable=False, unique=True),
     Column("idempotency_key", String(200), nullable=False, unique=True),
+    # SHA-256 of the document as sent (see body_fingerprint); NULL in rows stored before it was
+    # kept, which then answer any body with their first submission, as they always did.
+    Column("body_hash", String(64)),
     Column("area_id", String(100), nullable=False),
     Column("received_at", String(40), nullable=False),  # ISO 8601 with offset
     Column("received_on", Date, nullable=False),
@@ -107,16 +112,31 @@ sessions = Table(
     Column("expires_at", Float, nullable=False),
 )
 
+# Sign-in attempts, for throttling that holds across processes: one row per attempt being
+# checked or failed within the window (a success removes its account's rows). Neither the
+# username nor the address is kept, only their SHA-256.
+sign_in_attempts = Table(
+    "sign_in_attempts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", Float, nullable=False),  # Unix time
+    Index("sign_in_attempts_account", "account", "at"),
+    Index("sign_in_attempts_address", "address", "at"),
+    Index("sign_in_attempts_at", "at"),
+)
+
 # The intake statements, built once (each application runs them).
 _INSERT_APPLICATION = applications.insert()
 _INSERT_DELIVERY = deliveries.insert()
 _INSERT_AUDIT = audit.insert()
 _FIND_BY_KEY = select(
-    applications.c.reference, applications.c.received_at, applications.c.document
+    applications.c.reference, applications.c.received_at, applications.c.document,
+    applications.c.body_hash,
 ).where(applications.c.idempotency_key == bindparam("key"))
 _FIND_BY_KEYS = select(
     applications.c.idempotency_key, applications.c.reference, applications.c.received_at,
-    applications.c.document,
+    applications.c.document, applications.c.body_hash,
 ).where(applications.c.idempotency_key.in_(bindparam("keys", expanding=True)))
 
 # What a caseworker records, in the order the form shows it.
@@ -130,6 +150,26 @@ STATUSES = ("new", "threshold_met", "threshold_not_met", "review_held", "escalat
 
 class StoreUnavailable(RuntimeError):
     """The database cannot be reached or is locked; nothing was written."""
+
+
+class KeyReused(ValueError):
+    """The idempotency key belongs to an application with a different body: this one was not
+    stored, and the other one's reference is not given away."""
+
+
+# Set by the service on completion: not part of what identifies the application as sent
+# (the eligibility is recomputed, so a retry a day later with a different one is still the same).
+NOT_FINGERPRINTED = ("reference", "submitted_at", "deadlines", "eligibility")
+
+
+def body_fingerprint(document: dict) -> str:
+    """SHA-256 of the document as sent, in a canonical form (sorted keys, no spaces), without
+    what the service sets: the same application sent again has the same fingerprint."""
+    kept = {key: value for key, value in document.items() if key not in NOT_FINGERPRINTED}
+    if isinstance(kept.get("area"), dict):  # completed: the service adds name and lead agency
+        kept["area"] = {"id": kept["area"].get("id")}
+    canonical = json.dumps(kept, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 def status_of(outcome: dict) -> str:
@@ -154,6 +194,11 @@ class Submission:
     document: dict
     channels: list[str]
     now: float  # Unix time: the deliveries are due from then
+    fingerprint: str = ""  # of the document as sent; worked out from `document` when not given
+
+    def __post_init__(self):
+        if not self.fingerprint:
+            object.__setattr__(self, "fingerprint", body_fingerprint(self.document))
 
 
 @dataclass(frozen=True)
@@ -235,6 +280,11 @@ class Store:
 
     def create_schema(self) -> None:
         metadata.create_all(self.engine)
+        # Columns added since a table was first made (create_all adds tables, not columns).
+        with self._writing.begin() as conn:
+            present = {c["name"] for c in inspect_schema(conn).get_columns("applications")}
+            if "body_hash" not in present:
+                conn.exec_driver_sql("ALTER TABLE applications ADD COLUMN body_hash VARCHAR(64)")
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)
@@ -253,14 +303,19 @@ class Store:
         document = json.loads(row.document) if row.document else {}
         return Submitted(row.reference, row.received_at, document.get("deadlines", {}), False)
 
+    @staticmethod
+    def _same(fingerprint: str | None, submission: Submission) -> bool:
+        return fingerprint is None or fingerprint == submission.fingerprint
+
     @classmethod
-    def _find(cls, conn, key: str) -> Submitted | None:
+    def _find(cls, conn, key: str) -> tuple[Submitted, str | None] | None:
         row = conn.execute(_FIND_BY_KEY, {"key": key}).first()
-        return None if row is None else cls._submitted(row)
+        return None if row is None else (cls._submitted(row), row.body_hash)
 
     def find_submission(self, key: str) -> Submitted | None:
         with self.engine.connect() as conn:
-            return self._find(conn, key)
+            found = self._find(conn, key)
+        return found[0] if found else None
 
     def submit(self, submission: Submission) -> Submitted:
         """Store one application and queue its deliveries, in one transaction."""
@@ -272,7 +327,8 @@ class Store:
     def submit_many(self, submissions: list[Submission]) -> list[Submitted | Exception]:
         """Store applications and queue one delivery per channel for each, in ONE transaction
         (group commit: one disk sync for the lot). A key seen before, in the database or earlier
-        in the batch, returns the first submission. Each application is written inside its own
+        in the batch, returns the first submission when the body is the same, and KeyReused when
+        it is not. Each application is written inside its own
         savepoint: one that fails leaves nothing behind and is returned as its exception; the
         database failing fails the whole batch."""
         try:  # the usual case, quickly: every application goes in at the first try
@@ -293,18 +349,21 @@ class Store:
                     results.append(exc)
         return results
 
-    def _submit_batch(self, conn, submissions: list[Submission]) -> list[Submitted]:
+    def _submit_batch(self, conn, submissions: list[Submission]
+                      ) -> list[Submitted | Exception]:
         """All in one go: one query for the keys seen before, one insert per application, one
         for all their deliveries and one for all their audit entries. Any clash raises."""
         keys = [submission.key for submission in submissions]
         seen = {
-            row.idempotency_key: self._submitted(row)
+            row.idempotency_key: (self._submitted(row), row.body_hash)
             for row in conn.execute(_FIND_BY_KEYS, {"keys": keys}).all()
         }
         results, deliveries_rows, audit_rows = [], [], []
         for submission in submissions:
             if submission.key in seen:
-                results.append(seen[submission.key])
+                first, fingerprint = seen[submission.key]
+                results.append(first if self._same(fingerprint, submission)
+                               else KeyReused(submission.key))
                 continue
             document = submission.document
             reference = new_reference(int(document["submitted_at"][:4]))
@@ -313,8 +372,9 @@ class Store:
             deliveries_rows += self._delivery_rows(app_id, submission)
             audit_rows.append(self._received_row(app_id, document))
             done = Submitted(reference, document["submitted_at"], document["deadlines"], True)
-            seen[submission.key] = Submitted(done.reference, done.submitted_at, done.deadlines,
-                                             False)
+            seen[submission.key] = (
+                Submitted(done.reference, done.submitted_at, done.deadlines, False),
+                submission.fingerprint)
             results.append(done)
         if deliveries_rows:
             conn.execute(_INSERT_DELIVERY, deliveries_rows)
@@ -329,7 +389,10 @@ class Store:
         for _ in range(8):
             found = self._find(conn, submission.key)
             if found:
-                return found
+                first, fingerprint = found
+                if not self._same(fingerprint, submission):
+                    raise KeyReused(submission.key)
+                return first
             reference = new_reference(int(document["submitted_at"][:4]))
             stored = {"reference": reference, **document}
             if savepoint is None:
@@ -357,6 +420,7 @@ class Store:
         return conn.execute(_INSERT_APPLICATION, {
             "reference": reference,
             "idempotency_key": submission.key,
+            "body_hash": submission.fingerprint,
             "area_id": submission.area_id,
             "received_at": document["submitted_at"],
             "received_on": date.fromisoformat(document["submitted_at"][:10]),
@@ -638,11 +702,45 @@ class Store:
             conn.execute(users.insert().values(
                 username=username, password_hash=password_hash, created_at=at))
 
-    def set_password(self, username: str, password_hash: str) -> bool:
+    def set_password(self, username: str, password_hash: str, account: str | None = None
+                     ) -> bool:
+        """A new password; `account` (its throttling hash): its failed sign-ins are forgotten."""
         with self._writing.begin() as conn:
             done = conn.execute(users.update().where(users.c.username == username).values(
                 password_hash=password_hash))
+            if done.rowcount == 1 and account:
+                conn.execute(sign_in_attempts.delete().where(
+                    sign_in_attempts.c.account == account))
         return done.rowcount == 1
+
+    def begin_sign_in(self, account: str, address: str, now: float, window: float,
+                      account_limit: int, address_limit: int) -> tuple[int | None, float]:
+        """Count a sign-in attempt before its password is checked: (its id, 0), or (None,
+        seconds until the oldest counted attempt leaves the window) when the account or the
+        address already has its limit of attempts within `window` seconds. Counted first and in
+        the database, so parallel attempts and several processes share one count."""
+        since = now - window
+        a = sign_in_attempts.c
+        with self._writing.begin() as conn:
+            conn.execute(sign_in_attempts.delete().where(a.at < since))
+            for column, limit in ((a.account, account_limit), (a.address, address_limit)):
+                key = account if column is a.account else address
+                counted = conn.execute(
+                    select(func.count(), func.min(a.at)).where(column == key, a.at >= since)
+                ).one()
+                if counted[0] >= limit:
+                    return None, max(1.0, counted[1] + window - now)
+            attempt = conn.execute(sign_in_attempts.insert().values(
+                account=account, address=address, at=now)).inserted_primary_key[0]
+        return attempt, 0.0
+
+    def end_sign_in(self, attempt: int, succeeded: bool, account: str) -> None:
+        """A failed attempt stays counted; a success forgets the account's failures."""
+        if not succeeded:
+            return
+        with self._writing.begin() as conn:
+            conn.execute(sign_in_attempts.delete().where(
+                or_(sign_in_attempts.c.id == attempt, sign_in_attempts.c.account == account)))
 
     def user(self, username: str) -> dict | None:
         with self.engine.connect() as conn:

@@ -86,8 +86,12 @@ class Worker:
         reference, channel, attempts = item["reference"], item["channel"], item["attempts"]
         try:
             await self._send(item)
-        except DeliveryFailed as exc:
-            reason = str(exc)
+        except Exception as exc:  # any failure counts against the budget, never a stuck lease
+            reason = str(exc) if isinstance(exc, DeliveryFailed) else (
+                f"unexpected error ({type(exc).__name__})")
+            if not isinstance(exc, DeliveryFailed):
+                log.error("delivery of %s by %s: unexpected %s", reference, channel,
+                          type(exc).__name__)
             if attempts >= self.settings.max_attempts:
                 await self.store.run(self.store.attempt_failed, item["id"], reason, None)
                 alert.error(

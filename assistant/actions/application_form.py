@@ -279,6 +279,9 @@ class ValidateApplicationForm(ValidateEligibilityForm):
         named = choices.entity_values(tracker, "language")
         if named:
             return {"interpreter_language": named[0]}
+        if choices.chosen(tracker, "yes_no") == choices.YES:  # "yes" alone: which language?
+            say(dispatcher, language_of(tracker), "interpreter-which-language")
+            return {"interpreter_language": None}
         return self._free_text("interpreter_language", value, dispatcher, tracker, "none")
 
     def validate_accessibility_needs(self, value, dispatcher, tracker, domain):

@@ -1,5 +1,6 @@
 """Handing the application to the lead agency: the application document (schema version 1) and
-the handoff intake API (POST /api/v1/applications, Idempotency-Key = the conversation id).
+the handoff intake API (POST /api/v1/applications, Idempotency-Key = `application_key`: one per
+application, the same on every retry of it, another for a second application in the conversation).
 
 On success: the reference, spelt out; what happens next with the dates the service set; how to
 escalate later. On failure: said plainly, every answer kept, "Try again".
@@ -7,6 +8,8 @@ escalate later. On failure: said plainly, every answer kept, "Try again".
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import re
@@ -124,8 +127,20 @@ class HandoffUnavailable(Exception):
     """The application could not be stored now (down, 5xx, timeout, refused)."""
 
 
+def application_key(conversation_id: str, document: dict[str, Any]) -> str:
+    """The Idempotency-Key of one application: a hash of the conversation id and the document
+    as sent, without the eligibility (the service recomputes it, and it may read differently
+    on a retry a day later). "Try again" sends the same application with the same key; after
+    "start again" the next application differs (its answers, at least its consent time), so
+    it has its own key and is stored as well, never answered with the first one's reference."""
+    kept = {name: value for name, value in document.items() if name != "eligibility"}
+    canonical = json.dumps(kept, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    text = f"{conversation_id}\n{canonical}".encode("utf-8", "surrogatepass")
+    return "application-" + hashlib.sha256(text).hexdigest()
+
+
 async def post_application(document: dict[str, Any], conversation_id: str) -> dict[str, Any]:
-    headers = {"Idempotency-Key": conversation_id}
+    headers = {"Idempotency-Key": application_key(conversation_id, document)}
     token = intake_token()
     if token:
         headers["Authorization"] = f"Bearer {token}"

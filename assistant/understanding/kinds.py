@@ -35,7 +35,8 @@ QUESTIONS: dict[str, Asked] = {
     # the application
     "applicant_role": Asked("choice", ("victim", "on_behalf")),
     "applicant_name": Asked("name"),
-    "applicant_relationship": Asked("text"),
+    "applicant_relationship": Asked("choice", ("family", "friend", "carer", "councillor",
+                                               "professional", "other")),
     "applicant_contact": Asked("contact"),
     "victim_consent": Asked("choice", ("agrees", "cannot_consent", "at_risk", "refuses")),
     "consent_exception_reason": Asked("text"),

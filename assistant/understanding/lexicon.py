@@ -90,8 +90,12 @@ def _same(phrase_word: str, word: str, fuzzy: bool) -> bool:
 def longest(matches: list[Match]) -> list[Match]:
     kept: list[Match] = []
     for match in sorted(matches, key=lambda m: (-m.size, m.start)):
-        if all(match.end <= k.start or match.start >= k.end for k in kept):
-            kept.append(match)
+        # Kept beside the longer matches it does not overlap, and beside a match of the same
+        # words under another key ("nahi" is both "no" and "none").
+        if all(match.end <= k.start or match.start >= k.end
+               or (match.start, match.end) == (k.start, k.end) for k in kept):
+            if match not in kept:
+                kept.append(match)
     return sorted(kept, key=lambda m: m.start)
 
 

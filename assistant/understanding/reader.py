@@ -74,16 +74,20 @@ def read_answer(
         return Reading(model)
     stand_in = emoji_answer(text)
     words = tokens(stand_in or text)
-    languages = tuple(dict.fromkeys((language, "en", *written_in(text, words))))
-    matches = table(languages).find(words)
+    own = tuple(dict.fromkeys((language, *written_in(text, words, language))))
+    question = asked and QUESTIONS.get(asked) or None
+    # English is looked in too (people mix it in), but where the message's own language gives
+    # an answer, that answer stands: Polish "na" is "on", not the English "nah".
+    matches = table(tuple(dict.fromkeys((*own, "en")))).find(words, relevant(question))
+    own_matches = matches if own == ("en",) else table(own).find(words, relevant(question))
     keys = {m.key for m in matches}
-    question = asked and QUESTIONS.get(asked)
 
     if "emergency" in keys or table(available()).find(words, frozenset({"emergency"})):
         return Reading("emergency", emergency=True, reason="danger-words")
-    if _says_only("stop", matches, words):
+    kind = question.kind if question else None
+    if _says_only("stop", matches, words, kind):
         return Reading("stop", reason="stop-words")
-    if _says_only("restart", matches, words):  # confirmed first, as a stop is
+    if _says_only("restart", matches, words, kind):  # confirmed first, as a stop is
         return Reading("stop", choice="restart", reason="restart-words")
     code, bare = named_language(text, question)
     if code:
@@ -95,19 +99,21 @@ def read_answer(
         return Reading("emergency", emergency=True, reason="model-danger")
     if not question:
         return _nothing_asked(model, ranking, matches, words, first_message)
-    return _answer(question, text, words, matches, model, model_confidence, code, bool(stand_in))
+    return _answer(question, text, words, _prefer(own_matches, matches), model, model_confidence,
+                   code, bool(stand_in))
 
 
 _SCRIPTS = ((0x0A00, 0x0A7F, ("pa",)), (0x0980, 0x09FF, ("bn",)), (0x0600, 0x06FF, ("ar", "ur")),
             (0x0750, 0x077F, ("ar", "ur")), (0xFB50, 0xFDFF, ("ar", "ur")))
 
 
-def written_in(text: str, words: tuple[str, ...]) -> list[str]:
+def written_in(text: str, words: tuple[str, ...], language: str = "en") -> list[str]:
     """Languages the text shows signs of beyond the conversation's: its script (Gurmukhi is
-    Panjabi), or romanised words (Roman Urdu, romanised Panjabi, Banglish)."""
+    Panjabi; Arabic script is Arabic or Urdu, unless the conversation is in one of them), or
+    romanised words (Roman Urdu, romanised Panjabi, Banglish)."""
     found: list[str] = []
     for low, high, codes in _SCRIPTS:
-        if any(low <= ord(c) <= high for c in text):
+        if language not in codes and any(low <= ord(c) <= high for c in text):
             found.extend(codes)
     romanised = romanised_in(words)
     if romanised:
@@ -130,6 +136,22 @@ def romanised_words(code: str) -> frozenset[str]:
     return frozenset(phrase[0] for phrase in raw(code).get("romanised", ()) if len(phrase) == 1)
 
 
+_ALWAYS = ("emergency", "stop", "restart", "not_sure", "question_words", "story", "romanised")
+
+
+@cache
+def relevant(question: Asked | None) -> frozenset[str]:
+    """The phrase lists an answer to this question is looked for in: what may always interrupt,
+    and the question's own values ("nahin ji" is "no" at a yes/no question, whatever else it
+    may mean at the consent question)."""
+    keys = set(_ALWAYS)
+    if question is not None:
+        keys |= {f"choice:{value}" for value in question.values}
+        if question.optional:
+            keys |= {"none", "choice:no"}
+    return frozenset(keys)
+
+
 def named_language(text: str, question: Asked | None) -> tuple[str | None, bool]:
     """(code, bare): the language the text asks for, and whether it is little more than its
     name. At the interpreter question, any one language named ("a Polish interpreter")."""
@@ -139,17 +161,32 @@ def named_language(text: str, question: Asked | None) -> tuple[str | None, bool]
     return language_request(text)
 
 
-def _says_only(key: str, matches: list[Match], words: tuple[str, ...]) -> bool:
-    """The phrases of `key` are there and the message says little else ("please stop")."""
+# Words around "stop" that add nothing ("please stop now").
+_POLITE = frozenset({"please", "pls", "plz", "plis", "just", "now", "it", "ok", "okay", "thanks",
+                     "os", "gwelwch", "yn", "dda", "diolch"})
+
+
+def _says_only(key: str, matches: list[Match], words: tuple[str, ...], kind: str | None) -> bool:
+    """The phrases of `key` are there and the message says little else: "please stop", "bas
+    karo, mujhe nahi chahiye". At a name or address question a one-word phrase must be the
+    whole message, but for politeness ("Will Stop" is a name); in free text, nearly all of it."""
     found = [m for m in matches if m.key == key]
-    return bool(found) and len(words) <= sum(m.size for m in found) + 3
+    if not found:
+        return False
+    covered = sum(m.size for m in found)
+    if kind in ("name", "address") and all(m.size == 1 for m in found):
+        inside = {i for m in found for i in range(m.start, m.end)}
+        return all(i in inside or w in _POLITE for i, w in enumerate(words))
+    if kind == "text":  # a story may quote "stop it": there, the phrase must be nearly all
+        return len(words) <= covered + 2
+    return len(words) <= (covered + 3 if covered == 1 else covered * 4)
 
 
 def _model_danger(question: Asked | None, confidence: float, words: tuple[str, ...]) -> bool:
     if question is None:
         return confidence >= 0.7
-    if question.kind in ("name", "address", "text", "contact"):
-        return False  # free text: only the danger words count
+    if question.kind not in ("yes_no", "date"):
+        return False  # names, free text, choices typed in words: only the danger words count
     return confidence >= MODEL_SURE and len(words) >= 4
 
 
@@ -187,7 +224,11 @@ def _answer(question: Asked, text, words, matches, model, confidence, named, emo
     picked = {m.key.split(":", 1)[1] for m in matches
               if m.key.startswith("choice:") and m.key.split(":", 1)[1] in question.values}
     says = {m.key for m in matches}
+    if _question_back(text, matches, model, confidence):
+        return Reading(model, reason="question-back")
     if question.languages and named:
+        if named == "en":  # "no need, I speak English"
+            return Reading("inform", choice=question.optional, reason="none")
         return Reading("inform", choice=named, reason="language-named")
     if question.optional and _says_only_none(matches, words, emoji, text):
         return Reading("inform", choice=question.optional, reason="none")
@@ -201,8 +242,6 @@ def _answer(question: Asked, text, words, matches, model, confidence, named, emo
         return Reading("dont_know", reason="not-sure")
     if question.kind == "date" and "not_sure" in says:
         return Reading("dont_know", reason="not-sure")
-    if _question_back(text, matches, model, confidence):
-        return Reading(model, reason="question-back")
     if question.kind in ("yes_no", "choice", "date", "agency", "review"):
         if question.kind == "yes_no" and model in ("affirm", "deny") and not picked:
             return Reading(model)
@@ -218,6 +257,16 @@ def _answer(question: Asked, text, words, matches, model, confidence, named, emo
 def _covers(value: str, matches: list[Match], words: tuple[str, ...]) -> bool:
     found = [m for m in matches if m.key == f"choice:{value}"]
     return len(words) <= sum(m.size for m in found) + 2
+
+
+def _prefer(own: list[Match], merged: list[Match]) -> list[Match]:
+    """The matches to choose an answer from: the message's own language's choices when they
+    name one value, else every language's."""
+    chosen = {m.key for m in own if m.key.startswith("choice:")}
+    if len(chosen) == 1:
+        return [m for m in merged if not m.key.startswith("choice:")] + [
+            m for m in own if m.key.startswith("choice:")]
+    return merged
 
 
 def _says_only_none(matches: list[Match], words: tuple[str, ...], emoji: bool, text: str) -> bool:

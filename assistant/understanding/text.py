@@ -9,7 +9,7 @@ from functools import lru_cache
 # Marks removed: Latin accents ("são" = "sao", "ŵ" = "w") and Arabic/Urdu harakat. Marks of the
 # Indic scripts (Gurmukhi and Bengali vowel signs, virama) are letters of the word and stay.
 _DROPPED_MARKS = ((0x0300, 0x036F), (0x064B, 0x065F), (0x0670, 0x0670), (0x06D6, 0x06ED))
-_LETTER_VARIANTS = str.maketrans({
+LETTER_VARIANTS = str.maketrans({
     "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "ـ": "", "’": "'", "‘": "'", "`": "'",
     "ı": "i", "ł": "l", "ß": "ss", "ø": "o", "đ": "d",
 })
@@ -28,7 +28,7 @@ def normalise(text: str) -> str:
     """Lower case, Latin accents and Arabic harakat gone, Arabic letter variants unified,
     apostrophes dropped, anything not a letter, digit or mark made a space, single spaces."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = "".join(c for c in decomposed if not _dropped(c)).translate(_LETTER_VARIANTS)
+    kept = "".join(c for c in decomposed if not _dropped(c)).translate(LETTER_VARIANTS)
     kept = unicodedata.normalize("NFC", kept).replace("'", "")
     out = []
     for char in kept:

@@ -245,6 +245,20 @@ async def test_an_interpreter_language_from_the_entity():
     assert slots["interpreter_language"] == "pl"
 
 
+async def test_yes_alone_at_the_interpreter_question_asks_which_language():
+    dispatcher, slots = await run_form("interpreter_language", message("yes please", "affirm"),
+                                       {**VICTIM, "interpreter_language": None})
+    assert slots["interpreter_language"] is None
+    assert "Which language should the interpreter speak?" in said(dispatcher)
+
+
+async def test_a_long_impact_answer_is_kept_to_five_thousand_characters():
+    words = ("It goes on every night and the children cannot sleep. " * 90)[:5000]
+    _, slots = await run_form("impact", message(words, "inform"),
+                              {**VICTIM, "impact": None, "vulnerabilities": None})
+    assert slots["impact"] == words.strip()
+
+
 async def test_impact_in_their_own_words_is_kept_whole_and_acknowledged():
     words = "We haven't slept properly since June. My son is scared to go out."
     dispatcher, slots = await run_form("impact", message(words, "report_incident"),

@@ -234,15 +234,28 @@ def test_a_whole_application_in_the_language(stack, language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_a_relative_weekday_gets_the_date_picker(stack, language):
+def test_last_weekday_typed_is_understood_and_said_back(stack, language):
     script = SCRIPTS[language]
     understood = understand_date(script.last_weekday, language, stack.today)
-    assert not understood.certain  # the parser guesses these; the assistant must not
+    assert understood.certain and understood.value < stack.today
     chat = Chat(stack, language)
     chat.send("/greet", {"language": language})
     chat.send("/start_application")
     chat.expects("ask-incident-date", number=1)
     chat.send(script.last_weekday)
+    chat.expects("date-noted", day=understood.value)
+    chat.expects("ask-report-date")
+
+
+# "kal" is yesterday or tomorrow: the assistant asks again, with the date picker.
+@pytest.mark.parametrize(("language", "text"), [("ur", "کل"), ("pa", "ਕੱਲ੍ਹ"), ("bn", "কাল")])
+def test_a_day_that_could_be_either_gets_the_date_picker(stack, language, text):
+    assert not understand_date(text, language, stack.today).certain
+    chat = Chat(stack, language)
+    chat.send("/greet", {"language": language})
+    chat.send("/start_application")
+    chat.expects("ask-incident-date", number=1)
+    chat.send(text)
     chat.expects("date-not-understood")
     chat.expects("ask-incident-date", number=1)
     assert {"asks": "incident_date", "input": "date", "max": stack.today.isoformat()} in chat.custom

@@ -15,7 +15,7 @@ from handoff_parts import ROOT, ServiceProcess, eventually, example_application,
 
 from deployment.config import DEFAULT_FILE
 from handoff.cli import main
-from handoff.inbox import hasher
+from handoff.passwords import hasher
 from handoff.store import Store
 
 pytestmark = pytest.mark.integration
@@ -59,6 +59,30 @@ def test_add_user_checks_the_password_and_refuses_duplicates(tmp_path, monkeypat
         store.close()
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     assert hasher.verify(stored, "another long passphrase")
+
+
+@pytest.mark.parametrize("password, reason", [
+    ("aaaaaaaaaaaaaaaa", "one character repeated"),
+    ("abcabcabcabcabc", "short pattern repeated"),
+    ("abcdefghijklmno", "run of letters"),
+    ("qwertyuiopasdf", "run of letters"),
+    ("123456789012", "only digits"),
+    ("Password1234", "most common passwords"),
+    ("P@ssw0rd2026!", "most common passwords"),
+    ("Liverpool1892", "most common passwords"),
+    ("summer2026!!", "most common passwords"),
+    ("iloveyouiloveyou", "short pattern repeated"),
+    ("casey is my name ok", "must not contain the username"),
+])
+def test_add_user_refuses_common_and_repeated_passwords(tmp_path, monkeypatch, capsys, password,
+                                                       reason):
+    monkeypatch.chdir(tmp_path)
+    for name in ("HANDOFF_DATABASE_URL", "ASB_DEPLOYMENT"):
+        monkeypatch.delenv(name, raising=False)
+    assert add_user(monkeypatch, "casey", password=password) == 2
+    err = capsys.readouterr().err
+    assert reason in err and "Nothing was changed" in err
+    assert not (tmp_path / "data" / "handoff.sqlite3").exists()
 
 
 def test_a_broken_deployment_file_is_one_clear_line(tmp_path):

@@ -3,14 +3,19 @@ retry a failed delivery, the statutory figures. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import logging
 import re
+import threading
+import time
 from datetime import date
 
 import aiohttp
 import pytest
+from argon2 import PasswordHasher
 from handoff_parts import (
     Receiver,
     application_in,
@@ -19,12 +24,17 @@ from handoff_parts import (
     example_application,
     holder_of,
     make_deployment,
+    start_service,
 )
 
-from handoff.inbox import hash_password
+from handoff.inbox import account_key, hash_password
+from handoff.store import Store
 
 pytestmark = pytest.mark.integration
 PASSWORD = "correct horse battery staple"
+# Users for the throttling tests: a real argon2 hash, made cheap to check (the cost is read from
+# the hash), so fifty sign-ins take seconds on a busy machine.
+QUICK = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 TODAY = "2026-03-10"
 
 
@@ -306,3 +316,135 @@ async def test_consent_wording_no_longer_in_the_catalog_is_shown_without_english
     assert holder_of(page, document["consent"]["wording"])["lang"] == "pl"
     assert "Not available: the assistant&#39;s wording has changed since" in page
     assert f"<dt>Wording version</dt><dd>{document['consent']['wording_version']}</dd>" in page
+
+
+async def test_a_hanging_receiver_times_out_backs_off_alerts_and_is_listed_as_failed(
+    signed_in, browser, http, receiver: Receiver, caplog
+):
+    receiver.hang_next = 1000  # the agency's endpoint takes every request and never answers
+    await receiver.start()
+    delivery = {"webhook": {"url": receiver.url, "secret_env": "TEST_AGENCY_WEBHOOK_SECRET"}}
+    settings = {"delivery": {"max_attempts": 3, "timeout_seconds": 0.3,
+                             "backoff_initial_seconds": 0.2, "backoff_max_seconds": 0.4}}
+    caplog.set_level(logging.INFO)
+    service = await signed_in(make_deployment(handoff=settings, delivery=delivery))
+    _, body = await service.submit(http, example_application())
+    reference = body["reference"]
+    await eventually(lambda: service.store.deliveries_of(reference)[0]["state"] == "failed",
+                     timeout=20)
+    (failed,) = service.store.deliveries_of(reference)
+    assert failed["attempts"] == 3 and len(receiver.requests) == 3
+    assert failed["last_error"] == "the webhook did not answer within 0.3 seconds"
+    waits = [r.getMessage() for r in caplog.records if "next try in" in r.getMessage()]
+    assert len(waits) == 2  # backed off after the first two attempts, then gave up
+    alerts = await eventually(lambda: [r for r in caplog.records if r.name == "handoff.alert"])
+    assert len(alerts) == 1 and reference in alerts[0].getMessage()
+    listing = await get(browser, f"{service.url}/inbox")
+    assert "Deliveries that failed" in listing and reference in listing
+    assert "did not answer within 0.3 seconds" in listing
+
+
+async def test_five_failures_pause_the_account_across_processes_until_a_reset(
+    launch, browser, store, database
+):
+    store.add_user("casey", QUICK.hash(PASSWORD), "2026-03-01T09:00:00+00:00")
+    store.add_user("robin", QUICK.hash(PASSWORD), "2026-03-01T09:00:00+00:00")
+    first = await launch(make_deployment())
+    # A second service with its own store (connections, threads) on the same database: what
+    # one counts, the other sees.
+    other_store = Store(database.url)
+    second = await start_service(make_deployment(), other_store, worker=False)
+    try:
+        for service in (first, first, first, second, second):
+            assert (await sign_in(browser, service, "casey", "wrong password")).status == 401
+        for service in (first, second):
+            response = await sign_in(browser, service, "Casey", PASSWORD)  # the right one
+            assert response.status == 429
+            assert 14 * 60 <= int(response.headers["Retry-After"]) <= 15 * 60 + 1
+            page = await get_page(browser, service, "casey", PASSWORD)
+            assert "Too many failed sign-ins" in page and "paused for 15 minutes" in page
+        # Another caseworker at the same address is not held up.
+        assert (await sign_in(browser, second, "robin", PASSWORD)).status == 303
+        store.set_password("casey", QUICK.hash("a brand new passphrase"), account_key("casey"))
+        assert (await sign_in(browser, first, "casey", "a brand new passphrase")).status == 303
+    finally:
+        await second.runner.cleanup()
+        other_store.close()
+
+
+async def get_page(browser, service, username: str, password: str) -> str:
+    form = await get(browser, f"{service.url}/inbox/sign-in")
+    async with browser.post(
+        f"{service.url}/inbox/sign-in", allow_redirects=False,
+        data={"csrf": csrf_of(form), "username": username, "password": password},
+    ) as response:
+        return await response.text()
+
+
+async def test_twenty_failures_from_one_address_pause_every_account_there(launch, browser, store):
+    store.add_user("casey", QUICK.hash(PASSWORD), "2026-03-01T09:00:00+00:00")
+    for number in range(5):
+        store.add_user(f"user{number}", QUICK.hash(PASSWORD), "2026-03-01T09:00:00+00:00")
+    service = await launch(make_deployment())
+    for number in range(20):  # a password sprayed over five usernames, four tries each
+        assert (await sign_in(browser, service, f"user{number // 4}", "Summer2026!")).status == 401
+    assert (await sign_in(browser, service, "casey", PASSWORD)).status == 429
+
+
+async def test_a_success_forgets_the_accounts_earlier_failures(launch, browser, store):
+    store.add_user("casey", QUICK.hash(PASSWORD), "2026-03-01T09:00:00+00:00")
+    service = await launch(make_deployment())
+    for _ in range(2):
+        for _ in range(4):
+            assert (await sign_in(browser, service, "casey", "wrong password")).status == 401
+        assert (await sign_in(browser, service, "casey", PASSWORD)).status == 303
+
+
+async def test_password_checks_run_off_the_event_loop(launch, browser, store, http):
+    store.add_user("casey", QUICK.hash(PASSWORD), "2026-03-01T09:00:00+00:00")
+    service = await launch(make_deployment(), worker=False)
+    forms = []
+    for _ in range(8):  # each client its own sign-in cookie, as eight browsers would have
+        client = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        forms.append((client, csrf_of(await get(client, f"{service.url}/inbox/sign-in"))))
+
+    async def one(client, csrf):
+        async with client.post(f"{service.url}/inbox/sign-in", allow_redirects=False,
+                               data={"csrf": csrf, "username": f"u{id(client)}",
+                                     "password": "not the password"}) as response:
+            return response.status
+
+    waits = []
+    done = asyncio.Event()
+
+    async def health():
+        while not done.is_set():
+            started = time.perf_counter()
+            async with http.get(f"{service.url}/healthz") as response:
+                assert response.status == 200
+            waits.append(time.perf_counter() - started)
+
+    try:
+        watcher = asyncio.create_task(health())
+        started = time.perf_counter()
+        statuses = await asyncio.gather(*(one(client, csrf) for client, csrf in forms))
+        took = time.perf_counter() - started
+        done.set()
+        await watcher
+    finally:
+        for client, _ in forms:
+            await client.close()
+    assert statuses == [401] * 8
+    assert any(thread.name.startswith("argon2") for thread in threading.enumerate())
+    # Checked on the event loop, eight password checks in a row would hold every request
+    # for about as long as they all take; on their threads the service keeps answering.
+    assert len(waits) >= 3 and max(waits) < took / 2, (max(waits), took)
+
+
+async def test_a_form_token_that_is_not_ascii_is_an_expired_form_not_a_crash(launch, browser):
+    service = await launch(make_deployment())
+    await get(browser, f"{service.url}/inbox/sign-in")
+    async with browser.post(f"{service.url}/inbox/sign-in", allow_redirects=False,
+                            data={"csrf": "jeton-périmé", "username": "casey",
+                                  "password": PASSWORD}) as response:
+        assert response.status == 400 and "expired" in await response.text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date
 
@@ -60,15 +61,28 @@ async def test_a_new_application_is_stored_and_answered_with_its_reference(launc
     assert stored(service.store) == (1, 1)
 
 
-async def test_the_same_conversation_twice_gives_the_same_answer_and_one_application(
+async def test_the_same_application_twice_gives_the_same_answer_and_one_application(
     launch, http
 ):
     service = await launch(worker=False)
-    first = await service.submit(http, example_application(), key="conversation-1")
-    changed = example_application(impact="Something else")
-    again = await service.submit(http, changed, key="conversation-1")
+    first = await service.submit(http, example_application(), key="application-1")
+    again = await service.submit(http, example_application(), key="application-1")
     assert first[0] == 201 and again == (200, first[1])
     assert stored(service.store) == (1, 0)
+
+
+async def test_a_key_sent_again_with_another_application_is_refused(launch, http):
+    service = await launch(worker=False)
+    first = await service.submit(http, example_application(), key="application-1")
+    changed = example_application(impact="Something else")
+    status, body = await service.submit(http, changed, key="application-1")
+    assert first[0] == 201 and status == 409
+    assert body["errors"][0]["field"] == "Idempotency-Key"
+    assert first[1]["reference"] not in json.dumps(body)
+    assert stored(service.store) == (1, 0)
+    # The first application is still answered as before.
+    assert await service.submit(http, example_application(), key="application-1") == (
+        200, first[1])
 
 
 @pytest.mark.parametrize("headers, field", [
@@ -90,7 +104,7 @@ async def test_malformed_json_and_a_missing_key_are_bad_requests(launch, http):
     assert status == 400 and body["errors"][0]["field"] == "body"
     status, body = await service.submit(http, b"\xff\xfe not utf-8", key="k2")
     assert status == 400
-    no_key = {"Authorization": f"Bearer {service.token}"}
+    no_key = {"Authorization": f"Bearer {service.token}", "Content-Type": "application/json"}
     status, body = await service.submit(http, example_application(), headers=no_key)
     assert status == 400 and body["errors"][0]["field"] == "Idempotency-Key"
     assert stored(service.store) == (0, 0)
@@ -192,3 +206,162 @@ async def test_the_database_unavailable_gives_503_and_the_caller_can_retry(
     assert stored(service.store) == (1, 0)
     async with http.get(f"{service.url}/healthz") as response:
         assert response.status == 200 and (await response.json()) == {"status": "ok"}
+
+
+async def post_raw(service, http, body: bytes, content_type: str | None = "application/json",
+                   key: str = "hostile-1"):
+    headers = {"Authorization": f"Bearer {service.token}", "Idempotency-Key": key}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    async with http.post(f"{service.url}/api/v1/applications", data=body,
+                         headers=headers) as response:
+        return response.status, response.content_type, await response.text()
+
+
+@pytest.mark.parametrize("content_type", [
+    None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+    "application/json; charset=latin-1", "application/jsonx",
+])
+async def test_a_wrong_content_type_is_415(launch, http, content_type):
+    service = await launch(worker=False)
+    body = json.dumps(example_application()).encode()
+    status, kind, text = await post_raw(service, http, body, content_type)
+    assert (status, kind) == (415, "application/json")
+    assert json.loads(text)["errors"][0]["field"] == "Content-Type"
+    status, _, _ = await post_raw(service, http, body, "application/json; charset=UTF-8")
+    assert status == 201
+    assert stored(service.store) == (1, 0)
+
+
+def surrogate_in(where: str) -> bytes:
+    """The example with a lone surrogate (escaped, as JSON allows) in one text field."""
+    marker = "@@SURROGATE@@"
+    document = example_application()
+    if where == "victim.name":
+        document["victim"]["name"] = marker
+    elif where == "impact":
+        document["impact"] = "before " + marker
+    elif where == "incidents[0].description":
+        document["incidents"][0]["description"] = marker
+    elif where == "key":
+        document["victim"]["contact"][marker] = "x"
+    return json.dumps(document).replace(marker, "\\ud800x").encode()
+
+
+@pytest.mark.parametrize("where", ["victim.name", "impact", "incidents[0].description", "key"])
+async def test_a_lone_surrogate_anywhere_is_refused_not_a_crash(launch, http, where):
+    service = await launch(worker=False)
+    status, kind, text = await post_raw(service, http, surrogate_in(where))
+    assert (status, kind) == (422, "application/json")
+    error = json.loads(text)["errors"][0]
+    assert "not valid Unicode" in error["message"]
+    assert error["field"].startswith(where if where != "key" else "victim.contact")
+    assert stored(service.store) == (0, 0)
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 1000 + b"]" * 1000,
+    b'{"a":' * 1000 + b"1" + b"}" * 1000,
+    b"[" * 100000,
+    b'{"schema_version": "1", "victim": ' + b"[" * 20 + b"]" * 20 + b"}",
+])
+async def test_deep_nesting_is_a_bad_request(launch, http, body):
+    service = await launch(worker=False)
+    status, kind, text = await post_raw(service, http, body)
+    assert (status, kind) == (400, "application/json")
+    assert "nested" in text or "not valid JSON" in text
+
+
+@pytest.mark.parametrize("body", [
+    b'{"impact": NaN}', b'{"impact": Infinity}', b'{"n": ' + b"9" * 5000 + b"}", b"",
+    b"\xef\xbb\xbf{}", b"\x00",
+])
+async def test_what_json_cannot_carry_faithfully_is_a_bad_request(launch, http, body):
+    service = await launch(worker=False)
+    status, kind, _ = await post_raw(service, http, body)
+    assert (status, kind) == (400, "application/json")
+
+
+@pytest.mark.parametrize("key", ["a" * 201, "with space", "tab\tkey", "ключ"])
+async def test_a_key_that_is_not_visible_ascii_is_refused(launch, http, key):
+    service = await launch(worker=False)
+    headers = service.headers() | {"Idempotency-Key": key.encode("utf-8").decode("latin-1")}
+    status, body = await service.submit(http, example_application(), headers=headers)
+    assert status == 400 and body["errors"][0]["field"] == "Idempotency-Key"
+
+
+async def test_no_way_to_contact_anyone_is_refused(launch, http):
+    service = await launch(worker=False)
+    document = example_application()
+    document["victim"]["address"] = None
+    document["victim"]["contact"] |= {"phone": " ", "email": None}
+    document["applicant"]["contact"] = {"phone": None, "email": None}
+    status, body = await service.submit(http, document)
+    assert status == 422 and body["errors"][0]["field"] == "victim.contact"
+    assert "no way to contact anyone" in body["errors"][0]["message"]
+    document["applicant"]["contact"]["phone"] = "07700 900123"  # the applicant can be reached
+    status, _ = await service.submit(http, document)
+    assert status == 201
+
+
+@pytest.mark.parametrize("wording", [None, "", "   ", "missing"])
+async def test_consent_given_needs_the_words_shown(launch, http, wording):
+    service = await launch(worker=False)
+    document = example_application()
+    if wording == "missing":
+        del document["consent"]["wording"]
+    else:
+        document["consent"]["wording"] = wording
+    status, body = await service.submit(http, document)
+    assert status == 422
+    assert [error["field"] for error in body["errors"]] == ["consent.wording"]
+
+
+@pytest.mark.parametrize("given_at, message", [
+    ("2026-03-11T00:30:00+00:00", "is in the future"),
+    ("2099-01-01T10:00:00+00:00", "is in the future"),
+    ("1970-01-01T00:00:00+00:00", "is before 2014"),
+    ("0001-01-01T00:00:00+01:00", ""),
+    ("9999-12-31T23:59:59-01:00", ""),
+])
+async def test_an_impossible_consent_time_is_refused(launch, http, given_at, message):
+    service = await launch(worker=False)
+    document = example_application()
+    document["consent"]["given_at"] = given_at
+    status, body = await service.submit(http, document)
+    assert status == 422 and body["errors"][0]["field"] == "consent.given_at"
+    assert message in body["errors"][0]["message"]
+
+
+async def test_absurd_incident_dates_are_refused(launch, http):
+    service = await launch(worker=False)
+    document = example_application()
+    document["incidents"][0].update(occurred_on="0001-01-01", reported_on="0001-01-02")
+    status, body = await service.submit(http, document)
+    assert status == 422 and body["errors"][0]["field"].startswith("incidents[0]")
+
+
+async def test_a_token_that_is_not_text_is_401_not_a_crash(launch):
+    service = await launch(worker=False)
+    port = int(service.url.rsplit(":", 1)[1])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"POST /api/v1/applications HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe"
+                 b"\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                 b"Connection: close\r\n\r\n{}")
+    answer = await reader.read()
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 401 "), answer[:100]
+
+
+async def test_a_large_application_is_checked_off_the_event_loop_and_stored(launch, http):
+    service = await launch(worker=False)
+    document = example_application()
+    document["incidents"] = [
+        {"occurred_on": "2026-02-01", "reported_on": "2026-02-01", "reported_to": ["housing"]}
+    ] * 2000  # about 180 kB: checked on a thread
+    checking = asyncio.create_task(service.submit(http, document))
+    async with http.get(f"{service.url}/healthz") as response:  # answered meanwhile
+        assert response.status == 200
+    status, body = await checking
+    assert status == 201
+    assert len(service.store.application(body["reference"])["document"]["incidents"]) == 2000

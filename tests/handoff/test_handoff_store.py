@@ -14,7 +14,15 @@ from sqlalchemy import func, select
 
 from handoff.document import complete
 from handoff.reference import is_valid
-from handoff.store import Store, StoreUnavailable, Submission, applications, audit, deliveries
+from handoff.store import (
+    KeyReused,
+    Store,
+    StoreUnavailable,
+    Submission,
+    applications,
+    audit,
+    deliveries,
+)
 
 AREA = make_deployment().area("anytown")
 SUBMITTED = datetime(2026, 3, 10, 14, 5, tzinfo=timezone.utc)
@@ -83,6 +91,68 @@ def test_a_batch_commits_together_and_a_failing_application_leaves_nothing(store
     assert count(store, applications) == 2 and count(store, deliveries) == 4
     assert count(store, audit) == 2
     assert store.find_submission("broken") is None
+
+
+def other(key: str) -> Submission:
+    """Another application under `key` (a different victim)."""
+    document = example_application()
+    document["victim"] = document["victim"] | {"name": "Robin Other"}
+    return Submission(key, "anytown", complete(document, AREA, SUBMITTED), ["webhook"],
+                      time.time())
+
+
+def test_a_key_reused_for_another_application_is_refused_in_the_database_and_the_batch(store):
+    first = submit(store, "k1")
+    with pytest.raises(KeyReused):
+        store.submit(other("k1"))
+    one, clash, earlier_clash = store.submit_many([submission("k2"), other("k2"), other("k1")])
+    assert one.created
+    assert isinstance(clash, KeyReused) and isinstance(earlier_clash, KeyReused)
+    assert store.find_submission("k1").reference == first.reference
+    assert count(store, applications) == 2 and count(store, deliveries) == 4
+
+
+def test_one_key_raced_with_two_bodies_stores_one_and_refuses_the_other(store):
+    results, errors = [], []
+
+    def go(made):
+        try:
+            results.append(store.submit(made))
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go, args=(submission("raced") if i % 2 else
+                                                  other("raced"),)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert count(store, applications) == 1
+    assert sum(r.created for r in results) == 1 and len({r.reference for r in results}) == 1
+    assert len(results) == 6 and len(errors) == 6  # the winner's body six times, the other not
+    assert all(isinstance(error, KeyReused) for error in errors)
+
+
+def test_a_database_made_before_body_hashes_gets_the_column_and_keeps_its_answers(database):
+    old = Store(database.url)
+    try:
+        old.create_schema()
+        first = submit(old, "k1")
+        with old.engine.begin() as conn:
+            if old.is_sqlite:  # SQLite before 3.35 cannot drop a column: null it instead
+                conn.execute(applications.update().values(body_hash=None))
+            else:
+                conn.exec_driver_sql("ALTER TABLE applications DROP COLUMN body_hash")
+    finally:
+        old.close()
+    again = Store(database.url)
+    try:
+        again.create_schema()
+        # A row from before: any body under its key gets its first answer, as it always did.
+        assert again.submit(other("k1")).to_json() == first.to_json()
+        assert again.submit(submission("k2")).created
+    finally:
+        again.close()
 
 
 def test_one_conversation_twice_in_one_batch_is_one_application(store):
@@ -232,3 +302,37 @@ async def test_an_unavailable_database_is_reported_and_nothing_is_half_written(d
         assert count(store, applications) == 1 and count(store, deliveries) == 2
     finally:
         store.close()
+
+
+def test_sign_in_attempts_are_counted_per_account_and_address_and_leave_the_window(store):
+    window = 900.0
+
+    def begin(account, address, at):
+        return store.begin_sign_in(account, address, at, window, 5, 20)
+
+    for second in range(5):
+        attempt, wait = begin("acct-a", "addr-1", 1000.0 + second)
+        assert attempt is not None and wait == 0
+        store.end_sign_in(attempt, False, "acct-a")
+    attempt, wait = begin("acct-a", "addr-2", 1010.0)  # another address: still the account
+    assert attempt is None and wait == 1000.0 + window - 1010.0
+    attempt, _ = begin("acct-b", "addr-1", 1010.0)  # another account at that address: fine
+    assert attempt is not None
+    store.end_sign_in(attempt, True, "acct-b")
+    # Once the first failure is older than the window, one more attempt is allowed.
+    attempt, _ = begin("acct-a", "addr-1", 1000.0 + window + 0.5)
+    assert attempt is not None
+    store.end_sign_in(attempt, True, "acct-a")  # and a success forgets the rest
+    for second in range(4):
+        attempt, _ = begin("acct-a", "addr-1", 2000.0 + second)
+        assert attempt is not None
+        store.end_sign_in(attempt, False, "acct-a")
+    # The address: twenty failures over several accounts, then nobody there.
+    for number in range(16):
+        attempt, _ = begin(f"acct-{number}", "addr-3", 2100.0)
+        store.end_sign_in(attempt, False, f"acct-{number}")
+    assert begin("acct-x", "addr-3", 2101.0)[0] is not None  # the 17th... up to the 20th
+    assert begin("acct-y", "addr-3", 2101.0)[0] is not None
+    assert begin("acct-z", "addr-3", 2101.0)[0] is not None
+    assert begin("acct-w", "addr-3", 2101.0)[0] is not None
+    assert begin("acct-v", "addr-3", 2101.0) == (None, 2100.0 + window - 2101.0)
