@@ -51,6 +51,10 @@ from assistant.locales import CatalogError, message, shipped_languages
 
 HERE = Path(__file__).parent
 MAX_TURNS = 90
+# How many times a question may be asked afresh before the conversation is going round in
+# circles (the incident questions once per incident, up to four incidents).
+ROUNDS = {slot: 4 for slot in ("incident_date", "report_date", "report_agencies",
+                                "incident_reference", "incident_hate", "more_incidents")}
 
 # Interruption kinds: what the assistant must do with them.
 QUESTION, EMERGENCY, LANGUAGE = "question", "emergency", "language"
@@ -329,9 +333,23 @@ class Conversation:
                 # Not something the person asked for (already a miss): press "keep".
                 self.turn(asks, "payload:/deny", "auto")
                 continue
+            last = record.turns[-1] if record.turns else None
+            if (last is not None and last.kind in ("answer", "retry") and previous
+                    and asks != previous and any(p.startswith("gave ") for p in last.problems)):
+                # Taken for an emergency, a stop or a language change: the person says their
+                # answer to the same question again, their next way (a button, say).
+                try_index += 1
+                if try_index >= len(tries):
+                    record.ended = f"stuck at {previous!r}: every try was refused"
+                    break
+                self.turn(previous, tries[try_index], "retry")
+                continue
             fresh = asks != previous or not tries
             if fresh:
                 asked_times[asks] = asked_times.get(asks, 0) + 1
+                if asked_times[asks] > ROUNDS.get(asks, 3):
+                    record.ended = f"going round in circles: {asks!r} asked {asked_times[asks]} times"
+                    break
                 for index, interruption in enumerate(person.interruptions):
                     if (index not in done_interruptions and interruption.at == asks
                             and interruption.time == asked_times[asks]):
@@ -406,9 +424,21 @@ def _at(document: Any, path: str) -> Any:
     return document
 
 
-def _matches(got: Any, wanted: Any, language: str) -> str | None:
+def _digits(value: Any) -> Any:
+    """Phone numbers compared by their digits (and a leading +): "07700 900123" = "07700900123"."""
+    if isinstance(value, dict):
+        return {k: (re.sub(r"[^\d+]", "", v) if k == "phone" and isinstance(v, str) else v)
+                for k, v in value.items()}
+    return value
+
+
+def _matches(got: Any, wanted: Any, language: str, path: str = "") -> str | None:
     """None when `got` is what `wanted` describes, else why not."""
     wanted = _plain(wanted)
+    if path.endswith("phone") and isinstance(got, str) and isinstance(wanted, str):
+        got, wanted = _digits({"phone": got})["phone"], _digits({"phone": wanted})["phone"]
+    elif path.endswith("contact") and isinstance(got, dict) and isinstance(wanted, dict):
+        got, wanted = _digits(got), _digits(wanted)
     if isinstance(wanted, dict) and set(wanted) <= {"title", "starts", "contains", "not"}:
         if isinstance(got, KeyError):
             return "missing"
@@ -447,7 +477,7 @@ def check(person: Person, record: Record) -> list[str]:
                     if why:
                         problems.append(f"incident {number} {key}: {why}")
             continue
-        why = _matches(_at(document, path), wanted, language)
+        why = _matches(_at(document, path), wanted, language, path)
         if why:
             problems.append(f"{path}: {why}")
     return problems
