@@ -96,6 +96,11 @@ class Person:
     def answer(self, asks: str, time: int) -> list[str] | None:
         """The tries (typed first, then what they do when not understood) for the `time`-th
         (1-based) asking of `asks`; the last of an `each` list stands for later times."""
+        if asks == "victim_postcode" and asks not in self.answers:
+            # Asked for the postcode again, people type the one in their address.
+            address = self.answer("victim_address", 1) or [""]
+            found = re.search(r"\b[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2}\b", address[0])
+            return [found.group(0)] if found else None
         if asks not in self.answers:
             return None
         given = self.answers[asks]
