@@ -29,6 +29,7 @@ class Match:
     key: str  # a list's name ("emergency") or "choice:<value>"
     start: int
     end: int  # token positions, end exclusive
+    exact: bool = True  # False: a word was matched with a typo
 
     @property
     def size(self) -> int:
@@ -50,9 +51,10 @@ class Table:
                     for variant in _deletions(phrase[0]):
                         self.near_first[variant].add(phrase[0])
 
-    def find(self, words: tuple[str, ...], keys: frozenset[str] | None = None) -> list[Match]:
+    def find(self, words: tuple[str, ...], keys: frozenset[str] | None = None,
+             typos: bool = True) -> list[Match]:
         """Every match in the message, then only the longest of overlapping ones."""
-        fuzzy = len(words) <= FUZZY_UP_TO
+        fuzzy = typos and len(words) <= FUZZY_UP_TO
         found: list[Match] = []
         for start, word in enumerate(words):
             candidates = list(self.by_first.get(word, ()))
@@ -65,7 +67,7 @@ class Table:
                 end = start + len(phrase)
                 if end <= len(words) and all(
                         _same(p, w, fuzzy) for p, w in zip(phrase, words[start:end], strict=True)):
-                    found.append(Match(key, start, end))
+                    found.append(Match(key, start, end, phrase == words[start:end]))
         return longest(found)
 
 
@@ -94,8 +96,12 @@ def longest(matches: list[Match]) -> list[Match]:
         # words under another key ("nahi" is both "no" and "none").
         if all(match.end <= k.start or match.start >= k.end
                or (match.start, match.end) == (k.start, k.end) for k in kept):
-            if match not in kept:
+            if all((k.key, k.start, k.end) != (match.key, match.start, match.end) for k in kept):
                 kept.append(match)
+    # Where the same words matched exactly under one key and with a typo under another ("amar"
+    # is "amar", not "ammar"), the exact reading stands.
+    exact_spans = {(m.start, m.end) for m in kept if m.exact}
+    kept = [m for m in kept if m.exact or (m.start, m.end) not in exact_spans]
     return sorted(kept, key=lambda m: m.start)
 
 

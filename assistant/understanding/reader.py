@@ -82,12 +82,20 @@ def read_answer(
     own_matches = matches if own == ("en",) else table(own).find(words, relevant(question))
     keys = {m.key for m in matches}
 
-    if "emergency" in keys or table(available()).find(words, frozenset({"emergency"})):
+    # Every language's danger words count, the others' typed exactly (Bengali "marche" is not
+    # the English "march").
+    if "emergency" in keys or table(available()).find(words, frozenset({"emergency"}), False):
         return Reading("emergency", emergency=True, reason="danger-words")
     kind = question.kind if question else None
-    if _says_only("stop", matches, words, kind):
+    # "can I delete my data later?" asks about stopping; "can we stop" stops.
+    opens_stop = any(m.key in ("stop", "restart") and m.start == 0 for m in matches)
+    asks_back = ends_as_question(text) or (not opens_stop and any(
+        m.key == "question_words" and m.start == 0 for m in matches))
+    if asks_back:
+        pass
+    elif _says_only("stop", matches, words, kind):
         return Reading("stop", reason="stop-words")
-    if _says_only("restart", matches, words, kind):  # confirmed first, as a stop is
+    elif _says_only("restart", matches, words, kind):  # confirmed first, as a stop is
         return Reading("stop", choice="restart", reason="restart-words")
     code, bare = named_language(text, question)
     if code:
@@ -168,13 +176,13 @@ _POLITE = frozenset({"please", "pls", "plz", "plis", "just", "now", "it", "ok", 
 
 def _says_only(key: str, matches: list[Match], words: tuple[str, ...], kind: str | None) -> bool:
     """The phrases of `key` are there and the message says little else: "please stop", "bas
-    karo, mujhe nahi chahiye". At a name or address question a one-word phrase must be the
-    whole message, but for politeness ("Will Stop" is a name); in free text, nearly all of it."""
+    karo, mujhe nahi chahiye". A one-word phrase must be the whole message, but for politeness
+    ("Will Stop" is a name, "they won't stop" a complaint); in free text, nearly all of it."""
     found = [m for m in matches if m.key == key]
     if not found:
         return False
     covered = sum(m.size for m in found)
-    if kind in ("name", "address") and all(m.size == 1 for m in found):
+    if all(m.size == 1 for m in found):
         inside = {i for m in found for i in range(m.start, m.end)}
         return all(i in inside or w in _POLITE for i, w in enumerate(words))
     if kind == "text":  # a story may quote "stop it": there, the phrase must be nearly all
