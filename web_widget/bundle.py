@@ -7,9 +7,13 @@ import base64
 import gzip
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+
+from babel import Locale
+from babel.dates import parse_pattern
 
 from deployment import Deployment
 from deployment.config import LANGUAGES
@@ -60,6 +64,31 @@ def hashed(stem: str, suffix: str, body: bytes, content_type: str) -> Asset:
 def language_strings(code: str) -> dict[str, str]:
     """The widget's own words (launcher, labels, errors) in one language."""
     return json.loads((STRINGS / f"{code}.json").read_text(encoding="utf-8"))
+
+
+# The locale the assistant writes dates in (assistant.actions.messages.babel_locale; the browser
+# tests check that both write every language's dates alike).
+_BABEL_LOCALE = {"en": "en_GB"}
+_DATE_FIELDS = {"EEEE": "{E}", "d": "{d}", "MMMM": "{M}", "y": "{y}"}
+
+
+def date_words(code: str) -> dict:
+    """How the assistant writes a date in full ("Sunday, 13 September 2026"): the pattern with
+    {E} {d} {M} {y}, the month and weekday names (Monday first). From Babel, as the assistant's
+    are, since browsers lack some languages (Chromium has no Welsh or Punjabi dates)."""
+    locale = Locale.parse(_BABEL_LOCALE.get(code, code))
+    pattern = parse_pattern(locale.date_formats["full"].pattern).format
+
+    def field(match: re.Match) -> str:
+        if match.group(1) not in _DATE_FIELDS:
+            raise ValueError(f"{code}: date field {match.group(1)} is not supported")
+        return _DATE_FIELDS[match.group(1)]
+
+    return {
+        "f": re.sub(r"%\((\w+)\)s", field, pattern).replace("%%", "%"),
+        "M": [locale.months["format"]["wide"][m] for m in range(1, 13)],
+        "E": [locale.days["format"]["wide"][d] for d in range(7)],
+    }
 
 
 def compact(source: str) -> str:
@@ -114,6 +143,7 @@ def build(
     widget = deployment.widget
     theme = widget.theme
     css = compact((STATIC / "widget.css").read_text(encoding="utf-8"))
+    css = re.sub(r"\s*([{};,])\s*|(:)\s+", r"\1\2", css)  # no string in the styles has these
     css = _fill(css, "/*@COLOUR@*/#1d70b8", theme.colour)
     css = _fill(css, "/*@TEXT_COLOUR@*/#ffffff", theme.text_colour)
     styles = hashed("widget", "css", css.encode(), "text/css; charset=utf-8")
@@ -133,7 +163,7 @@ def build(
         "timeoutSeconds": timeout_seconds,
         "longAnswers": list(LONG_ANSWERS),
     }
-    strings = {code: language_strings(code) for code in codes}
+    strings = {code: {**language_strings(code), "dates": date_words(code)} for code in codes}
     source = compact((STATIC / "widget.js").read_text(encoding="utf-8"))
     source = _fill(source, "/*@CONFIG@*/ {}", json.dumps(config, ensure_ascii=False))
     source = _fill(source, "/*@STRINGS@*/ {}", json.dumps(strings, ensure_ascii=False))

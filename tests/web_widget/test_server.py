@@ -158,7 +158,7 @@ def test_the_script_carries_the_deployment_and_only_the_enabled_languages():
 def test_the_theme_sets_the_styles_defaults():
     styles = build(deployment_with(theme={"colour": "#00703c", "text_colour": "#000000"})).styles
     text = styles.body.decode()
-    assert "var(--asbw-colour, #00703c)" in text and "var(--asbw-text-colour, #000000)" in text
+    assert "var(--asbw-colour,#00703c)" in text and "var(--asbw-text-colour,#000000)" in text
 
 
 def test_every_language_table_has_every_key_in_its_own_words():

@@ -76,13 +76,21 @@
     return STRINGS[state.lang][key];
   }
 
-  // Numbers and dates as the assistant writes them (CLDR, Latin digits, British English).
+  // Numbers as the assistant writes them (CLDR, Latin digits, British English).
   function locale(lang) {
     return (lang === "en" ? "en-GB" : lang) + "-u-nu-latn";
   }
 
   function fill(key, n) {
     return t(key).replace("{n}", n.toLocaleString(locale(state.lang)));
+  }
+
+  // A date as the assistant writes it ("Sunday, 13 September 2026"); `day` is a UTC midnight.
+  function longDate(day) {
+    var names = t("dates");
+    return names.f.replace("{E}", names.E[(day.getUTCDay() + 6) % 7])
+      .replace("{d}", day.getUTCDate()).replace("{M}", names.M[day.getUTCMonth()])
+      .replace("{y}", day.getUTCFullYear());
   }
 
   function characters(text) {
@@ -509,9 +517,10 @@
   function focusNext(preferChoice) {
     if (panel.hidden) return;
     var choice = replies.querySelector("button");
-    if (preferChoice && choice) choice.focus();
-    else if (preferChoice && !dateForm.hidden) dateParts[0].field.focus();
-    else box.focus();
+    var target = preferChoice && choice ? choice
+      : preferChoice && !dateForm.hidden ? dateParts[0].field : box;
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "nearest", behavior: "instant" });
   }
 
   // The first message of a new answer at the top of the view (a short answer shows whole).
@@ -634,7 +643,8 @@
   }
 
   function fillRecord() {
-    var today = new Date().toLocaleDateString(locale(state.lang), { dateStyle: "long" });
+    var now = new Date();
+    var today = longDate(new Date(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate())));
     recordTitle.textContent = t("record_title");
     recordBody.replaceChildren(recordTitle, el("p", { text: CONFIG.agencyName + " – " + today }));
     recorded().forEach(function (entry) {
@@ -831,9 +841,7 @@
     }
     if (refused()) return;
     // Shown back as the assistant writes dates ("Sunday, 23 August 2026").
-    var shown = found.day.toLocaleDateString(locale(state.lang), {
-      dateStyle: "full", timeZone: "UTC"
-    });
+    var shown = longDate(found.day);
     dateParts.forEach(function (part) {
       part.field.value = "";
     });
