@@ -231,7 +231,7 @@ async def wire_sizes(deployment: Deployment) -> tuple[int, int]:
     """The bytes of the script and the styles (every language included) as the server sends
     them to a browser asking with `Accept-Encoding: gzip, br`: served on a loopback port and
     fetched, not decompressed."""
-    app = create_app(deployment, rasa_url="http://127.0.0.1:5005", languages=list(LANGUAGES))
+    app = create_app(deployment, languages=list(LANGUAGES))
     bundle = app[BUNDLE]
     runner = web.AppRunner(app)
     await runner.setup()

@@ -86,7 +86,7 @@ class Visit:
         return self.page.evaluate(
             "sel => [...document.querySelectorAll(sel)].map(p => { const c = p.cloneNode(true);"
             " c.querySelectorAll('.asbw-vh').forEach(h => h.remove());"
-            " return c.textContent.trim(); })", f".asbw-{who} .asbw-text")
+            " return c.textContent.trim(); })", f".asbw-{who}:not(.asbw-queued) .asbw-text")
 
     def bot_texts(self) -> list[str]:
         return self._texts("bot")

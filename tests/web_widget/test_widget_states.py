@@ -158,6 +158,7 @@ def test_on_a_phone_and_at_400_percent_the_panel_is_a_modal_dialog(browser, fake
             assert 0 <= b["y"] and b["y"] + b["height"] <= height, target
             assert 0 <= b["x"] and b["x"] + b["width"] <= width, target
         assert active(visit) == "asbw-input"
+        visit.screenshot(f"states-modal-opened-{width}x{height}")
         # Tab goes round the dialog only, and every stop is in view, not under the header.
         stops = []
         for _ in range(25):
@@ -199,23 +200,30 @@ def test_a_reload_resumes_at_the_newest_message_with_focus_and_the_draft(fake_vi
     def respond(received: Received) -> list[dict]:
         if received.message == "/greet":
             return fake_rasa.default(received)
-        lines = [{"text": f"Line {i}: " + "words " * 30} for i in range(30)]
-        return lines + [{"text": "Your reference is ASB-2026-7F3K9Q.", "buttons": [
-            {"title": "Yes", "payload": '/inform{"choice":"yes"}'},
-            {"title": "No", "payload": '/inform{"choice":"no"}'}]}]
+        if received.message == "long story":
+            return [{"text": f"Line {i}: " + "words " * 30} for i in range(30)]
+        return [{"text": "Your reference is ASB-2026-7F3K9Q."},
+                {"text": "Did that help?", "buttons": [
+                    {"title": "Yes", "payload": '/inform{"choice":"yes"}'},
+                    {"title": "No", "payload": '/inform{"choice":"no"}'}]}]
 
     fake_rasa.respond = respond
     open_chat(visit)
-    say(visit, "tell me everything")
-    visit.wait_for_bot(5)
+    say(visit, "long story")
+    visit.wait_for_bot(32)
+    say(visit, "and the end")
+    visit.wait_for_bot(34)
     box(visit).fill("half a thought")
     visit.page.reload()
     visit.panel.wait_for()
     visit.page.wait_for_function("() => document.activeElement.dataset.payload")
+    # Focus on the current question's first reply, the newest messages in view.
     assert visit.page.evaluate("document.activeElement.textContent") == "Yes"
     at_end = visit.log.evaluate("l => l.scrollHeight - l.scrollTop - l.clientHeight")
     assert at_end <= 2
-    assert visit.page.get_by_text("ASB-2026-7F3K9Q").is_visible()
+    reference = visit.page.get_by_text("ASB-2026-7F3K9Q").bounding_box()
+    log = visit.log.bounding_box()
+    assert log["y"] <= reference["y"] and reference["y"] + reference["height"] <= log["y"] + log["height"]
     assert box(visit).input_value() == "half a thought"
     visit.screenshot("states-resumed")
 
@@ -465,6 +473,7 @@ def test_save_or_print_my_answers(browser, fake_rasa, lang, tmp_path):
         assert "If everything is right" not in text
         assert record.evaluate("r => r.closest('[dir]').dir") == words["dir"]
         assert visit.axe_violations() == []
+        visit.screenshot(f"states-record-{lang}")
         visit.page.emulate_media(media="print")
         visit.screenshot(f"states-print-{lang}")
         assert visit.page.locator("main").is_hidden()

@@ -301,7 +301,9 @@
     var lang = STRINGS[entry.lang] ? entry.lang : state.lang;
     var body = el("p", { class: "asbw-text", dir: fromBot ? false : "auto" },
       fromBot ? withLinks(entry.text, lang) : [entry.text]);
-    return el("div", { class: "asbw-msg asbw-" + entry.from, lang: lang, dir: STRINGS[lang].dir }, [
+    return el("div", {
+      class: "asbw-msg asbw-" + entry.from, lang: lang, dir: STRINGS[lang].dir, "data-turn": entry.turn
+    }, [
       hidden(STRINGS[lang][fromBot ? "bot" : "you"] + " "), body
     ]);
   }
@@ -528,10 +530,13 @@
     if (node && !panel.hidden) node.scrollIntoView({ block: "start", behavior: "instant" });
   }
 
-  function toEnd() {
+  // The newest answer in view from its first message, as when it came.
+  function toNewest() {
     [log, panel].forEach(function (scroller) {
       scroller.scrollTo({ top: scroller.scrollHeight, behavior: "instant" });
     });
+    var last = lastBot();
+    reveal(last && log.querySelector('[data-turn="' + last.turn + '"]'));
   }
 
   // One alert, announced once; later failures leave it as it is.
@@ -730,7 +735,7 @@
     state.open = true;
     save();
     modal();
-    toEnd();
+    toNewest();
     if (!state.log.length && !state.outbox.length) submit({ message: "/greet" });
     else deliver();
     if (focus === "box") box.focus();
