@@ -471,6 +471,7 @@ def test_save_or_print_my_answers(browser, fake_rasa, lang, tmp_path):
         for expected in (incident, line, sent, words["record_title"]):
             assert expected in text
         assert "If everything is right" not in text
+        assert record.get_by_role("button", name=words["exit"]).is_visible()
         assert record.evaluate("r => r.closest('[dir]').dir") == words["dir"]
         assert visit.axe_violations() == []
         visit.screenshot(f"states-record-{lang}")

@@ -202,10 +202,11 @@
   var printButton = button("asbw-send");
   var downloadButton = button("asbw-tool");
   var backButton = button("asbw-tool");
+  var recordExit = button("asbw-exit", { "aria-describedby": "asbw-exit-hint" });
   var record = el("div", {
     class: "asbw-record", role: "dialog", "aria-modal": "true",
     "aria-labelledby": "asbw-record-title", hidden: true
-  }, [el("div", { class: "asbw-record-tools" }, [printButton, downloadButton, backButton]),
+  }, [el("div", { class: "asbw-record-tools" }, [printButton, downloadButton, backButton, recordExit]),
     recordBody]);
   var root = el("div", { class: "asbw", hidden: true }, [launcher, panel, record]);
 
@@ -215,7 +216,7 @@
     root.dir = strings.dir;
     launcher.textContent = t("launcher");
     title.textContent = t("title");
-    exitButton.textContent = t("exit");
+    exitButton.textContent = recordExit.textContent = t("exit");
     exitHint.textContent = t("exit_hint");
     closeButton.replaceChildren(el("span", { "aria-hidden": "true", text: "×" }), hidden(t("close")));
     languageButton.textContent = t("language") + ": " + strings.name;
@@ -796,6 +797,7 @@
   });
   closeButton.addEventListener("click", close);
   exitButton.addEventListener("click", exitPage);
+  recordExit.addEventListener("click", exitPage);
   restartButton.addEventListener("click", startAgain);
   recordButton.addEventListener("click", function () {
     showRecord(true);
