@@ -111,6 +111,10 @@ def compact(source: str) -> str:
     return "\n".join(kept) + "\n"
 
 
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def _fill(template: str, placeholder: str, value: str) -> str:
     if template.count(placeholder) != 1:
         raise ValueError(f"{placeholder} must appear once in the widget's source")
@@ -165,8 +169,8 @@ def build(
     }
     strings = {code: {**language_strings(code), "dates": date_words(code)} for code in codes}
     source = compact((STATIC / "widget.js").read_text(encoding="utf-8"))
-    source = _fill(source, "/*@CONFIG@*/ {}", json.dumps(config, ensure_ascii=False))
-    source = _fill(source, "/*@STRINGS@*/ {}", json.dumps(strings, ensure_ascii=False))
+    source = _fill(source, "/*@CONFIG@*/ {}", _json(config))
+    source = _fill(source, "/*@STRINGS@*/ {}", _json(strings))
     script = hashed("widget", "js", source.encode(), "text/javascript; charset=utf-8")
 
     demo_styles = hashed(
