@@ -456,6 +456,8 @@
     renderOutbox();
     save();
     deliver();
+    // The message just sent (and the typing indicator) in view.
+    log.scrollTo({ top: log.scrollHeight, behavior: "instant" });
   }
 
   function deliver() {
