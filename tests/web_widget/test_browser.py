@@ -70,7 +70,7 @@ def test_at_400_percent_zoom_everything_is_reachable_without_sideways_scrolling(
     try:
         open_chat(zoomed)
         assert zoomed.page.evaluate("document.documentElement.scrollWidth") <= 320
-        for selector in (".asbw-exit", ".asbw-close", ".asbw-log", "#asbw-input",
+        for selector in (".asbw-panel .asbw-exit", ".asbw-close", ".asbw-log", "#asbw-input",
                          ".asbw-form:not(.asbw-date-form) button"):
             target = zoomed.page.locator(selector)
             target.scroll_into_view_if_needed()
