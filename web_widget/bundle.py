@@ -7,8 +7,13 @@ import base64
 import gzip
 import hashlib
 import json
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+
+from babel import Locale
+from babel.dates import parse_pattern
 
 from deployment import Deployment
 from deployment.config import LANGUAGES
@@ -17,6 +22,14 @@ HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 STRINGS = HERE / "strings"
 SIZE_LIMIT = 20 * 1024  # JS and CSS together, gzipped (the issue's budget)
+# The longest message the assistant keeps, when the deployment file does not say
+# (`limits.message_characters`): the widget counts down to it and refuses more.
+MESSAGE_CHARACTERS = 5000
+# How long the widget waits for an answer before it gives up, says so and tries again.
+TIMEOUT_SECONDS = 30
+# The questions whose answers may be long get a multi-line box with a character count.
+LONG_ANSWERS = ("impact", "consent_exception_reason", "accessibility_needs", "vulnerabilities",
+                "victim_address")
 
 
 @dataclass(frozen=True)
@@ -33,9 +46,14 @@ class Asset:
     def integrity(self) -> str:
         return "sha384-" + base64.b64encode(hashlib.sha384(self.body).digest()).decode()
 
+    @cached_property
+    def gzipped(self) -> bytes:
+        """The body as sent to a browser that accepts gzip (made once, the same every time)."""
+        return gzip.compress(self.body, compresslevel=9, mtime=0)
+
     @property
     def gzipped_size(self) -> int:
-        return len(gzip.compress(self.body, compresslevel=9))
+        return len(self.gzipped)
 
 
 def hashed(stem: str, suffix: str, body: bytes, content_type: str) -> Asset:
@@ -46,6 +64,55 @@ def hashed(stem: str, suffix: str, body: bytes, content_type: str) -> Asset:
 def language_strings(code: str) -> dict[str, str]:
     """The widget's own words (launcher, labels, errors) in one language."""
     return json.loads((STRINGS / f"{code}.json").read_text(encoding="utf-8"))
+
+
+# The locale the assistant writes dates in (assistant.actions.messages.babel_locale; the browser
+# tests check that both write every language's dates alike).
+_BABEL_LOCALE = {"en": "en_GB"}
+_DATE_FIELDS = {"EEEE": "{E}", "d": "{d}", "MMMM": "{M}", "y": "{y}"}
+
+
+def date_words(code: str) -> dict:
+    """How the assistant writes a date in full ("Sunday, 13 September 2026"): the pattern with
+    {E} {d} {M} {y}, the month and weekday names (Monday first). From Babel, as the assistant's
+    are, since browsers lack some languages (Chromium has no Welsh or Punjabi dates)."""
+    locale = Locale.parse(_BABEL_LOCALE.get(code, code))
+    pattern = parse_pattern(locale.date_formats["full"].pattern).format
+
+    def field(match: re.Match) -> str:
+        if match.group(1) not in _DATE_FIELDS:
+            raise ValueError(f"{code}: date field {match.group(1)} is not supported")
+        return _DATE_FIELDS[match.group(1)]
+
+    return {
+        "f": re.sub(r"%\((\w+)\)s", field, pattern).replace("%%", "%"),
+        "M": [locale.months["format"]["wide"][m] for m in range(1, 13)],
+        "E": [locale.days["format"]["wide"][d] for d in range(7)],
+    }
+
+
+def compact(source: str) -> str:
+    """The source without its comments, blank lines and indentation: what browsers need. Only
+    whole-line comments go (`//`, and `/* */` starting a line, but never a `/*@…@*/` placeholder),
+    so nothing inside a string or a regular expression is touched."""
+    kept = []
+    in_comment = False
+    for raw in source.splitlines():
+        line = raw.strip()
+        if in_comment:
+            in_comment = "*/" not in line
+            continue
+        if not line or line.startswith("//"):
+            continue
+        if line.startswith("/*") and not line.startswith("/*@"):
+            in_comment = "*/" not in line
+            continue
+        kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _fill(template: str, placeholder: str, value: str) -> str:
@@ -66,13 +133,21 @@ class Bundle:
         return {a.name: a for a in (self.script, self.styles, self.demo_styles, self.crest)}
 
 
+def message_characters(deployment: Deployment) -> int:
+    """The assistant's message limit from the deployment file, else the default."""
+    limits = getattr(deployment, "limits", None)
+    return int(getattr(limits, "message_characters", None) or MESSAGE_CHARACTERS)
+
+
 def build(
-    deployment: Deployment, rasa_url: str | None = None, languages: list[str] | None = None
+    deployment: Deployment, rasa_url: str | None = None, languages: list[str] | None = None,
+    timeout_seconds: float = TIMEOUT_SECONDS,
 ) -> Bundle:
     """The assets for this deployment; `languages` overrides the enabled ones (size checks)."""
     widget = deployment.widget
     theme = widget.theme
-    css = (STATIC / "widget.css").read_text(encoding="utf-8")
+    css = compact((STATIC / "widget.css").read_text(encoding="utf-8"))
+    css = re.sub(r"\s*([{};,])\s*|(:)\s+", r"\1\2", css)  # no string in the styles has these
     css = _fill(css, "/*@COLOUR@*/#1d70b8", theme.colour)
     css = _fill(css, "/*@TEXT_COLOUR@*/#ffffff", theme.text_colour)
     styles = hashed("widget", "css", css.encode(), "text/css; charset=utf-8")
@@ -88,11 +163,14 @@ def build(
         "logoUrl": theme.logo_url,
         "css": f"/assets/{styles.name}",
         "cssIntegrity": styles.integrity,
+        "messageLimit": message_characters(deployment),
+        "timeoutSeconds": timeout_seconds,
+        "longAnswers": list(LONG_ANSWERS),
     }
-    strings = {code: language_strings(code) for code in codes}
-    source = (STATIC / "widget.js").read_text(encoding="utf-8")
-    source = _fill(source, "/*@CONFIG@*/ {}", json.dumps(config, ensure_ascii=False))
-    source = _fill(source, "/*@STRINGS@*/ {}", json.dumps(strings, ensure_ascii=False))
+    strings = {code: {**language_strings(code), "dates": date_words(code)} for code in codes}
+    source = compact((STATIC / "widget.js").read_text(encoding="utf-8"))
+    source = _fill(source, "/*@CONFIG@*/ {}", _json(config))
+    source = _fill(source, "/*@STRINGS@*/ {}", _json(strings))
     script = hashed("widget", "js", source.encode(), "text/javascript; charset=utf-8")
 
     demo_styles = hashed(

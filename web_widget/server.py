@@ -4,14 +4,16 @@ CORS answers only the origins in the deployment's `widget.allowed_origins`."""
 
 from __future__ import annotations
 
+import gzip
 from urllib.parse import urlsplit
 
 import jinja2
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 from deployment import Deployment
+from deployment.config import LANGUAGES
 
-from .bundle import HERE, Asset, Bundle, build, language_strings
+from .bundle import HERE, TIMEOUT_SECONDS, Asset, Bundle, build, language_strings
 
 LONG_CACHE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -19,6 +21,7 @@ PAGE_CACHE = "no-cache, no-store, must-revalidate"
 BUNDLE = web.AppKey("bundle", Bundle)
 ORIGINS = web.AppKey("origins", frozenset)
 PAGES = web.AppKey("pages", dict)
+PAGES_GZIPPED = web.AppKey("pages_gzipped", dict)
 CSP = web.AppKey("csp", str)
 
 # The demo site: English and Welsh pages that mirror each other, as on a council's website.
@@ -106,20 +109,40 @@ def render_pages(deployment: Deployment, bundle: Bundle) -> dict[str, str]:
     return pages
 
 
+def accepts_gzip(request: web.Request) -> bool:
+    """Whether the browser takes gzip (`Accept-Encoding: gzip, br`; not with `q=0`). Brotli is
+    not offered: no package for it is in the environment, and gzip is within a few per cent."""
+    for part in request.headers.get("Accept-Encoding", "").split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            quality = params.strip().lower().removeprefix("q=")
+            try:
+                return not params or float(quality) > 0
+            except ValueError:
+                return False
+    return False
+
+
 def _cors(request: web.Request, response: web.StreamResponse) -> None:
-    response.headers["Vary"] = "Origin"
+    response.headers["Vary"] = "Origin, Accept-Encoding"
     origin = request.headers.get("Origin")
     if origin and origin in request.app[ORIGINS]:
         response.headers["Access-Control-Allow-Origin"] = origin
 
 
 def _asset_response(request: web.Request, asset: Asset, cache: str) -> web.Response:
-    headers = {"Cache-Control": cache, "ETag": asset.etag}
-    if request.headers.get("If-None-Match") == asset.etag:
+    """The asset, gzipped when the browser takes it (made once at start, not per request); each
+    encoding has its own ETag, as caches need."""
+    packed = accepts_gzip(request)
+    etag = asset.etag[:-1] + '-gzip"' if packed else asset.etag
+    headers = {"Cache-Control": cache, "ETag": etag}
+    if request.headers.get("If-None-Match") == etag:
         response = web.Response(status=304, headers=headers)
     else:
-        response = web.Response(body=asset.body, headers=headers)
+        response = web.Response(body=asset.gzipped if packed else asset.body, headers=headers)
         response.headers["Content-Type"] = asset.content_type
+        if packed:
+            response.headers["Content-Encoding"] = "gzip"
     _cors(request, response)
     return response
 
@@ -147,11 +170,12 @@ async def preflight(request: web.Request) -> web.Response:
 
 
 async def page(request: web.Request) -> web.Response:
-    return web.Response(
-        text=request.app[PAGES][request.path],
-        content_type="text/html",
-        headers={"Cache-Control": PAGE_CACHE, "Content-Security-Policy": request.app[CSP]},
-    )
+    headers = {"Cache-Control": PAGE_CACHE, "Content-Security-Policy": request.app[CSP],
+               "Vary": "Accept-Encoding", "Content-Type": "text/html; charset=utf-8"}
+    if accepts_gzip(request):
+        headers["Content-Encoding"] = "gzip"
+        return web.Response(body=request.app[PAGES_GZIPPED][request.path], headers=headers)
+    return web.Response(body=request.app[PAGES][request.path].encode(), headers=headers)
 
 
 async def no_icon(request: web.Request) -> web.Response:
@@ -176,13 +200,21 @@ async def security_headers(request: web.Request, handler) -> web.StreamResponse:
     return response
 
 
-def create_app(deployment: Deployment, rasa_url: str | None = None) -> web.Application:
+def create_app(
+    deployment: Deployment, rasa_url: str | None = None, languages: list[str] | None = None,
+    timeout_seconds: float = TIMEOUT_SECONDS,
+) -> web.Application:
+    """The widget's server; `languages` overrides the enabled ones in the script (size check),
+    `timeout_seconds` how long the widget waits for an answer (tests shorten it)."""
     rasa_url = rasa_url or deployment.widget.rasa_url
-    bundle = build(deployment, rasa_url=rasa_url)
+    bundle = build(deployment, rasa_url=rasa_url, languages=languages,
+                   timeout_seconds=timeout_seconds)
     app = web.Application(middlewares=[security_headers])
     app[BUNDLE] = bundle
     app[ORIGINS] = frozenset(deployment.widget.allowed_origins)
     app[PAGES] = render_pages(deployment, bundle)
+    app[PAGES_GZIPPED] = {path: gzip.compress(html.encode(), compresslevel=9, mtime=0)
+                          for path, html in app[PAGES].items()}
     app[CSP] = content_security_policy(rasa_url, deployment.widget.theme.logo_url)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/favicon.ico", no_icon)
@@ -193,3 +225,27 @@ def create_app(deployment: Deployment, rasa_url: str | None = None) -> web.Appli
     for path in app[PAGES]:
         app.router.add_get(path, page)
     return app
+
+
+async def wire_sizes(deployment: Deployment) -> tuple[int, int]:
+    """The bytes of the script and the styles (every language included) as the server sends
+    them to a browser asking with `Accept-Encoding: gzip, br`: served on a loopback port and
+    fetched, not decompressed."""
+    app = create_app(deployment, languages=list(LANGUAGES))
+    bundle = app[BUNDLE]
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    sizes = []
+    try:
+        async with ClientSession(auto_decompress=False) as session:
+            for asset in (bundle.script, bundle.styles):
+                async with session.get(f"http://127.0.0.1:{port}/assets/{asset.name}",
+                                       headers={"Accept-Encoding": "gzip, br"}) as response:
+                    response.raise_for_status()
+                    sizes.append(len(await response.read()))
+    finally:
+        await runner.cleanup()
+    return sizes[0], sizes[1]

@@ -86,7 +86,7 @@ class Visit:
         return self.page.evaluate(
             "sel => [...document.querySelectorAll(sel)].map(p => { const c = p.cloneNode(true);"
             " c.querySelectorAll('.asbw-vh').forEach(h => h.remove());"
-            " return c.textContent.trim(); })", f".asbw-{who} .asbw-text")
+            " return c.textContent.trim(); })", f".asbw-{who}:not(.asbw-queued) .asbw-text")
 
     def bot_texts(self) -> list[str]:
         return self._texts("bot")
@@ -109,7 +109,7 @@ class Visit:
         self.page.wait_for_function(
             "() => { const r = document.querySelector('.asbw');"
             " const s = JSON.parse(sessionStorage.getItem('asb-widget') || '{}');"
-            " return r && !r.classList.contains('asbw-busy') && !s.pending; }",
+            " return r && !r.classList.contains('asbw-busy') && !(s.outbox || []).length; }",
             timeout=timeout,
         )
 
@@ -190,6 +190,29 @@ def visit(browser, stack) -> Iterator[Visit]:
     """A fresh tab (fresh sessionStorage) on the stack's widget server, desktop sized."""
     tab = new_visit(browser, stack.widget_url, stack.rasa_url)
     yield tab
+    tab.page.context.close()
+
+
+@pytest.fixture(scope="session")
+def fake_rasa() -> Iterator:
+    """The real widget server talking to a small REST endpoint the test controls (fake_rasa.py),
+    for the states the whole stack cannot be made to show on demand."""
+    from .fake_rasa import FakeRasa
+
+    fake = FakeRasa().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture
+def fake_visit(browser, fake_rasa) -> Iterator[Visit]:
+    """A fresh desktop tab on the widget server that talks to the fake endpoint."""
+    fake_rasa.reset()
+    tab = new_visit(browser, fake_rasa.widget_url, fake_rasa.rasa_url)
+    yield tab
+    fake_rasa.release()
     tab.page.context.close()
 
 

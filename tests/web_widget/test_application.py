@@ -100,24 +100,32 @@ class Driver:
         if self.keyboard:
             self.focus_by_tab(box)
             self.visit.page.keyboard.type(text)
-            self.visit.page.keyboard.press("Enter")
+            if box.evaluate("b => b.tagName") == "TEXTAREA":
+                # Enter makes a new line in a long answer: Tab on to the Send button.
+                self.press(self.visit.page.locator(".asbw-form:not(.asbw-date-form) button"))
+            else:
+                self.visit.page.keyboard.press("Enter")
         else:
             box.fill(text)
             self.visit.page.locator(".asbw-form:not(.asbw-date-form) button").click()
 
     def pick_date(self, when) -> None:
-        field = self.visit.page.locator("#asbw-date")
-        maximum = field.get_attribute("max")
+        """GOV.UK's date input: day, month and year, then "Send date"."""
+        page = self.visit.page
+        maximum = page.locator(".asbw-date-form").get_attribute("data-max")
         if maximum:
             assert when.isoformat() <= maximum
+        parts = {"day": when.day, "month": when.month, "year": when.year}
         if self.keyboard:
-            self.focus_by_tab(field)
-            self.visit.page.keyboard.type(self.visit.date_keys(when))
-            assert field.input_value() == when.isoformat()
-            self.press(self.visit.page.locator(".asbw-date-form button"))
+            self.focus_by_tab(page.locator("#asbw-day"))
+            for name, value in parts.items():
+                assert page.evaluate("document.activeElement.id") == f"asbw-{name}"
+                page.keyboard.type(str(value))
+                page.keyboard.press("Enter" if name == "year" else "Tab")
         else:
-            field.fill(when.isoformat())
-            self.visit.page.locator(".asbw-date-form button").click()
+            for name, value in parts.items():
+                page.locator(f"#asbw-{name}").fill(str(value))
+            page.locator(".asbw-date-form button").click()
 
     def choose(self, slot: str | None) -> bool:
         replies = self.visit.replies()
@@ -187,6 +195,20 @@ def stored_document(stack, reference: str) -> dict:
     return json.loads(row["document"])
 
 
+def resumed_at_the_reference(visit: Visit, reference: str) -> None:
+    """After a reload the log opens at its newest messages, the reference in view, the focus in
+    the widget; "Save or print my answers" is offered."""
+    visit.page.reload()
+    visit.panel.wait_for()
+    visit.page.wait_for_function(
+        "() => document.activeElement && document.activeElement.closest('#asbw-panel')")
+    found = visit.page.locator(".asbw-bot", has_text=reference).last
+    panel, box = visit.log.bounding_box(), found.bounding_box()
+    assert box["y"] < panel["y"] + panel["height"] and box["y"] + box["height"] > panel["y"]
+    assert visit.control("record").is_visible()
+    visit.screenshot(f"application-resumed-{visit.lang}")
+
+
 def start(visit: Visit, path: str, keyboard: bool) -> None:
     visit.page.goto(visit.base_url + path)
     launcher = visit.control("launcher")
@@ -212,6 +234,7 @@ def test_a_whole_application_by_clicking_and_typing(visit, stack, lang, path):
     assert document["language"] == lang
     assert document["victim"]["name"] == TYPED["victim_name"]
     assert visit.page.locator(".asbw").get_attribute("lang") == lang
+    resumed_at_the_reference(visit, reference)
     # However long the conversation, the header and the text box stay in the panel's view.
     assert visit.page.evaluate("document.querySelector('#asbw-panel').scrollTop") == 0
     assert visit.control("exit").is_visible() and visit.page.locator("#asbw-input").is_visible()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import hashlib
@@ -112,7 +113,7 @@ async def test_cors_answers_only_the_allowed_origins(client):
     allowed = load_deployment().widget.allowed_origins[0]
     ok = await client.get("/widget.js", headers={"Origin": allowed})
     assert ok.headers["Access-Control-Allow-Origin"] == allowed
-    assert ok.headers["Vary"] == "Origin"
+    assert ok.headers["Vary"] == "Origin, Accept-Encoding"
     other = await client.get("/widget.js", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
     preflight = await client.options("/widget.js", headers={
@@ -158,7 +159,7 @@ def test_the_script_carries_the_deployment_and_only_the_enabled_languages():
 def test_the_theme_sets_the_styles_defaults():
     styles = build(deployment_with(theme={"colour": "#00703c", "text_colour": "#000000"})).styles
     text = styles.body.decode()
-    assert "var(--asbw-colour, #00703c)" in text and "var(--asbw-text-colour, #000000)" in text
+    assert "var(--asbw-colour,#00703c)" in text and "var(--asbw-text-colour,#000000)" in text
 
 
 def test_every_language_table_has_every_key_in_its_own_words():
@@ -209,3 +210,42 @@ def test_a_wrong_widget_setting_names_its_key(tmp_path, widget, key):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(DeploymentError, match=re.escape(key)):
         load_deployment(path)
+
+
+async def test_assets_and_pages_go_gzipped_to_browsers_that_take_it():
+    deployment = load_deployment()
+    app = create_app(deployment, rasa_url=RASA)
+    async with TestClient(TestServer(app, host="127.0.0.1"), auto_decompress=False) as client:
+        html = (await (await client.get("/", headers={"Accept-Encoding": "identity"})).read())
+        bundle = build(deployment, rasa_url=RASA)
+        for name in asset_names(html.decode()):
+            plain = await client.get(f"/assets/{name}", headers={"Accept-Encoding": "identity"})
+            packed = await client.get(f"/assets/{name}",
+                                      headers={"Accept-Encoding": "gzip, deflate, br"})
+            body, wire = await plain.read(), await packed.read()
+            assert "Content-Encoding" not in plain.headers
+            assert packed.headers["Content-Encoding"] == "gzip"
+            assert "Accept-Encoding" in packed.headers["Vary"]
+            assert gzip.decompress(wire) == body
+            assert int(packed.headers["Content-Length"]) == len(wire)
+            # Each encoding has its own ETag, and each revalidates to a 304.
+            assert packed.headers["ETag"] != plain.headers["ETag"]
+            again = await client.get(f"/assets/{name}", headers={
+                "Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
+            assert again.status == 304
+            if name.endswith(".js"):
+                assert len(wire) == bundle.script.gzipped_size
+                assert len(wire) < len(body) / 2
+        refused = await client.get("/widget.js", headers={"Accept-Encoding": "gzip;q=0, br"})
+        assert "Content-Encoding" not in refused.headers
+        page = await client.get("/cy/", headers={"Accept-Encoding": "gzip"})
+        assert page.headers["Content-Encoding"] == "gzip"
+        assert '<html lang="cy">' in gzip.decompress(await page.read()).decode()
+        assert "Content-Security-Policy" in page.headers
+
+
+def test_the_size_check_measures_the_bytes_on_the_wire():
+    from web_widget.server import wire_sizes
+
+    deployment = load_deployment()
+    assert asyncio.run(wire_sizes(deployment)) == size_report(deployment)

@@ -6,6 +6,11 @@
   var STRINGS = /*@STRINGS@*/ {};
   var KEY = "asb-widget";
   var RETRY_SECONDS = [2, 4, 8, 16, 30];
+  var LIMIT = CONFIG.messageLimit;
+  var REFERENCE = /\bASB-\d{4}-[0-9A-Z]{6}\b/;
+  // The downloaded record's styles (no "<", ">" or "&": the serialiser would escape them).
+  var RECORD_CSS = "body{font:1rem/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;" +
+    "padding:0 1rem;color:#0b0c0c}.asbw-record-line{margin:0 0 .75rem;white-space:pre-line}";
   var script = document.currentScript;
   if (!script || document.querySelector(".asbw")) return;
 
@@ -13,12 +18,14 @@
   var rasaUrl = (data.rasaUrl || CONFIG.rasaUrl).replace(/\/+$/, "");
   var store = window.sessionStorage;
   var state = load() || fresh(startLanguage());
-  var pending = state.pending || null;
-  var busy = false;
+  var inFlight = false;
   var attempt = 0;
   var retryTimer = null;
+  var countTimer = null;
   var shiftPresses = 0;
   var shiftTimer = null;
+  var inerted = [];
+  var narrow = window.matchMedia("(max-width: 30em), (max-height: 30em)");
 
   function startLanguage() {
     var wanted = [data.language, document.documentElement.lang];
@@ -30,7 +37,7 @@
   }
 
   function fresh(language) {
-    return { sender: newId(), lang: language, open: false, log: [] };
+    return { sender: newId(), lang: language, open: false, log: [], outbox: [], draft: "" };
   }
 
   function newId() {
@@ -44,14 +51,16 @@
   function load() {
     try {
       var saved = JSON.parse(store.getItem(KEY));
-      return saved && saved.sender && STRINGS[saved.lang] ? saved : null;
+      if (!saved || !saved.sender || !STRINGS[saved.lang]) return null;
+      saved.outbox = saved.outbox || (saved.pending ? [saved.pending] : []);
+      delete saved.pending;
+      return saved;
     } catch (e) {
       return null;
     }
   }
 
   function save() {
-    state.pending = pending;
     try {
       store.setItem(KEY, JSON.stringify(state));
     } catch (e) {
@@ -59,8 +68,33 @@
     }
   }
 
+  function words(lang) {
+    return STRINGS[lang] || STRINGS[state.lang];
+  }
+
   function t(key) {
     return STRINGS[state.lang][key];
+  }
+
+  // Numbers as the assistant writes them (CLDR, Latin digits, British English).
+  function locale(lang) {
+    return (lang === "en" ? "en-GB" : lang) + "-u-nu-latn";
+  }
+
+  function fill(key, n) {
+    return t(key).replace("{n}", n.toLocaleString(locale(state.lang)));
+  }
+
+  // A date as the assistant writes it ("Sunday, 13 September 2026"); `day` is a UTC midnight.
+  function longDate(day) {
+    var names = t("dates");
+    return names.f.replace("{E}", names.E[(day.getUTCDay() + 6) % 7])
+      .replace("{d}", day.getUTCDate()).replace("{M}", names.M[day.getUTCMonth()])
+      .replace("{y}", day.getUTCFullYear());
+  }
+
+  function characters(text) {
+    return Array.from(text).length; // code points, as the assistant counts them
   }
 
   function el(tag, attrs, children) {
@@ -81,39 +115,72 @@
     return el("span", { class: "asbw-vh", id: id, text: text });
   }
 
+  function button(cls, attrs) {
+    attrs = attrs || {};
+    attrs.type = "button";
+    attrs.class = cls;
+    return el("button", attrs);
+  }
+
   // ---- the page structure ----
-  var launcher = el("button", {
-    type: "button", class: "asbw-launcher", "aria-expanded": "false", "aria-controls": "asbw-panel"
-  });
+  var launcher = button("asbw-launcher", { "aria-expanded": "false", "aria-controls": "asbw-panel" });
   var title = el("h2", { class: "asbw-title", id: "asbw-title" });
   var agency = el("p", { class: "asbw-agency", text: CONFIG.agencyName });
-  var exitButton = el("button", {
-    type: "button", class: "asbw-exit", "aria-describedby": "asbw-exit-hint"
-  });
+  var exitButton = button("asbw-exit", { "aria-describedby": "asbw-exit-hint" });
   var exitHint = hidden("", "asbw-exit-hint");
-  var closeButton = el("button", { type: "button", class: "asbw-close" });
-  var languageButton = el("button", {
-    type: "button", class: "asbw-tool", "aria-expanded": "false", "aria-controls": "asbw-languages"
+  var closeButton = button("asbw-close");
+  var languageButton = button("asbw-tool", {
+    "aria-expanded": "false", "aria-controls": "asbw-languages"
   });
   var languageList = el("ul", { class: "asbw-languages", id: "asbw-languages", hidden: true });
-  var restartButton = el("button", { type: "button", class: "asbw-tool" });
-  var log = el("div", { class: "asbw-log", role: "log", "aria-live": "polite", tabindex: "0" });
+  var restartButton = button("asbw-tool");
+  var recordButton = button("asbw-tool asbw-record-open", { hidden: true });
+  var typing = el("div", { class: "asbw-msg asbw-bot asbw-typing", "aria-hidden": "true", hidden: true },
+    [el("span"), el("span"), el("span")]);
+  var log = el("div", { class: "asbw-log", role: "log", "aria-live": "polite", tabindex: "0" },
+    [typing]);
   var replies = el("div", { class: "asbw-replies", role: "group" });
+  var otherLanguages = button("asbw-reply asbw-other");
   var status = el("div", { class: "asbw-status", role: "status" });
   var alertBox = el("div", { class: "asbw-alert", role: "alert" });
-  var dateInput = el("input", { type: "date", id: "asbw-date", class: "asbw-field" });
-  var dateLabel = el("label", { for: "asbw-date" });
-  var dateSend = el("button", { type: "submit", class: "asbw-send" });
-  var dateForm = el("form", { class: "asbw-form asbw-date-form", hidden: true }, [
-    dateLabel, el("div", { class: "asbw-row" }, [dateInput, dateSend])
-  ]);
-  var input = el("input", {
-    type: "text", id: "asbw-input", class: "asbw-field", autocomplete: "off", maxlength: "1000"
+
+  // Dates: GOV.UK's date input (day, month, year), checked here in the user's language.
+  var dateLegend = el("legend");
+  var dateHint = el("p", { class: "asbw-hint", id: "asbw-date-hint" });
+  var dateError = el("p", { class: "asbw-error", id: "asbw-date-error", hidden: true });
+  var dateParts = ["day", "month", "year"].map(function (name) {
+    var field = el("input", {
+      type: "text", id: "asbw-" + name, class: "asbw-field asbw-" + name, inputmode: "numeric",
+      autocomplete: "off", spellcheck: "false"
+    });
+    var label = el("label", { for: "asbw-" + name });
+    return { name: name, field: field, label: label };
   });
+  var dateSend = el("button", { type: "submit", class: "asbw-send" });
+  var dateFieldset = el("fieldset", { class: "asbw-fieldset" }, [
+    dateLegend, dateHint, dateError,
+    el("div", { class: "asbw-row asbw-parts" }, dateParts.map(function (part) {
+      return el("div", { class: "asbw-part" }, [part.label, part.field]);
+    }).concat([dateSend]))
+  ]);
+  var dateForm = el("form", { class: "asbw-form asbw-date-form", hidden: true, novalidate: true },
+    [dateFieldset]);
+
+  // The answer box: one line, or several lines with a character count for long answers.
+  var line = el("input", { type: "text", class: "asbw-field", autocomplete: "off" });
+  var area = el("textarea", { class: "asbw-field", rows: "5", autocomplete: "off" });
+  var box = line;
+  box.id = "asbw-input";
+  var boxSlot = el("div", { class: "asbw-box" }, [box]);
   var inputLabel = el("label", { for: "asbw-input" });
+  var boxError = el("p", { class: "asbw-error", id: "asbw-input-error", hidden: true });
+  var countHint = hidden("", "asbw-count-hint");
+  var countShown = el("p", { class: "asbw-count", "aria-hidden": "true", hidden: true });
+  var countSaid = el("span", { class: "asbw-vh", "aria-live": "polite" });
   var send = el("button", { type: "submit", class: "asbw-send" });
-  var form = el("form", { class: "asbw-form" }, [
-    inputLabel, el("div", { class: "asbw-row" }, [input, send])
+  var form = el("form", { class: "asbw-form", novalidate: true }, [
+    inputLabel, boxError, el("div", { class: "asbw-row" }, [boxSlot, send]),
+    countShown, countHint, countSaid
   ]);
   var logo = CONFIG.logoUrl ? el("img", { class: "asbw-logo", src: CONFIG.logoUrl, alt: "" }) : "";
   var panel = el("section", {
@@ -124,11 +191,24 @@
       el("div", { class: "asbw-names" }, [title, agency]),
       el("div", { class: "asbw-actions" }, [exitButton, exitHint, closeButton])
     ]),
-    el("div", { class: "asbw-tools" }, [languageButton, restartButton]),
+    el("div", { class: "asbw-tools" }, [languageButton, recordButton, restartButton]),
     languageList,
     log, replies, status, alertBox, dateForm, form
   ]);
-  var root = el("div", { class: "asbw", hidden: true }, [launcher, panel]);
+
+  // "Save or print my answers": a page made here from the conversation, stored nowhere else.
+  var recordTitle = el("h2", { id: "asbw-record-title", tabindex: "-1" });
+  var recordBody = el("div", { class: "asbw-record-body" });
+  var printButton = button("asbw-send");
+  var downloadButton = button("asbw-tool");
+  var backButton = button("asbw-tool");
+  var recordExit = button("asbw-exit", { "aria-describedby": "asbw-exit-hint" });
+  var record = el("div", {
+    class: "asbw-record", role: "dialog", "aria-modal": "true",
+    "aria-labelledby": "asbw-record-title", hidden: true
+  }, [el("div", { class: "asbw-record-tools" }, [printButton, downloadButton, backButton, recordExit]),
+    recordBody]);
+  var root = el("div", { class: "asbw", hidden: true }, [launcher, panel, record]);
 
   function applyLanguage() {
     var strings = STRINGS[state.lang];
@@ -136,53 +216,70 @@
     root.dir = strings.dir;
     launcher.textContent = t("launcher");
     title.textContent = t("title");
-    exitButton.textContent = t("exit");
+    exitButton.textContent = recordExit.textContent = t("exit");
     exitHint.textContent = t("exit_hint");
     closeButton.replaceChildren(el("span", { "aria-hidden": "true", text: "×" }), hidden(t("close")));
     languageButton.textContent = t("language") + ": " + strings.name;
     restartButton.textContent = t("start_again");
+    recordButton.textContent = t("record");
+    otherLanguages.textContent = t("other_languages");
     log.setAttribute("aria-label", t("log"));
     replies.setAttribute("aria-label", t("replies"));
     inputLabel.textContent = t("input");
     send.textContent = t("send");
-    dateLabel.textContent = t("date");
+    countHint.textContent = fill("count_hint", LIMIT);
+    dateLegend.textContent = t("date");
+    dateHint.textContent = t("date_hint");
+    dateParts.forEach(function (part) {
+      part.label.textContent = t(part.name);
+    });
     dateSend.textContent = t("send_date");
+    printButton.textContent = t("print");
+    downloadButton.textContent = t("download");
+    backButton.textContent = t("back_to_chat");
     languageList.replaceChildren.apply(languageList, CONFIG.languages.map(function (code) {
-      var choice = el("button", {
-        type: "button", class: "asbw-choice", lang: code, dir: STRINGS[code].dir,
-        "aria-current": code === state.lang ? "true" : false, text: STRINGS[code].name
+      var choice = button("asbw-choice", {
+        lang: code, dir: STRINGS[code].dir, "aria-current": code === state.lang ? "true" : false,
+        text: STRINGS[code].name
       });
       choice.addEventListener("click", function () {
         toggleLanguages(false);
         languageButton.focus();
-        if (code !== state.lang) {
-          setLanguage(code);
-          submit('/change_language{"language":"' + code + '"}', STRINGS[code].name, false, true);
-        }
+        if (code === state.lang || refused()) return;
+        setLanguage(code);
+        submit({
+          message: '/change_language{"language":"' + code + '"}', shown: STRINGS[code].name,
+          keep: true, lang: code
+        });
       });
       return el("li", {}, [choice]);
     }));
-    if (alertBox.firstChild) showOffline();
+    if (alertBox.firstChild) {
+      alertBox.replaceChildren();
+      showOffline();
+    }
+    updateCount();
   }
 
+  // A language switch changes the widget's own words; the conversation so far keeps its own.
   function setLanguage(code) {
     if (!STRINGS[code] || code === state.lang) return;
     state.lang = code;
     applyLanguage();
-    renderLog();
+    renderChoices();
     save();
   }
 
   // ---- the conversation ----
   var LINK = /\[([^\]\n]+)\]\(((?:https:\/\/|mailto:|tel:)[^\s()]+)\)/g;
 
-  function withLinks(text) {
+  function withLinks(text, lang) {
     var parts = [];
     var last = 0;
     text.replace(LINK, function (match, label, href, offset) {
       parts.push(text.slice(last, offset));
       parts.push(el("a", { href: href, rel: "noopener noreferrer", target: "_blank" }, [
-        label, hidden(" " + t("new_tab"))
+        label, hidden(" " + words(lang).new_tab)
       ]));
       last = offset + match.length;
     });
@@ -190,21 +287,37 @@
     return parts;
   }
 
-  function renderEntry(entry) {
-    if (!entry.text) return;
-    var fromBot = entry.from === "bot";
-    var body = el("p", { class: "asbw-text", dir: "auto" },
-      fromBot ? withLinks(entry.text) : [entry.text]);
-    log.append(el("div", { class: "asbw-msg asbw-" + entry.from }, [
-      hidden(t(fromBot ? "bot" : "you") + " "), body
-    ]));
+  function isLanguage(choice) {
+    return String(choice.payload).indexOf("/change_language") === 0;
   }
 
-  function renderLog() {
-    log.replaceChildren();
-    state.log.forEach(renderEntry);
-    renderChoices();
-    log.scrollTop = log.scrollHeight;
+  function onlyLanguages(entry) {
+    return !!entry.buttons && entry.buttons.every(isLanguage);
+  }
+
+  // One message, in the language it was said in: its own lang and dir, never re-rendered.
+  function renderEntry(entry) {
+    if (!entry.text || (entry.greet && onlyLanguages(entry))) return null;
+    var fromBot = entry.from === "bot";
+    var lang = STRINGS[entry.lang] ? entry.lang : state.lang;
+    var body = el("p", { class: "asbw-text", dir: fromBot ? false : "auto" },
+      fromBot ? withLinks(entry.text, lang) : [entry.text]);
+    return el("div", {
+      class: "asbw-msg asbw-" + entry.from, lang: lang, dir: STRINGS[lang].dir, "data-turn": entry.turn
+    }, [
+      hidden(STRINGS[lang][fromBot ? "bot" : "you"] + " "), body
+    ]);
+  }
+
+  // Messages go before the ones still waiting to be sent and the typing indicator.
+  function place(node) {
+    if (node) log.insertBefore(node, log.querySelector(".asbw-queued") || typing);
+    return node;
+  }
+
+  function add(entry) {
+    state.log.push(entry);
+    return place(renderEntry(entry));
   }
 
   function lastBot() {
@@ -221,146 +334,415 @@
   }
 
   function renderChoices() {
-    var answer = latestAnswer();
     var asking = null;
     var purpose = "";
+    var asks = "";
+    var languages = false;
     replies.replaceChildren();
-    answer.forEach(function (entry) {
-      if (entry.custom && entry.custom.input === "date") asking = entry.custom;
-      if (entry.custom && entry.custom.autocomplete) purpose = String(entry.custom.autocomplete);
-      if (!entry.buttons) return;
-      replies.append(el("div", { class: "asbw-group" }, entry.buttons.map(function (button) {
-        var choice = el("button", {
-          type: "button", class: "asbw-reply", dir: "auto", "data-payload": button.payload,
-          text: button.title
+    latestAnswer().forEach(function (entry) {
+      var custom = entry.custom || {};
+      if (custom.input === "date") asking = custom;
+      if (custom.autocomplete) purpose = String(custom.autocomplete);
+      if (custom.asks) asks = String(custom.asks);
+      var offered = (entry.buttons || []).filter(function (choice) {
+        if (!isLanguage(choice)) return true;
+        languages = true;
+        return false;
+      });
+      if (!offered.length) return;
+      replies.append(el("div", { class: "asbw-group" }, offered.map(function (choice) {
+        var reply = button("asbw-reply", {
+          dir: "auto", "data-payload": choice.payload, text: choice.title
         });
-        choice.addEventListener("click", function () {
-          submit(button.payload, button.title, false);
+        reply.addEventListener("click", function () {
+          if (refused()) return;
+          reply.classList.add("asbw-chosen");
+          submit({ message: choice.payload, shown: choice.title, reply: true });
         });
-        return choice;
+        return reply;
       })));
     });
+    // Languages are in the Language menu; the assistant's list of them becomes one button.
+    if (languages && CONFIG.languages.length > 1) {
+      replies.append(el("div", { class: "asbw-group" }, [otherLanguages]));
+    }
     replies.hidden = !replies.firstChild;
+    busyReplies();
     // The user's own name, address, phone or email: the browser may offer to fill it in, and
     // phones show the right keyboard (WCAG 2.2, 1.3.5). Anything else: "off".
-    input.setAttribute("autocomplete", purpose || "off");
+    setBox(CONFIG.longAnswers.indexOf(asks) >= 0);
+    box.setAttribute("autocomplete", purpose || "off");
     var mode = { email: "email", tel: "tel" }[purpose];
-    if (mode) input.setAttribute("inputmode", mode);
-    else input.removeAttribute("inputmode");
+    if (mode) box.setAttribute("inputmode", mode);
+    else box.removeAttribute("inputmode");
     dateForm.hidden = !asking;
-    if (asking && asking.max) dateInput.max = asking.max;
-    else dateInput.removeAttribute("max");
+    dateForm.dataset.max = asking && asking.max ? asking.max : "";
+    if (!asking) showDateError(null);
+    recordButton.hidden = !recorded().length;
   }
 
-  function add(entry) {
-    state.log.push(entry);
-    renderEntry(entry);
-  }
-
-  function receive(messages, turn) {
-    var bots = messages.filter(function (m) {
-      return m && (m.text || m.buttons || m.custom);
+  function renderOutbox() {
+    Array.prototype.forEach.call(log.querySelectorAll(".asbw-queued"), function (node) {
+      node.remove();
     });
-    bots.forEach(function (m) {
+    state.outbox.forEach(function (job, index) {
+      if (!job.shown) return;
+      var note = index === 0 && inFlight ? "sending" : attempt ? "not_sent" : "waiting";
+      var lang = STRINGS[job.lang] ? job.lang : state.lang;
+      log.insertBefore(el("div", {
+        class: "asbw-msg asbw-user asbw-queued", "aria-hidden": "true", lang: lang,
+        dir: STRINGS[lang].dir
+      }, [el("p", { class: "asbw-text", dir: "auto", text: job.shown }),
+        el("p", { class: "asbw-note", lang: state.lang, text: t(note) })]), typing);
+    });
+    typing.hidden = !inFlight;
+  }
+
+  function renderLog() {
+    Array.prototype.slice.call(log.children).forEach(function (node) {
+      if (node !== typing) node.remove();
+    });
+    state.log.forEach(function (entry) {
+      place(renderEntry(entry));
+    });
+    renderOutbox();
+    renderChoices();
+  }
+
+  function receive(messages, turn, greet) {
+    var first = null;
+    messages.forEach(function (m) {
+      if (!m || !(m.text || m.buttons || m.custom)) return;
       var custom = m.custom && typeof m.custom === "object" ? m.custom : null;
       if (custom && custom.language) setLanguage(custom.language);
-      var entry = { from: "bot", text: typeof m.text === "string" ? m.text : "", turn: turn };
+      var entry = {
+        from: "bot", text: typeof m.text === "string" ? m.text : "", turn: turn, lang: state.lang
+      };
+      if (greet) entry.greet = true;
       if (Array.isArray(m.buttons) && m.buttons.length) entry.buttons = m.buttons;
       if (custom) entry.custom = custom;
-      add(entry);
+      var node = add(entry);
+      if (!first) first = node;
+    });
+    return first;
+  }
+
+  // ---- sending: one message at a time, in order; a hung request is given up and retried ----
+  function refused() {
+    if (!inFlight) return false;
+    status.textContent = t("wait");
+    return true;
+  }
+
+  function busyReplies() {
+    Array.prototype.forEach.call(replies.querySelectorAll("button"), function (reply) {
+      if (inFlight) reply.setAttribute("aria-disabled", "true");
+      else reply.removeAttribute("aria-disabled");
     });
   }
 
-  // Sends one message; while it cannot be delivered it is kept (and the typed text stays in the
-  // box) and tried again with a growing delay, or at once with the retry button.
-  function submit(message, shown, typed, keepFocus) {
-    if (busy) return;
-    if (pending && !pending.typed && typed) {
-      deliver();
-      return;
-    }
-    pending = {
-      message: message, shown: shown, typed: typed, keepFocus: !!keepFocus, lang: state.lang
-    };
+  function setBusy(on) {
+    inFlight = on;
+    root.classList.toggle("asbw-busy", on);
+    busyReplies();
+    if (on) status.textContent = t("sending");
+  }
+
+  function submit(job) {
+    job.lang = job.lang || state.lang;
+    // A reply chosen while the last one could not be sent takes its place.
+    if (job.reply && state.outbox.length === 1 && state.outbox[0].reply) state.outbox = [];
+    state.outbox.push(job);
+    renderOutbox();
     save();
     deliver();
+    // The message just sent (and the typing indicator) in view.
+    log.scrollTo({ top: log.scrollHeight, behavior: "instant" });
   }
 
   function deliver() {
-    if (!pending || busy) return;
+    if (inFlight || !state.outbox.length) return;
     clearTimeout(retryTimer);
-    var job = pending;
-    busy = true;
-    root.classList.add("asbw-busy");
-    status.textContent = t("sending");
+    var job = state.outbox[0];
+    var sender = state.sender;
+    var controller = new AbortController();
+    var timer = setTimeout(function () {
+      controller.abort();
+    }, CONFIG.timeoutSeconds * 1000);
+    setBusy(true);
+    renderOutbox();
     window.fetch(rasaUrl + "/webhooks/rest/webhook", {
       method: "POST",
       mode: "cors",
       credentials: "omit",
       headers: { "Content-Type": "application/json" },
+      signal: controller.signal,
       body: JSON.stringify({
-        sender: state.sender, message: job.message, metadata: { language: job.lang }
+        sender: sender, message: job.message, metadata: { language: job.lang }
       })
     }).then(function (response) {
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
     }).then(function (messages) {
+      clearTimeout(timer);
       if (!Array.isArray(messages)) throw new Error("not a list");
+      if (sender !== state.sender) return; // started again meanwhile
+      setBusy(false);
       var wasOffline = attempt > 0;
-      pending = null;
+      state.outbox.shift();
       attempt = 0;
       alertBox.replaceChildren();
-      if (job.shown) add({ from: "user", text: job.shown });
-      if (job.typed && input.value === job.shown) input.value = "";
+      if (job.shown) add({ from: "user", text: job.shown, lang: job.lang });
       state.turn = (state.turn || 0) + 1;
-      receive(messages, state.turn);
-      renderChoices();
-      log.scrollTop = log.scrollHeight;
+      var first = receive(messages, state.turn, job.message === "/greet");
       status.textContent = wasOffline ? t("back") : "";
+      renderOutbox();
+      renderChoices();
+      save();
+      reveal(first);
+      if (state.outbox.length) deliver();
       // A typed answer keeps the focus in the box; after a button or a date it moves to the
       // next question's first choice (or its date field, or the box).
-      if (job.message === "/greet") focusNext(false);
-      else if (!job.typed && !job.keepFocus) focusNext(true);
+      else if (job.message === "/greet") focusNext(false);
+      else if (!job.typed && !job.keep) focusNext(true);
     }).catch(function () {
+      clearTimeout(timer);
+      if (sender !== state.sender) return;
+      setBusy(false);
       attempt += 1;
       status.textContent = "";
       showOffline();
+      renderOutbox();
+      save();
       var seconds = RETRY_SECONDS[Math.min(attempt, RETRY_SECONDS.length) - 1];
       retryTimer = setTimeout(deliver, seconds * 1000);
-    }).then(function () {
-      busy = false;
-      root.classList.remove("asbw-busy");
-      save();
     });
   }
 
   function focusNext(preferChoice) {
     if (panel.hidden) return;
     var choice = replies.querySelector("button");
-    if (preferChoice && choice) choice.focus();
-    else if (preferChoice && !dateForm.hidden) dateInput.focus();
-    else input.focus();
+    var target = preferChoice && choice ? choice
+      : preferChoice && !dateForm.hidden ? dateParts[0].field : box;
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "nearest", behavior: "instant" });
   }
 
+  // The first message of a new answer at the top of the view (a short answer shows whole).
+  function reveal(node) {
+    if (node && !panel.hidden) node.scrollIntoView({ block: "start", behavior: "instant" });
+  }
+
+  // The newest answer in view from its first message, as when it came.
+  function toNewest() {
+    [log, panel].forEach(function (scroller) {
+      scroller.scrollTo({ top: scroller.scrollHeight, behavior: "instant" });
+    });
+    var last = lastBot();
+    reveal(last && log.querySelector('[data-turn="' + last.turn + '"]'));
+  }
+
+  // One alert, announced once; later failures leave it as it is.
   function showOffline() {
-    var retry = el("button", { type: "button", class: "asbw-retry", text: t("retry") });
+    if (alertBox.firstChild) return;
+    var retry = button("asbw-retry", { text: t("retry") });
     retry.addEventListener("click", function () {
       deliver();
     });
     alertBox.replaceChildren(el("p", { text: t("offline") }), retry);
   }
 
+  // ---- the answer box ----
+  function setBox(long) {
+    if (long === (box === area)) return;
+    var had = document.activeElement === box;
+    var value = box.value;
+    box.removeAttribute("id");
+    box = long ? area : line;
+    box.id = "asbw-input";
+    box.value = value;
+    boxSlot.replaceChildren(box);
+    countShown.hidden = !long;
+    updateCount();
+    if (had) box.focus();
+  }
+
+  function describe() {
+    var ids = [boxError.hidden ? "" : boxError.id, box === area ? countHint.id : ""];
+    var text = ids.join(" ").trim();
+    if (text) box.setAttribute("aria-describedby", text);
+    else box.removeAttribute("aria-describedby");
+    (box === area ? line : area).removeAttribute("aria-describedby");
+  }
+
+  // GOV.UK's character count: shown at once, said to screen readers when typing pauses.
+  function updateCount() {
+    describe();
+    if (box !== area) return;
+    var left = LIMIT - characters(area.value);
+    countShown.textContent = left < 0 ? fill("count_over", -left) : fill("count_left", left);
+    countShown.classList.toggle("asbw-over", left < 0);
+    clearTimeout(countTimer);
+    countTimer = setTimeout(function () {
+      countSaid.textContent = countShown.textContent;
+    }, 1000);
+  }
+
+  function showBoxError(text) {
+    boxError.hidden = !text;
+    boxError.replaceChildren(hidden(t("error") + " "), text || "");
+    if (text) box.setAttribute("aria-invalid", "true");
+    else box.removeAttribute("aria-invalid");
+    describe();
+  }
+
+  // ---- dates ----
+  function showDateError(text, wrong) {
+    dateError.hidden = !text;
+    dateError.replaceChildren(hidden(t("error") + " "), text || "");
+    dateFieldset.setAttribute("aria-describedby", "asbw-date-hint" + (text ? " asbw-date-error" : ""));
+    dateParts.forEach(function (part) {
+      var bad = !!text && (!wrong || wrong.indexOf(part.name) >= 0);
+      if (bad) part.field.setAttribute("aria-invalid", "true");
+      else part.field.removeAttribute("aria-invalid");
+    });
+  }
+
+  function readDate() {
+    var values = {};
+    var missing = [];
+    dateParts.forEach(function (part) {
+      values[part.name] = part.field.value.trim();
+      if (!values[part.name]) missing.push(part.name);
+    });
+    if (missing.length === 3) return { error: "date_empty" };
+    if (missing.length) return { error: "date_missing", wrong: missing };
+    var numbers = dateParts.map(function (part) {
+      return /^\d+$/.test(values[part.name]) ? Number(values[part.name]) : NaN;
+    });
+    if (!/^\d{4}$/.test(values.year)) return { error: "date_year", wrong: ["year"] };
+    var day = new Date(Date.UTC(numbers[2], numbers[1] - 1, numbers[0]));
+    if (isNaN(day) || day.getUTCDate() !== numbers[0] || day.getUTCMonth() !== numbers[1] - 1) {
+      return { error: "date_real" };
+    }
+    var iso = day.toISOString().slice(0, 10);
+    if (dateForm.dataset.max && iso > dateForm.dataset.max) return { error: "date_future" };
+    return { iso: iso, day: day };
+  }
+
+  // ---- the record to keep ----
+  // What the summary showed, and the reference with what happens next.
+  function recorded() {
+    var marked = state.log.filter(function (entry) {
+      return entry.custom && entry.custom.record;
+    });
+    if (marked.length) return marked;
+    var summary = null;
+    var sent = null;
+    state.log.forEach(function (entry) {
+      if (entry.from !== "bot") return;
+      if (entry.custom && entry.custom.asks === "review_choice") summary = entry.turn;
+      if (REFERENCE.test(entry.text)) sent = entry.turn;
+    });
+    return state.log.filter(function (entry) {
+      return entry.from === "bot" && entry.text && (entry.turn === sent ||
+        (entry.turn === summary && !(entry.custom && entry.custom.asks)));
+    });
+  }
+
+  function fillRecord() {
+    var now = new Date();
+    var today = longDate(new Date(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate())));
+    recordTitle.textContent = t("record_title");
+    recordBody.replaceChildren(recordTitle, el("p", { text: CONFIG.agencyName + " – " + today }));
+    recorded().forEach(function (entry) {
+      var lang = STRINGS[entry.lang] ? entry.lang : state.lang;
+      recordBody.append(el("p", {
+        class: "asbw-record-line", lang: lang, dir: STRINGS[lang].dir,
+        text: entry.text.replace(LINK, "$1 ($2)")
+      }));
+    });
+    recordBody.append(el("p", { class: "asbw-hint", text: t("record_note") }));
+  }
+
+  function showRecord(show) {
+    fillRecord();
+    record.hidden = !show;
+    panel.hidden = show;
+    document.documentElement.classList.toggle("asbw-printing", show);
+    modal();
+    if (show) recordTitle.focus();
+    else recordButton.focus();
+  }
+
+  function download() {
+    var doc = document.implementation.createHTMLDocument(t("record_title"));
+    doc.documentElement.lang = state.lang;
+    doc.documentElement.dir = t("dir");
+    var charset = doc.createElement("meta");
+    charset.setAttribute("charset", "utf-8");
+    var styles = doc.createElement("style");
+    styles.textContent = RECORD_CSS;
+    doc.head.prepend(charset);
+    doc.head.append(styles);
+    Array.prototype.forEach.call(recordBody.childNodes, function (node) {
+      doc.body.append(doc.importNode(node, true));
+    });
+    var text = "<!DOCTYPE html>\n" + new XMLSerializer().serializeToString(doc);
+    var found = recorded().map(function (entry) {
+      return (entry.text.match(REFERENCE) || [""])[0];
+    }).join("");
+    var link = el("a", {
+      href: URL.createObjectURL(new Blob([text], { type: "text/html;charset=utf-8" })),
+      download: "asb-case-review" + (found ? "-" + found.slice(0, 15) : "") + ".html"
+    });
+    root.append(link);
+    link.click();
+    link.remove();
+    setTimeout(function () {
+      URL.revokeObjectURL(link.href);
+    }, 10000);
+  }
+
   // ---- opening, closing, starting again, leaving ----
-  function open(moveFocus) {
+  // Where the panel covers the page (phones, high zoom) it is a modal dialog: the page is inert.
+  function modal() {
+    var on = (!panel.hidden && narrow.matches) || !record.hidden;
+    if (on && !panel.hidden) {
+      panel.setAttribute("role", "dialog");
+      panel.setAttribute("aria-modal", "true");
+    } else {
+      panel.removeAttribute("role");
+      panel.removeAttribute("aria-modal");
+    }
+    if (on && !inerted.length) {
+      Array.prototype.forEach.call(document.body.children, function (node) {
+        if (node !== root && !node.inert) {
+          node.inert = true;
+          inerted.push(node);
+        }
+      });
+    } else if (!on) {
+      inerted.forEach(function (node) {
+        node.inert = false;
+      });
+      inerted = [];
+    }
+    document.documentElement.classList.toggle("asbw-modal", on);
+  }
+
+  function open(focus) {
     panel.hidden = false;
     launcher.hidden = true;
     launcher.setAttribute("aria-expanded", "true");
     state.open = true;
     save();
-    log.scrollTop = log.scrollHeight;
-    if (moveFocus) input.focus();
-    if (!state.log.length && !pending) submit("/greet", null, false);
-    else if (pending) deliver();
+    modal();
+    toNewest();
+    if (!state.log.length && !state.outbox.length) submit({ message: "/greet" });
+    else deliver();
+    if (focus === "box") box.focus();
+    else if (focus) focusNext(true);
   }
 
   function close() {
@@ -370,6 +752,7 @@
     launcher.setAttribute("aria-expanded", "false");
     state.open = false;
     save();
+    modal();
     launcher.focus();
   }
 
@@ -381,16 +764,17 @@
       body: JSON.stringify({ sender: oldSender, message: "/restart" })
     }).catch(function () { /* the new conversation does not depend on it */ });
     clearTimeout(retryTimer);
-    pending = null;
     attempt = 0;
     alertBox.replaceChildren();
-    input.value = "";
+    status.textContent = "";
+    box.value = "";
     state = fresh(state.lang);
     state.open = true;
+    setBusy(false);
     renderLog();
     save();
-    input.focus();
-    submit("/greet", null, false);
+    box.focus();
+    submit({ message: "/greet" });
   }
 
   function exitPage() {
@@ -407,35 +791,73 @@
   function toggleLanguages(show) {
     languageList.hidden = !show;
     languageButton.setAttribute("aria-expanded", show ? "true" : "false");
+    if (show) languageList.querySelector("[aria-current]").focus();
   }
 
   launcher.addEventListener("click", function () {
-    open(true);
+    open("box");
   });
   closeButton.addEventListener("click", close);
   exitButton.addEventListener("click", exitPage);
+  recordExit.addEventListener("click", exitPage);
   restartButton.addEventListener("click", startAgain);
+  recordButton.addEventListener("click", function () {
+    showRecord(true);
+  });
+  backButton.addEventListener("click", function () {
+    showRecord(false);
+  });
+  printButton.addEventListener("click", function () {
+    window.print();
+  });
+  downloadButton.addEventListener("click", download);
   languageButton.addEventListener("click", function () {
     toggleLanguages(languageList.hidden);
-    if (!languageList.hidden) languageList.querySelector("[aria-current]").focus();
+  });
+  otherLanguages.addEventListener("click", function () {
+    toggleLanguages(true);
+  });
+  [line, area].forEach(function (field) {
+    field.addEventListener("input", function () {
+      state.draft = field.value;
+      save();
+      updateCount();
+    });
+  });
+  area.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var text = input.value.trim();
-    if (text) submit(text, text, true);
-    else input.focus();
+    var text = box.value.trim();
+    if (characters(text) > LIMIT) showBoxError(fill("too_long", LIMIT));
+    else showBoxError(null);
+    if (!text || !boxError.hidden) return box.focus();
+    box.value = "";
+    state.draft = "";
+    updateCount();
+    submit({ message: text, shown: text, typed: true });
   });
   dateForm.addEventListener("submit", function (event) {
     event.preventDefault();
-    var value = dateInput.value;
-    if (!value) return dateInput.focus();
-    var shown = new Date(value + "T12:00:00").toLocaleDateString(state.lang, {
-      day: "numeric", month: "long", year: "numeric"
+    var found = readDate();
+    showDateError(found.error ? t(found.error) : null, found.wrong);
+    if (found.error) {
+      var first = dateParts.filter(function (part) {
+        return part.field.hasAttribute("aria-invalid");
+      })[0] || dateParts[0];
+      return first.field.focus();
+    }
+    if (refused()) return;
+    // Shown back as the assistant writes dates ("Sunday, 23 August 2026").
+    var shown = longDate(found.day);
+    dateParts.forEach(function (part) {
+      part.field.value = "";
     });
-    dateInput.value = "";
-    submit(value, shown, false);
+    submit({ message: found.iso, shown: shown });
   });
   panel.addEventListener("keydown", function (event) {
+    if (event.key === "Tab" && panel.hasAttribute("aria-modal")) trap(event, panel);
     if (event.key !== "Escape") return;
     if (!languageList.hidden) {
       toggleLanguages(false);
@@ -444,6 +866,28 @@
       close();
     }
   });
+  record.addEventListener("keydown", function (event) {
+    if (event.key === "Tab") trap(event, record);
+    if (event.key === "Escape") showRecord(false);
+  });
+
+  // Tab and Shift+Tab go round the dialog's controls.
+  function trap(event, container) {
+    var items = Array.prototype.filter.call(
+      container.querySelectorAll("button, input, textarea, a[href], [tabindex='0']"),
+      function (node) {
+        return node.getClientRects().length > 0;
+      });
+    var first = items[0];
+    var last = items[items.length - 1];
+    var at = document.activeElement;
+    if (event.shiftKey ? at === first || !container.contains(at) : at === last) {
+      event.preventDefault();
+      (event.shiftKey ? last : first).focus();
+    }
+  }
+
+  narrow.addEventListener("change", modal);
   // "Exit this page" on three presses of Shift, as in the GOV.UK component.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Shift") {
@@ -458,24 +902,26 @@
     }, 5000);
     if (shiftPresses >= 3) exitPage();
   });
-  window.addEventListener("online", function () {
-    if (pending) deliver();
-  });
+  window.addEventListener("online", deliver);
+
+  // Shown, and a conversation resumed at its newest message, only once the styles apply.
+  function ready() {
+    if (!root.hidden) return;
+    root.hidden = false;
+    if (state.open) open(true);
+  }
 
   var styles = el("link", { rel: "stylesheet", href: new URL(CONFIG.css, script.src).href });
   if (CONFIG.cssIntegrity) {
     styles.integrity = CONFIG.cssIntegrity;
     styles.crossOrigin = "anonymous";
   }
-  styles.addEventListener("load", function () {
-    root.hidden = false;
-  });
-  styles.addEventListener("error", function () {
-    root.hidden = false;
-  });
+  styles.addEventListener("load", ready);
+  styles.addEventListener("error", ready);
   document.head.append(styles);
   applyLanguage();
   renderLog();
+  box.value = state.draft || "";
+  updateCount();
   document.body.append(root);
-  if (state.open) open(false);
 }());
