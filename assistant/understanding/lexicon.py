@@ -105,7 +105,9 @@ def longest(matches: list[Match]) -> list[Match]:
     return sorted(kept, key=lambda m: m.start)
 
 
+@cache
 def available() -> tuple[str, ...]:
+    """The languages with a phrase table (read once: it is asked on every message)."""
     return tuple(sorted(p.stem for p in PHRASES.glob("*.yml")))
 
 

@@ -79,10 +79,7 @@ def read_answer(
     words = tokens(stand_in or text)
     own = tuple(dict.fromkeys((language, *written_in(text, words, language))))
     question = asked and QUESTIONS.get(asked) or None
-    # English is looked in too (people mix it in), but where the message's own language gives
-    # an answer, that answer stands: Polish "na" is "on", not the English "nah".
-    matches = table(tuple(dict.fromkeys((*own, "en")))).find(words, relevant(question))
-    own_matches = matches if own == ("en",) else table(own).find(words, relevant(question))
+    matches, preferred = _find(words, own, relevant(question))
     keys = {m.key for m in matches}
 
     # Every language's danger words count, the others' typed exactly (Bengali "marche" is not
@@ -115,7 +112,7 @@ def read_answer(
         return Reading("emergency", emergency=True, reason="model-danger")
     if not question:
         return _nothing_asked(model, ranking, matches, words, first_message)
-    return _answer(question, text, words, _prefer(own_matches, matches), model, model_confidence,
+    return _answer(question, text, words, preferred, model, model_confidence,
                    code, bool(stand_in))
 
 
@@ -222,9 +219,7 @@ def _offer_taken(text: str, words: tuple[str, ...], own: tuple[str, ...],
     for a no; None when the message is not a plain yes or no (or asks something)."""
     if model in QUESTIONS_BACK and ends_as_question(text):
         return None
-    keys = relevant(_YES_NO)
-    matches = table(tuple(dict.fromkeys((*own, "en")))).find(words, keys)
-    matches = _prefer(table(own).find(words, keys), matches)
+    _, matches = _find(words, own, relevant(_YES_NO))
     values = {m.key for m in matches if m.key.startswith("choice:")}
     if len(values) != 1 or not _covers(values.pop().split(":", 1)[1], matches, words):
         return None
@@ -296,6 +291,16 @@ def _answer(question: Asked, text, words, matches, model, confidence, named, emo
 def _covers(value: str, matches: list[Match], words: tuple[str, ...]) -> bool:
     found = [m for m in matches if m.key == f"choice:{value}"]
     return len(words) <= sum(m.size for m in found) + 2
+
+
+def _find(words: tuple[str, ...], own: tuple[str, ...],
+          keys: frozenset[str]) -> tuple[list[Match], list[Match]]:
+    """The matches in the message's own languages and English (people mix it in), and the same
+    with the choices of its own languages preferred where they name one value: Polish "na" is
+    "on", not the English "nah"."""
+    merged = table(tuple(dict.fromkeys((*own, "en")))).find(words, keys)
+    own_matches = merged if own == ("en",) else table(own).find(words, keys)
+    return merged, _prefer(own_matches, merged)
 
 
 def _prefer(own: list[Match], merged: list[Match]) -> list[Match]:
