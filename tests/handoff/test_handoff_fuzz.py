@@ -9,7 +9,6 @@ endpoint) runs the long campaign."""
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import json
 import os
@@ -22,6 +21,8 @@ import pytest
 from handoff_parts import example_application, make_deployment, serve_process
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests import run_coroutine
 
 pytestmark = pytest.mark.integration
 EXAMPLES = int(os.environ.get("HANDOFF_FUZZ_EXAMPLES", "150"))
@@ -74,7 +75,7 @@ def served(request, tmp_path_factory):
 
         def drop():
             cluster.admin(f"DROP DATABASE {name} WITH (FORCE)")
-    service = asyncio.run(serve_process(make_deployment(), folder, env))
+    service = run_coroutine(serve_process(make_deployment(), folder, env))
     made = Served(service, folder)
     yield made
     alive = service.process.poll() is None

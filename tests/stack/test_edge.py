@@ -13,6 +13,8 @@ import uuid
 import pytest
 import socketio
 
+from tests import run_coroutine
+
 pytestmark = pytest.mark.integration
 
 
@@ -97,7 +99,7 @@ def test_a_rasa_webchat_exchange_over_socketio(stack):
                 reader.cancel()
                 await asyncio.gather(reader, return_exceptions=True)
 
-    session_id, greeting, asked = asyncio.run(exchange())
+    session_id, greeting, asked = run_coroutine(exchange())
     assert {name for name, _ in greeting + asked} == {"bot_uttered"}
     assert any(data.get("text") for _, data in greeting)
     assert any(data.get("quick_replies") for _, data in greeting)  # the menu's buttons

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import gzip
 import hashlib
@@ -18,6 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from deployment import DeploymentError, load_deployment
 from deployment.config import LANGUAGES, Deployment
+from tests import run_coroutine
 from web_widget.bundle import SIZE_LIMIT, STATIC, build, language_strings, size_report
 from web_widget.server import ROUTES, create_app
 
@@ -248,4 +248,4 @@ def test_the_size_check_measures_the_bytes_on_the_wire():
     from web_widget.server import wire_sizes
 
     deployment = load_deployment()
-    assert asyncio.run(wire_sizes(deployment)) == size_report(deployment)
+    assert run_coroutine(wire_sizes(deployment)) == size_report(deployment)

@@ -7,13 +7,13 @@ with their synonyms, and the contact details from the custom spaCy component.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
 from benchmarks import nlu as benchmark
+from tests import run_coroutine
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ def parse(trained: benchmark.Report):
     agent = Agent.load(trained.model)
 
     def parse(text: str) -> dict:
-        return asyncio.run(agent.parse_message(text))
+        return run_coroutine(agent.parse_message(text))
 
     return parse
 
