@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 setup:
 	@scripts/setup
 
-# Chromium and PostgreSQL for the tests, from Debian's packages, if missing.
+# Chromium, PostgreSQL and Redis for the tests, from Debian's packages, if missing.
 setup-system:
 	scripts/setup-system
 
