@@ -14,6 +14,7 @@ from aiohttp import web
 from deployment.config import Deployment, Handoff
 from handoff import headers, inbox, intake, languages
 from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE, WORKER_WAKE
+from handoff.metrics import METRICS, Metrics, time_intake
 from handoff.store import Store
 from handoff.worker import Worker
 
@@ -59,16 +60,17 @@ def create_app(deployment: Deployment, store: Store, token: str, worker: bool = 
                ) -> web.Application:
     # The intake route checks its own size limit (a JSON 413); forms are small.
     app = web.Application(
-        middlewares=[headers.body_deadline, inbox.inbox_security],
+        middlewares=[time_intake, headers.body_deadline, inbox.inbox_security],
         client_max_size=max(deployment.handoff.max_body_bytes, 1024 * 1024),
     )
     app[DEPLOYMENT] = deployment
     app[STORE] = store
     app[INTAKE_TOKEN] = token
+    app[METRICS] = Metrics(store)
     app.on_response_prepare.append(headers.on_prepare)
     app.add_routes(intake.routes)
     app.add_routes(inbox.routes)
-    delivery = Worker(deployment, store)
+    delivery = Worker(deployment, store, app[METRICS])
     app[WORKER_WAKE] = delivery.wake
     if worker:
         async def start(_app):

@@ -1,4 +1,5 @@
-"""The intake API the action server calls: POST /api/v1/applications, GET /healthz.
+"""The intake API the action server calls: POST /api/v1/applications; GET /healthz (the process
+answers), /readyz (and its database does) and /metrics (handoff/metrics.py).
 
 It answers with the reference and the deadlines only after the database transaction (the
 application and its queued deliveries) has committed. The Idempotency-Key identifies one
@@ -23,6 +24,7 @@ from aiohttp import web
 from eligibility import clock
 from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE, WORKER_WAKE
 from handoff.document import DocumentError, FieldError, area_of, complete, validate
+from handoff.metrics import METRICS, metrics
 from handoff.store import KeyReused, Store, StoreUnavailable, Submission, body_fingerprint
 
 log = logging.getLogger("handoff.intake")
@@ -205,6 +207,7 @@ async def submit(request: web.Request) -> web.Response:
             headers={"Retry-After": "5"},
         )
     if result.created:
+        request.app[METRICS].stored(document.get("language"))
         log.info("application %s stored for area %s", result.reference, area.id)
         if channels:
             request.app[WORKER_WAKE].set()
@@ -212,10 +215,21 @@ async def submit(request: web.Request) -> web.Response:
 
 
 @routes.get("/healthz")
-async def health(request: web.Request) -> web.Response:
+async def alive(request: web.Request) -> web.Response:
+    """The process answers (a liveness check: restart it if not). Never touches the database."""
+    return web.json_response({"status": "ok"})
+
+
+@routes.get("/readyz")
+async def ready(request: web.Request) -> web.Response:
+    """Ready for intake: a writing transaction can start. 503 while the database does not answer
+    (a balancer sends applications to another process meanwhile)."""
     store: Store = request.app[STORE]
     try:
         await store.run(store.ping)
     except StoreUnavailable:
         return web.json_response({"status": "database unavailable"}, status=503)
     return web.json_response({"status": "ok"})
+
+
+routes.get("/metrics")(metrics)

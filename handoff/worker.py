@@ -19,6 +19,7 @@ import aiohttp
 from deployment.config import Deployment
 from eligibility import clock
 from handoff.channels import DeliveryFailed, send_email, send_webhook
+from handoff.metrics import Metrics
 from handoff.store import Store, StoreUnavailable
 
 log = logging.getLogger("handoff.delivery")
@@ -34,8 +35,9 @@ def backoff(attempts: int, initial: float, longest: float) -> float:
 
 
 class Worker:
-    def __init__(self, deployment: Deployment, store: Store):
+    def __init__(self, deployment: Deployment, store: Store, metrics: Metrics | None = None):
         self.deployment = deployment
+        self.metrics = metrics
         self.settings = deployment.handoff.delivery
         self.store = store
         self.wake = asyncio.Event()
@@ -94,6 +96,7 @@ class Worker:
                           type(exc).__name__)
             if attempts >= self.settings.max_attempts:
                 await self.store.run(self.store.attempt_failed, item["id"], reason, None)
+                self._count(channel, "failed")
                 alert.error(
                     "ALERT: delivery of %s by %s failed after %d attempts and needs attention "
                     "(last error: %s); retry it from the inbox", reference, channel, attempts,
@@ -105,11 +108,17 @@ class Worker:
                 await self.store.run(
                     self.store.attempt_failed, item["id"], reason, time.time() + wait
                 )
+                self._count(channel, "retried")
                 log.info("delivery of %s by %s failed (attempt %d: %s); next try in %.1fs",
                          reference, channel, attempts, reason, wait)
             return
         await self.store.run(self.store.delivered, item["id"], time.time())
+        self._count(channel, "delivered")
         log.info("delivered %s by %s (attempt %d)", reference, channel, attempts)
+
+    def _count(self, channel: str, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.attempt(channel, outcome)
 
     async def _send(self, item: dict) -> None:
         if item["document"] is None:

@@ -198,13 +198,18 @@ async def test_the_database_unavailable_gives_503_and_the_caller_can_retry(
     with database_down(database):
         status, body = await service.submit(http, example_application(), key="conversation-1")
         assert status == 503 and body["errors"][0]["field"] == "database"
-        async with http.get(f"{service.url}/healthz") as response:
+        async with http.get(f"{service.url}/readyz") as response:  # not ready: no database
             assert response.status == 503
+            assert (await response.json()) == {"status": "database unavailable"}
+        async with http.get(f"{service.url}/healthz") as response:  # but alive: no restart
+            assert response.status == 200
+        async with http.get(f"{service.url}/metrics") as response:  # and still scraped
+            assert response.status == 200
     assert stored(service.store) == (0, 0)
     status, body = await service.submit(http, example_application(), key="conversation-1")
     assert status == 201
     assert stored(service.store) == (1, 0)
-    async with http.get(f"{service.url}/healthz") as response:
+    async with http.get(f"{service.url}/readyz") as response:
         assert response.status == 200 and (await response.json()) == {"status": "ok"}
 
 
