@@ -179,15 +179,16 @@ class Settings:
         return child_environment(env)
 
 
-# name: (module and arguments after `python -m`, health path, seconds to get ready, file that
+# name: (module and arguments after `python -m`, readiness path, seconds to get ready, file that
 # must exist in the tree, who builds it). The port and host arguments are added below.
 _PYTHON_SERVICES = {
-    "actions": (["rasa_sdk", "--actions", "assistant.actions",
-                 "--logging-config_file", "{logging}", "-p"], "/health", 90,
+    # rasa_sdk's server with /healthz, /readyz and /metrics (assistant/action_server.py).
+    "actions": (["assistant.action_server", "--actions", "assistant.actions",
+                 "--logging-config_file", "{logging}", "-p"], "/readyz", 90,
                 "assistant/actions/__init__.py", "dialogue engineer"),
-    "handoff": (["handoff", "serve", "--host", "{host}", "--port"], "/healthz", 60,
+    "handoff": (["handoff", "serve", "--host", "{host}", "--port"], "/readyz", 60,
                 "handoff/__main__.py", "handoff engineer"),
-    "widget": (["web_widget", "serve", "--host", "{host}", "--port"], "/healthz", 60,
+    "widget": (["web_widget", "serve", "--host", "{host}", "--port"], "/readyz", 60,
                "web_widget/__main__.py", "widget engineer"),
 }
 

@@ -187,6 +187,15 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"}, headers={"Cache-Control": REVALIDATE})
 
 
+async def readyz(request: web.Request) -> web.Response:
+    """Ready: the script and the pages are built (they are, once the server answers). The widget
+    server has no database and calls nothing: the browser talks to Rasa itself, so Rasa being
+    down is no reason to stop serving the script that tells the user so."""
+    built = bool(request.app[BUNDLE].script and request.app[PAGES])
+    return web.json_response({"status": "ok" if built else "not built"},
+                             status=200 if built else 503, headers={"Cache-Control": "no-store"})
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler) -> web.StreamResponse:
     try:
@@ -217,6 +226,7 @@ def create_app(
                           for path, html in app[PAGES].items()}
     app[CSP] = content_security_policy(rasa_url, deployment.widget.theme.logo_url)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     app.router.add_get("/favicon.ico", no_icon)
     app.router.add_get("/widget.js", embed_script)
     app.router.add_get("/assets/{name}", asset)
