@@ -51,22 +51,30 @@ for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   if expires < now then redis.call('ZREM', KEYS[1], member) end
 end
 """
-# KEYS: queue, counter. ARGV: lifetime in ms. Returns the new ticket's number.
+# KEYS: queue, counter. ARGV: lifetime in ms. Returns the new ticket's member ("number:expires").
 _ISSUE = _PURGE + """
 local number = redis.call('INCR', KEYS[2])
-redis.call('ZADD', KEYS[1], number, number .. ':' .. (now + tonumber(ARGV[1])))
+local member = number .. ':' .. (now + tonumber(ARGV[1]))
+redis.call('ZADD', KEYS[1], number, member)
 local keep = tonumber(ARGV[1]) * 2 + 60000
 redis.call('PEXPIRE', KEYS[1], keep)
 if redis.call('PTTL', KEYS[2]) < keep then redis.call('PEXPIRE', KEYS[2], keep) end
-return number
+return member
 """
-# KEYS: queue. ARGV: ticket. Returns the number served now; -1 when this ticket is gone (expired).
+# KEYS: queue. ARGV: member. Returns the number served now; -1 when this ticket is gone
+# (expired, or Redis restarted and forgot it: a member holds its expiry, so a ticket of the same
+# number issued after a restart is not taken for it).
 _SERVING = _PURGE + """
-if #redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1]) == 0 then return -1 end
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return -1 end
 return tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
 """
-# KEYS: queue. ARGV: ticket. Removes it; the queue's key goes when nobody waits.
+# KEYS: queue. ARGV: member. Removes it; the queue's key goes when nobody waits.
 _RELEASE = _PURGE + """
+redis.call('ZREM', KEYS[1], ARGV[1])
+return redis.call('ZCARD', KEYS[1])
+"""
+# KEYS: queue. ARGV: number. Rasa's finish_serving, by number only.
+_RELEASE_NUMBER = _PURGE + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
 return redis.call('ZCARD', KEYS[1])
 """
@@ -103,6 +111,7 @@ class TicketRedisLockStore(LockStore):
         self._issue = self.red.register_script(_ISSUE)
         self._serving = self.red.register_script(_SERVING)
         self._release = self.red.register_script(_RELEASE)
+        self._release_number = self.red.register_script(_RELEASE_NUMBER)
 
     def _queue(self, conversation_id: str) -> str:
         # The braces keep a conversation's keys in one Redis Cluster slot (the scripts need both).
@@ -113,18 +122,21 @@ class TicketRedisLockStore(LockStore):
 
     # Rasa's LockStore interface -------------------------------------------------------------
 
-    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        """A new ticket, numbered after every other one issued for this conversation."""
+    def _issue_member(self, conversation_id: str, lock_lifetime: float) -> str:
         try:
-            return int(self._issue(keys=[self._queue(conversation_id),
-                                         self._counter(conversation_id)],
-                                   args=[max(1, int(lock_lifetime * 1000))]))
+            return self._issue(keys=[self._queue(conversation_id),
+                                     self._counter(conversation_id)],
+                               args=[max(1, int(lock_lifetime * 1000))]).decode()
         except redis.RedisError as error:
             raise LockError(f"Could not issue a lock ticket (Redis: {error})") from error
 
-    def serving(self, conversation_id: str, ticket: int) -> int | None:
-        """The ticket served now, or None when `ticket` has expired."""
-        number = int(self._serving(keys=[self._queue(conversation_id)], args=[ticket]))
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        """A new ticket, numbered after every other one issued for this conversation."""
+        return int(self._issue_member(conversation_id, lock_lifetime).split(":")[0])
+
+    def serving(self, conversation_id: str, member: str) -> int | None:
+        """The ticket number served now, or None when the ticket `member` has expired."""
+        number = int(self._serving(keys=[self._queue(conversation_id)], args=[member]))
         return None if number < 0 else number
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
@@ -148,7 +160,7 @@ class TicketRedisLockStore(LockStore):
         """Expired tickets go on every look at the queue; nothing to do."""
 
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
-        self._release(keys=[self._queue(conversation_id)], args=[ticket_number])
+        self._release_number(keys=[self._queue(conversation_id)], args=[ticket_number])
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         self.finish_serving(conversation_id, ticket_number)
@@ -164,12 +176,13 @@ class TicketRedisLockStore(LockStore):
         wait = self.poll_interval if wait_time_in_seconds is None else wait_time_in_seconds
         # Rasa's callers pass no wait time (its default is 1 s); ours polls faster.
         wait = min(wait, self.poll_interval)
-        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        member = self._issue_member(conversation_id, lock_lifetime)
+        ticket = int(member.split(":")[0])
         expires = time.time() + lock_lifetime
         try:
             while True:
                 try:
-                    now_serving = self.serving(conversation_id, ticket)
+                    now_serving = self.serving(conversation_id, member)
                 except redis.RedisError as error:
                     raise LockError(f"Could not read the lock (Redis: {error})") from error
                 if now_serving is None:
@@ -181,6 +194,6 @@ class TicketRedisLockStore(LockStore):
             yield TicketLock(conversation_id, deque([Ticket(ticket, expires)]))
         finally:
             try:
-                self.cleanup(conversation_id, ticket)
+                self._release(keys=[self._queue(conversation_id)], args=[member])
             except redis.RedisError as error:  # the ticket expires by itself
                 logger.warning("Could not release a lock ticket (Redis: %s)", error)

@@ -200,3 +200,31 @@ def test_redis_down_is_a_lock_error_not_a_hang():
 def test_a_non_alphanumeric_key_prefix_is_refused(redis_server):
     with pytest.raises(ValueError, match="alphanumeric"):
         ours(redis_server, key_prefix="a:b")
+
+
+def test_after_a_redis_restart_an_old_holder_releases_only_its_own_ticket():
+    """Redis forgot every ticket: the numbers start again at 1. The holder from before the
+    restart, finishing, must not release the new ticket 1 that has the same number."""
+    server = start_redis()
+    try:
+        conversation = f"restart-{uuid.uuid4().hex}"
+        old, new, later = (ours(server) for _ in range(3))
+
+        async def scenario() -> None:
+            async with old.lock(conversation, lock_lifetime=30) as before:
+                assert before.now_serving == 1
+                server.stop()
+                restarted = start_redis(port=server.port)
+                server.process, server.folder = restarted.process, restarted.folder
+                holder = new.lock(conversation, lock_lifetime=30)
+                assert (await holder.__aenter__()).now_serving == 1  # numbering started again
+            # `old` released here (its ticket 1 of before the restart): `new` still holds.
+            waiting = asyncio.create_task(later.lock(conversation, lock_lifetime=30).__aenter__())
+            await asyncio.sleep(0.3)
+            assert not waiting.done(), "the old holder released the new holder's ticket"
+            await holder.__aexit__(None, None, None)
+            assert (await asyncio.wait_for(waiting, timeout=5)).now_serving == 2
+
+        asyncio.run(asyncio.wait_for(scenario(), timeout=30))
+    finally:
+        server.stop()
