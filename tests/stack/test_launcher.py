@@ -27,6 +27,7 @@ from stack.model import ROOT
 pytestmark = pytest.mark.integration
 
 READY_TIMEOUT = 900  # the model may need training first on a fresh clone, and the machine is shared
+ACTION_SERVER = "assistant.action_server"  # python -m <this>: the action server (stack/services.py)
 
 
 class Launcher:
@@ -64,8 +65,8 @@ class Launcher:
         raise AssertionError(f"no {words!r} after {timeout} s:\n" + "\n".join(self.console))
 
     def pid_of(self, module: str) -> int:
-        """The process serving `module` (e.g. rasa_sdk) on this launcher's port for it."""
-        port = str(self.ports["actions" if module == "rasa_sdk" else module])
+        """The process serving `module` (e.g. the action server) on this launcher's port for it."""
+        port = str(self.ports["actions" if module == ACTION_SERVER else module])
         for proc in Path("/proc").iterdir():
             try:
                 argv = (proc / "cmdline").read_bytes().decode().split("\0")
@@ -101,12 +102,12 @@ def test_a_killed_service_comes_back_and_the_assistant_answers_again(tmp_path):
         launcher.wait_for("Press Ctrl-C to stop", 30)
         assert any(reply.get("text") for reply in launcher.greet())
 
-        first = launcher.pid_of("rasa_sdk")
+        first = launcher.pid_of(ACTION_SERVER)
         os.kill(first, signal.SIGKILL)
         died = launcher.wait_for("actions stopped", 30)
         assert "exit code -9" in died and "restarting it in 1 s" in died
         launcher.wait_for("actions is back", 120)
-        assert launcher.pid_of("rasa_sdk") != first
+        assert launcher.pid_of(ACTION_SERVER) != first
         assert any(reply.get("text") for reply in launcher.greet())
         assert launcher.process.poll() is None  # nothing else was stopped
     finally:
