@@ -91,6 +91,8 @@ class Settings:
     # `python -m <this> run ...`: Rasa with our faster action-reply check (stack/rasa_server.py);
     # the benchmark's bare assistant runs plain "rasa".
     rasa_module: str = "stack.rasa_server"
+    # The Rasa server's endpoints file (tests give one with the Redis lock store).
+    endpoints: str = "endpoints.yml"
 
     def __post_init__(self) -> None:
         if self.rasa_api and not self.rasa_token:
@@ -207,7 +209,7 @@ def service_specs(settings: Settings, model: Path | None) -> dict[str, ServiceSp
     if model is not None:
         argv = [py, "-m", settings.rasa_module, "run", "-i", settings.host,
                 "-p", str(ports["rasa"]), "-m", str(model),
-                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                "--endpoints", settings.endpoints, "--credentials", "credentials.yml",
                 "--logging-config-file", LOGGING_CONFIG]
         if settings.cors:
             argv += ["--cors", *settings.cors]

@@ -7,7 +7,7 @@ import asyncio
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -17,16 +17,6 @@ from rasa.utils.endpoints import EndpointConfig
 from stack.redis_lock_store import TicketRedisLockStore
 from stack.services import free_port
 from stack.throwaway_redis import RedisServer, start_redis
-
-
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
-    """One redis-server for the session, on a free loopback port, saving nothing."""
-    server = start_redis()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def ours(server: RedisServer, **options) -> TicketRedisLockStore:
