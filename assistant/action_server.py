@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import time
+import warnings
 import zlib
 
 import aiohttp
@@ -31,13 +32,19 @@ from prometheus_client import (
 )
 from rasa_sdk import utils
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
-from rasa_sdk.endpoint import create_app, create_argument_parser
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
 from sanic.request import Request
 
 from assistant.actions.submission import handoff_url
+from deployment import log_format
 from deployment.config import LANGUAGES
+
+# sanic_cors warns (distutils' LooseVersion) on import, before any logging is set up, so the
+# warning would be the one line of the log that is not in the chosen format.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from rasa_sdk.endpoint import create_app, create_argument_parser
 
 log = logging.getLogger(__name__)
 SUBMIT = "action_submit_application"
@@ -96,8 +103,15 @@ async def _handoff_ready() -> str:
 def build(actions: str) -> Sanic:
     """rasa_sdk's application for the actions in the package `actions`, with our routes."""
     app = create_app(actions)
-    executor = ActionExecutor()
-    executor.register_package(actions)
+    # The action names, for the metrics: a second registration, not logged a second time.
+    registering = logging.getLogger("rasa_sdk.executor")
+    level = registering.level
+    registering.setLevel(logging.WARNING)
+    try:
+        executor = ActionExecutor()
+        executor.register_package(actions)
+    finally:
+        registering.setLevel(level)
     metrics = ActionMetrics(set(executor.actions))
 
     async def healthz(_request: Request):
@@ -134,12 +148,15 @@ def build(actions: str) -> Sanic:
 
 def main() -> None:
     """rasa_sdk's `python -m rasa_sdk`, serving `build()`'s application."""
-    args = create_argument_parser().parse_args()
+    parser = create_argument_parser()
+    log_format.add_argument(parser)
+    args = parser.parse_args()
     logging.getLogger("matplotlib").setLevel(logging.WARN)
     utils.configure_colored_logging(args.loglevel)
     utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file,
                                  args.loglevel, args.logging_config_file)
     utils.update_sanic_log_level()
+    log_format.apply(args.log_format)
     app = build(args.actions)
     host = os.environ.get("SANIC_HOST", "0.0.0.0")
     app.run(host, args.port, workers=utils.number_of_sanic_workers())

@@ -12,6 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from deployment.config import Deployment, Handoff
+from deployment.log_format import announce
 from handoff import headers, inbox, intake, languages
 from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE, WORKER_WAKE
 from handoff.metrics import METRICS, Metrics, time_intake
@@ -106,10 +107,10 @@ def serve(deployment: Deployment, host: str | None = None, port: int | None = No
     warn_missing_secrets(deployment)
     languages.load()  # the assistant's catalogs, for the English beside the applicant's answers
     host, port = host or settings.host, port or settings.port
-    print(f"handoff: database {store.engine.url.render_as_string(hide_password=True)}",
-          flush=True)
-    print(f"handoff: intake token from {source}", flush=True)
-    print(f"handoff: listening on http://{host}:{port} (inbox at /inbox)", flush=True)
+    announce(log, f"handoff: database "
+                  f"{store.engine.url.render_as_string(hide_password=True)}")
+    announce(log, f"handoff: intake token from {source}")
+    announce(log, f"handoff: listening on http://{host}:{port} (inbox at /inbox)")
     try:
         import uvloop  # installed with Rasa's server; a faster event loop where present
 

@@ -9,7 +9,7 @@ import sys
 
 from sqlalchemy.exc import IntegrityError
 
-from deployment import load_deployment
+from deployment import load_deployment, log_format
 from deployment.config import DeploymentError
 from eligibility import clock
 from handoff.app import database_url, serve
@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd = commands.add_parser("serve", help="run the intake API, delivery and inbox")
     serve_cmd.add_argument("--host")
     serve_cmd.add_argument("--port", type=int)
+    log_format.add_argument(serve_cmd)
     user_cmd = commands.add_parser("add-user", help="create a caseworker who can sign in")
     user_cmd.add_argument("username")
     user_cmd.add_argument("--password-stdin", action="store_true",
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
+    log_format.apply(getattr(args, "log_format", None))
     if args.command == "serve":
         serve(deployment, args.host, args.port)
         return 0

@@ -17,6 +17,7 @@ import socket
 import sys
 import time
 
+from deployment import log_format
 from stack.model import Project, StackError, TrainResult, ensure_model, fingerprint, model_path
 from stack.retention import default_environment, forget_conversations, prune_runs
 from stack.services import DEFAULT_PORTS, Settings, Stack
@@ -129,7 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["run", "train", "fingerprint", "forget-conversations"])
     parser.add_argument("--older-than-days", type=float, default=None,
                         help="forget-conversations: how long an idle conversation is kept")
+    log_format.add_argument(parser)
     args = parser.parse_args(argv)
+    if args.log_format:  # every service started from here writes its logs in this format
+        os.environ[log_format.ENV] = log_format.chosen(args.log_format)
     try:
         if args.command == "fingerprint":
             print(fingerprint(Project.assistant()))

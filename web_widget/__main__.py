@@ -11,7 +11,8 @@ import sys
 
 from aiohttp import web
 
-from deployment import DeploymentError, load_deployment
+from deployment import DeploymentError, load_deployment, log_format
+from deployment.log_format import announce
 
 from .bundle import SIZE_LIMIT
 from .server import create_app, wire_sizes
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the Rasa server as browsers reach it (default: ASB_WIDGET_RASA_URL, then "
         "ASB_RASA_URL as set by `make run`, then the deployment's widget.rasa_url)",
     )
+    log_format.add_argument(serve)
     commands.add_parser("size", help="print the bytes the script and styles take on the wire")
     args = parser.parse_args(argv)
 
@@ -49,8 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    log_format.apply(args.log_format)
     app = create_app(deployment, rasa_url=args.rasa_url)
-    print(f"web_widget: serving on http://{args.host}:{args.port}/", flush=True)
+    announce(logging.getLogger("web_widget"), f"web_widget: serving on http://{args.host}:{args.port}/")
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
     return 0
 

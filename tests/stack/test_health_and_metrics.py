@@ -1,6 +1,7 @@
 """Our services as real processes, started from the stack's own service definitions (readiness
 is /readyz): /healthz and /readyz on each, the action server's conversation counters and the
-handoff's stored counter moved by a real application sent through the action server's webhook."""
+handoff's stored counter moved by a real application sent through the action server's webhook,
+and their logs in JSON (ASB_LOG_FORMAT=json)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def services(tmp_path_factory) -> Iterator[Stack]:
                         ports={name: free_port() for name in SERVICES},
                         intake_token=INTAKE_TOKEN, today=TODAY.isoformat(),
                         extra_env={handoff_database_env():
-                                   f"sqlite:///{data_dir / 'handoff.sqlite3'}"})
+                                   f"sqlite:///{data_dir / 'handoff.sqlite3'}",
+                                   "ASB_LOG_FORMAT": "json"})
     with Stack(settings) as stack:
         stack.start("actions", "handoff", "widget")
         yield stack
@@ -119,3 +121,16 @@ def test_the_action_server_stays_ready_but_says_when_the_handoff_is_down(service
     finally:
         services.start("handoff")
     assert json.loads(get(f"{actions}/readyz")[1])["handoff"] == "ready"
+
+
+@pytest.mark.parametrize("name", ["actions", "handoff", "widget"])
+def test_with_json_logs_every_line_is_one_object(services, name):
+    assert get(f"{services.settings.url(name)}/readyz")[0] == 200
+    log = services.settings.run_dir / f"{name}.log"
+    # Lines starting "--- " are the stack's own, between runs (stack/processes.py).
+    lines = [line for line in log.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("--- ")]
+    assert lines, f"{name} logged nothing"
+    for line in lines:
+        entry = json.loads(line)
+        assert {"time", "level", "logger", "message"} <= entry.keys(), line
