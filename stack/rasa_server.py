@@ -128,8 +128,12 @@ def reread(parse_data: dict[str, Any], tracker, metadata: dict[str, Any] | None)
     intent = parse_data.get("intent") or {}
     ranking = [(r.get("name"), r.get("confidence") or 0.0)
                for r in parse_data.get("intent_ranking") or []]
-    first = not any(getattr(e, "type_name", "") == "user" and _typed(getattr(e, "text", None))
-                    for e in tracker.applied_events())
+    events = tracker.applied_events()
+    typed = sum(getattr(e, "type_name", "") == "user" and _typed(getattr(e, "text", None))
+                for e in events)
+    asked_before = any(getattr(e, "type_name", "") == "active_loop" and getattr(e, "name", None)
+                       for e in events)
+    first = typed == 0 or (typed < 3 and not asked_before)  # "hi", then their story
     reading = read_answer(text, asked, str(language), intent.get("name"),
                           float(intent.get("confidence") or 0.0), ranking, first,
                           offered_intents(tracker))

@@ -26,6 +26,7 @@ from assistant.actions.choices import entity_values
 from assistant.actions.language import language_buttons
 from assistant.actions.messages import Button, language_of, say
 from deployment.config import in_language
+from eligibility.decision import THRESHOLD_MET
 
 MENU = (
     Button("button-what-is-it", "/ask_what_is_case_review"),
@@ -97,8 +98,41 @@ class _Answer(Action, metaclass=ABCMeta):
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, language: str) -> list:
         """Say the answer; return any events."""
 
+    # An answer that leaves the person nowhere to go offers the next step when no form is asking
+    # (inside a form, the form asks its question again).
+    offers_next_step = False
+
     async def run(self, dispatcher, tracker, domain):
-        return self.answer(dispatcher, tracker, language_of(tracker)) or []
+        language = language_of(tracker)
+        events = self.answer(dispatcher, tracker, language) or []
+        if self.offers_next_step and not tracker.active_loop_name:
+            offer_next_step(dispatcher, tracker, language)
+        return events
+
+
+def offer_after_decision(dispatcher: CollectingDispatcher, language: str, outcome: str) -> None:
+    """After the threshold check: apply, pass the request on, or other help."""
+    not_now = Button("button-not-now", "/deny")
+    if outcome == THRESHOLD_MET:
+        say(dispatcher, language, "offer-apply",
+            buttons=(Button("button-apply", "/start_application"), not_now))
+    elif service.area().threshold_policy.discretion_on_vulnerability:
+        say(dispatcher, language, "offer-pass-on",
+            buttons=(Button("button-pass-on", "/start_application"), not_now))
+    else:
+        say(dispatcher, language, "offer-other-help", buttons=MENU[3:])
+
+
+def offer_next_step(dispatcher: CollectingDispatcher, tracker: Tracker, language: str) -> None:
+    """The way on after an answer: the offer to apply again once the check is done (not after
+    sending), else the offer to check."""
+    if tracker.get_slot("reference"):
+        return
+    outcome = tracker.get_slot("eligibility_outcome")
+    if outcome:
+        offer_after_decision(dispatcher, language, outcome)
+    else:
+        say(dispatcher, language, "offer-check", buttons=MENU[1:2])
 
 
 class ActionGreet(_Answer):
@@ -140,6 +174,7 @@ class ActionExplainWhoCanApply(_Answer):
 
 class ActionExplainProcess(_Answer):
     action_name = "action_explain_process"
+    offers_next_step = True
 
     def answer(self, dispatcher, tracker, language):
         say(dispatcher, language, "explain-process", **procedure_dates())
@@ -147,6 +182,7 @@ class ActionExplainProcess(_Answer):
 
 class ActionExplainTimescales(_Answer):
     action_name = "action_explain_timescales"
+    offers_next_step = True
 
     def answer(self, dispatcher, tracker, language):
         say(dispatcher, language, "explain-timescales", **procedure_dates())
@@ -154,6 +190,7 @@ class ActionExplainTimescales(_Answer):
 
 class ActionExplainDataSharing(_Answer):
     action_name = "action_explain_data_sharing"
+    offers_next_step = True
 
     def answer(self, dispatcher, tracker, language):
         say(
@@ -166,6 +203,7 @@ class ActionExplainDataSharing(_Answer):
 
 class ActionExplainEscalation(_Answer):
     action_name = "action_explain_escalation"
+    offers_next_step = True
 
     def answer(self, dispatcher, tracker, language):
         procedure = service.area().procedure
@@ -181,6 +219,7 @@ class ActionExplainEscalation(_Answer):
 
 class ActionExplainSupport(_Answer):
     action_name = "action_explain_support"
+    offers_next_step = True
 
     def answer(self, dispatcher, tracker, language):
         say(dispatcher, language, "support-national")
@@ -221,6 +260,7 @@ class ActionEmergency(_Answer):
 
 class ActionReportIncident(_Answer):
     action_name = "action_report_incident"
+    offers_next_step = True
 
     def answer(self, dispatcher, tracker, language):
         say(dispatcher, language, "report-incident")
@@ -232,6 +272,7 @@ class ActionReportIncident(_Answer):
 
 class ActionComplaint(_Answer):
     action_name = "action_complaint"
+    offers_next_step = True
 
     def answer(self, dispatcher, tracker, language):
         say(dispatcher, language, "complaint")
@@ -240,6 +281,7 @@ class ActionComplaint(_Answer):
 
 class ActionHuman(_Answer):
     action_name = "action_human"
+    offers_next_step = True
 
     def answer(self, dispatcher, tracker, language):
         contact_lines(dispatcher, language)

@@ -18,12 +18,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from assistant.actions import choices, service
-from assistant.actions.answers import MENU
-from assistant.actions.messages import Button, language_of, month_in_words, say
+from assistant.actions.answers import offer_after_decision
+from assistant.actions.messages import language_of, month_in_words, say
 from assistant.actions.questions import Question, ask_actions
-from assistant.dates import understand_date
-from assistant.understanding.reader import written_in
-from assistant.understanding.text import tokens
+from assistant.understanding.days import understood_day
 from eligibility import check, period_end
 from eligibility.decision import (
     DISCRETIONARY_REVIEW,
@@ -31,7 +29,6 @@ from eligibility.decision import (
     NO_RECENT_REPORT,
     OUTSIDE_WINDOW,
     REPORTED_LATE,
-    THRESHOLD_MET,
     Decision,
 )
 
@@ -60,23 +57,6 @@ QUESTIONS = {
     "at_risk": Question("ask-at-risk", choices=("yes_no", "not_sure")),
 }
 ASK_ACTIONS = ask_actions(QUESTIONS)
-
-
-def understood_day(text: str, language: str, today: date, anchor: date | None = None):
-    """The DateAnswer for typed or picked text (the picker sends YYYY-MM-DD); "the same day" and
-    "the next day" are relative to `anchor`. Typed in another language than the conversation's
-    (Banglish or Roman Urdu on an English page), that language's words are tried too."""
-    answer = understand_date(text.strip(), language, today, anchor)
-    if answer.value is not None and answer.certain:
-        return answer
-    others = written_in(text, tokens(text), language)
-    if text.isascii():  # romanised Urdu, Panjabi, Bengali are typed on any page
-        others += ["ur", "pa", "bn"]
-    for other in dict.fromkeys(code for code in others if code != language):
-        found = understand_date(text.strip(), other, today, anchor)
-        if found.value is not None and found.certain:
-            return found
-    return answer
 
 
 def read_date(
@@ -310,15 +290,7 @@ class ActionCheckEligibility(Action):
         incidents = tracker.get_slot("incidents") or []
         decision = decide_incidents(incidents, vulnerable=tracker.get_slot("at_risk") is True)
         explain_decision(dispatcher, language, decision, incidents)
-        apply = Button("button-apply", "/start_application")
-        not_now = Button("button-not-now", "/deny")
-        if decision.outcome == THRESHOLD_MET:
-            say(dispatcher, language, "offer-apply", buttons=(apply, not_now))
-        elif decision.policy.discretion_on_vulnerability:
-            say(dispatcher, language, "offer-pass-on",
-                buttons=(Button("button-pass-on", "/start_application"), not_now))
-        else:
-            say(dispatcher, language, "offer-other-help", buttons=MENU[3:])
+        offer_after_decision(dispatcher, language, decision.outcome)
         return [
             SlotSet("eligibility_outcome", decision.outcome),
             SlotSet("eligibility", {

@@ -177,7 +177,6 @@ class Rules:
         self.hedges = re.compile(
             rf"{_B}(?:{_alt(w.hedges)}){_E}(?! (?:{_alt([*w.units, *w.counted_units])}){_E})")
         self.ignore = re.compile(rf"{_B}(?:{_alt(w.ignore)}){_E}")
-        self.past = re.compile(rf"{_B}(?:{_alt(w.past_markers)}){_E}")
         of = rf"(?:(?:{_alt(w.of)}) )?"
         month = rf"(?P<month>{_alt(w.months)})"
         weekday = rf"(?P<weekday>{_alt(w.weekdays)})"
@@ -371,11 +370,10 @@ class Rules:
         return handler
 
     def _maybe(self, days: int) -> Handler:
-        """Words that mean both yesterday and tomorrow: the past, certain only when the text
-        says it happened ("kal hua tha", "কাল হয়েছিল")."""
+        """Words that mean both yesterday and tomorrow ("kal", "parson"): the past, since every
+        date asked for is one (what happened, when it was reported); the date is said back."""
         def handler(match: re.Match[str], c: _Context) -> Result:
-            return DateAnswer(c.today - timedelta(days=days),
-                              certain=self.past.search(c.text) is not None)
+            return DateAnswer(c.today - timedelta(days=days))
         return handler
 
     def _year_day(self, match: re.Match[str], c: _Context) -> Result:

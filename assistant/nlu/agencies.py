@@ -30,6 +30,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from assistant.actions.choices import normalise
+from assistant.understanding.text import within_edits
 from eligibility import AGENCIES
 
 NLU_DIR = Path(__file__).resolve().parents[1] / "data" / "nlu"
@@ -61,7 +62,7 @@ def find_agencies(text: str, words: dict[tuple[str, ...], str]) -> list[dict[str
     while i < len(spans):
         for size in range(min(longest, len(spans) - i), 0, -1):
             key = tuple(w for _, _, token in spans[i:i + size] for w in token.split())
-            code = words.get(key)
+            code = words.get(key) or _near(key, words)
             if code:
                 found.append({"entity": ENTITY, "value": code, "start": spans[i][0],
                               "end": spans[i + size - 1][1], "confidence_entity": 1.0})
@@ -70,6 +71,18 @@ def find_agencies(text: str, words: dict[tuple[str, ...], str]) -> list[dict[str
         else:
             i += 1
     return found
+
+
+def _near(key: tuple[str, ...], words: dict[tuple[str, ...], str]) -> str | None:
+    """The agency of a phrase one typo or plural away, word by word, in words of five letters or
+    more ("viviendas", "councel"); shorter words must be exact."""
+    if not any(len(word) >= 5 for word in key):
+        return None
+    for phrase, code in words.items():
+        if len(phrase) == len(key) and all(a == b or (len(b) >= 5 and within_edits(a, b, 1))
+                                           for a, b in zip(key, phrase, strict=True)):
+            return code
+    return None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)

@@ -19,6 +19,8 @@ class Asked:
     values: tuple[str, ...] = ()
     optional: str | None = None  # the value meaning "there is none"
     languages: bool = False  # naming a language answers it
+    digits: bool = False  # an answer has digits (a reference number): without, it is none
+    yes_means: tuple[str, str] | None = None  # the values a plain yes and a plain no choose
 
 
 YES_NO = ("yes", "no")
@@ -28,7 +30,7 @@ QUESTIONS: dict[str, Asked] = {
     "incident_date": Asked("date"),
     "report_date": Asked("date"),
     "report_agencies": Asked("agency"),
-    "incident_reference": Asked("text", ("no_reference",), optional="no_reference"),
+    "incident_reference": Asked("text", ("no_reference",), optional="no_reference", digits=True),
     "incident_hate": Asked("yes_no", (*YES_NO, "not_sure")),
     "more_incidents": Asked("yes_no", YES_NO),
     "at_risk": Asked("yes_no", (*YES_NO, "not_sure")),
@@ -38,7 +40,8 @@ QUESTIONS: dict[str, Asked] = {
     "applicant_relationship": Asked("choice", ("family", "friend", "carer", "councillor",
                                                "professional", "other")),
     "applicant_contact": Asked("contact"),
-    "victim_consent": Asked("choice", ("agrees", "cannot_consent", "at_risk", "refuses")),
+    "victim_consent": Asked("choice", ("agrees", "cannot_consent", "at_risk", "refuses"),
+                            yes_means=("agrees", "refuses")),  # "do they agree?"
     "consent_exception_reason": Asked("text"),
     "victim_kind": Asked("choice", ("individual", "business", "group")),
     "victim_name": Asked("name"),

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cache
 
 from assistant.language_detection import language_request, languages_named_in
@@ -112,8 +113,11 @@ def read_answer(
         return Reading("emergency", emergency=True, reason="model-danger")
     if not question:
         return _nothing_asked(model, ranking, matches, words, first_message)
-    return _answer(question, text, words, preferred, model, model_confidence,
-                   code, bool(stand_in))
+    reading = _answer(question, text, words, preferred, model, model_confidence,
+                      code, bool(stand_in))
+    if question.kind == "date" and reading.intent != "inform" and _a_date(text, own):
+        return Reading("inform", reason="date")  # "parson", "yr un noson": a day, whatever else
+    return reading
 
 
 _SCRIPTS = ((0x0A00, 0x0A7F, ("pa",)), (0x0980, 0x09FF, ("bn",)), (0x0600, 0x06FF, ("ar", "ur")),
@@ -162,6 +166,8 @@ def relevant(question: Asked | None) -> frozenset[str]:
         keys |= {f"choice:{value}" for value in question.values}
         if question.optional:
             keys |= {"none", "choice:no"}
+        if question.yes_means:
+            keys |= {"choice:yes", "choice:no"}
     return frozenset(keys)
 
 
@@ -196,8 +202,8 @@ def _says_only(key: str, matches: list[Match], words: tuple[str, ...], kind: str
 
 
 def _model_danger(question: Asked | None, confidence: float, words: tuple[str, ...]) -> bool:
-    if question is None:
-        return confidence >= 0.7
+    if question is None:  # "ايه هلق" (yes, now) is not danger: a short message needs the words
+        return confidence >= 0.7 and len(words) >= 3
     if question.kind not in ("yes_no", "date"):
         return False  # names, free text, choices typed in words: only the danger words count
     return confidence >= MODEL_SURE and len(words) >= 4
@@ -219,17 +225,29 @@ def _offer_taken(text: str, words: tuple[str, ...], own: tuple[str, ...],
     for a no; None when the message is not a plain yes or no (or asks something)."""
     if model in QUESTIONS_BACK and ends_as_question(text):
         return None
+    taken = [intent for intent in offered if intent not in ("deny", "change_language")]
     _, matches = _find(words, own, relevant(_YES_NO))
     values = {m.key for m in matches if m.key.startswith("choice:")}
-    if len(values) != 1 or not _covers(values.pop().split(":", 1)[1], matches, words):
+    value = values.pop().split(":", 1)[1] if len(values) == 1 else None
+    first = min((m for m in matches if m.key.startswith("choice:")), key=lambda m: m.start,
+                default=None)
+    # A yes takes the one offer ("Apply now" / "Not now"); to a menu, the check, which is what
+    # "yes" to "I can check if you can ask for one... what would you like to do?" means.
+    if len(taken) > 1:
+        taken = ["start_application"] if "start_application" in taken else []
+    if value is None or not (_covers(value, matches, words) or (
+            first.start == 0 and _set_apart(text, first.end))):  # "da, hai sa vedem"
+        if model in ("affirm", "deny") and taken and len(words) <= 6:
+            return taken[0] if model == "affirm" else "deny"
         return None
-    if any(m.key == "choice:no" for m in matches):
+    if value == "no":
         return "deny"
-    taken = [intent for intent in offered if intent not in ("deny", "change_language")]
     return taken[0] if taken else None
 
 
 def _nothing_asked(model, ranking, matches, words, first_message) -> Reading:
+    if model == "greet" and len(words) >= 6:  # "good afternoon, I'd like to ask for a review..."
+        model = _next_best(ranking, EXPLICIT | {"emergency", "greet"})
     if model in EXPLICIT:  # without the words (checked above): not a stop, not a restart
         model = _next_best(ranking, EXPLICIT | {"emergency"})
         if model in STORY_MISREADS and any(m.key == "story" for m in matches):
@@ -237,11 +255,13 @@ def _nothing_asked(model, ranking, matches, words, first_message) -> Reading:
         return Reading(model, reason="not-explicit")
     if model == "emergency":  # the model alone, not sure enough
         model = _next_best(ranking, EXPLICIT | {"emergency"})
-    if first_message and len(words) >= 8 and model in ("nlu_fallback", "out_of_scope"):
-        return Reading(EXPLAINED, reason="story")  # a long first message tells their story
+    # A long message the model cannot place tells the person's story; "inform" answers nothing
+    # when nothing was asked.
+    unplaced = model in ("nlu_fallback", "out_of_scope", "inform")
+    if len(words) >= 8 and (model == "inform" or first_message and unplaced):
+        return Reading(EXPLAINED, reason="story")
     story = [m for m in matches if m.key == "story"]
-    if story and len(words) >= 6 and model in STORY_MISREADS and (first_message or model in (
-            "out_of_scope", "nlu_fallback")):
+    if story and len(words) >= 6 and model in STORY_MISREADS and (first_message or unplaced):
         return Reading(EXPLAINED, reason="story")
     return Reading(model)
 
@@ -255,8 +275,6 @@ def _question_back(text: str, matches: list[Match], model: str, confidence: floa
 
 
 def _answer(question: Asked, text, words, matches, model, confidence, named, emoji) -> Reading:
-    picked = {m.key.split(":", 1)[1] for m in matches
-              if m.key.startswith("choice:") and m.key.split(":", 1)[1] in question.values}
     says = {m.key for m in matches}
     if _question_back(text, matches, model, confidence):
         return Reading(model, reason="question-back")
@@ -264,10 +282,14 @@ def _answer(question: Asked, text, words, matches, model, confidence, named, emo
         if named == "en":  # "no need, I speak English"
             return Reading("inform", choice=question.optional, reason="none")
         return Reading("inform", choice=named, reason="language-named")
-    if question.optional and _says_only_none(matches, words, emoji, text):
+    if _asks_something(text, words, matches, question):
+        # "what do you mean?", "where do I find this number?": never taken as the answer; a
+        # person can answer what the assistant cannot, then the question comes again.
+        return Reading("request_human", reason="question-unplaced")
+    if question.optional and _says_only_none(matches, words, emoji, text, question):
         return Reading("inform", choice=question.optional, reason="none")
-    if len(picked) == 1 and question.kind in ("choice", "yes_no", "text", "review"):
-        value = picked.pop()
+    value = _picked(question, matches, text)
+    if value and question.kind in ("choice", "yes_no", "text", "review"):
         if question.kind != "text" or _covers(value, matches, words):
             return Reading("inform", choice=value, reason="phrase")
     if question.kind in ("yes_no", "choice") and "not_sure" in says:
@@ -277,7 +299,7 @@ def _answer(question: Asked, text, words, matches, model, confidence, named, emo
     if question.kind == "date" and "not_sure" in says:
         return Reading("dont_know", reason="not-sure")
     if question.kind in ("yes_no", "choice", "date", "agency", "review"):
-        if question.kind == "yes_no" and model in ("affirm", "deny") and not picked:
+        if question.kind == "yes_no" and model in ("affirm", "deny") and not value:
             return Reading(model)
         if question.kind == "review" and model not in EXPLICIT | {"emergency"}:
             return Reading(model)
@@ -286,6 +308,71 @@ def _answer(question: Asked, text, words, matches, model, confidence, named, emo
         if not has_words(text) and question.kind != "date":
             return Reading("dont_know", reason="no-words")
     return Reading("inform", reason="answer")
+
+
+_ANSWER_KEYS = ("none", "not_sure")
+
+
+def _asks_something(text: str, words: tuple[str, ...], matches: list[Match],
+                    question: Asked) -> bool:
+    """A question put back instead of an answer: asked as a question, not opening with an
+    answer ("no, why?" answers), and short where the answer is free text (a story may ask)."""
+    if question.kind in ("name", "address") or not has_words(text):
+        return False
+    if not (ends_as_question(text) or any(
+            m.key == "question_words" and m.start == 0 for m in matches)):
+        return False
+    if any(m.start == 0 and (m.key.startswith("choice:") or m.key in _ANSWER_KEYS) and (
+            m.end == len(words) or _set_apart(text, m.end)) for m in matches):
+        return False  # "yes?", "no, why do you need it?"
+    if question.kind == "contact" and ("@" in text or sum(c.isdigit() for c in text) >= 5):
+        return False
+    return question.kind != "text" or len(words) <= 10
+
+
+def _picked(question: Asked, matches: list[Match], text: str) -> str | None:
+    """The value the answer chooses: the one its phrases name; of several, the one they say
+    most of ("by post please, she doesn't use email"), or the one it opens with, set apart
+    ("oes, ma na un arall"). A plain yes or no where the question means one ("do they agree?")."""
+    named = _scores(matches, {value: value for value in question.values})
+    if not named and question.yes_means:
+        named = _scores(matches, dict(zip(("yes", "no"), question.yes_means, strict=True)))
+    if len(named) == 1:
+        return next(iter(named))
+    ranked = sorted(named.items(), key=lambda item: -item[1][0])
+    if len(ranked) > 1 and ranked[0][1][0] > ranked[1][1][0]:
+        return ranked[0][0]
+    opening = min(named.items(), key=lambda item: item[1][1], default=None)
+    if opening and opening[1][1] == 0 and _set_apart(text, opening[1][2]):
+        return opening[0]
+    return None
+
+
+def _scores(matches: list[Match], meaning: dict[str, str]) -> dict[str, tuple[int, int, int]]:
+    """value -> (words its phrases cover, where the first starts, where that one ends)."""
+    scores: dict[str, tuple[int, int, int]] = {}
+    for m in matches:
+        value = meaning.get(m.key.split(":", 1)[1]) if m.key.startswith("choice:") else None
+        if value is None:
+            continue
+        size, start, end = scores.get(value, (0, m.start, m.end))
+        scores[value] = (size + m.size, min(start, m.start), end if start <= m.start else m.end)
+    return scores
+
+
+def _set_apart(text: str, words_before: int) -> bool:
+    """Whether the first `words_before` words are followed by a comma, a full stop or a dash."""
+    parts = re.split(r"\s*[,.;:!\u060c\u3001\u0964-]\s*", text.strip(), maxsplit=1)
+    return len(parts) == 2 and len(tokens(parts[0])) == words_before
+
+
+def _a_date(text: str, own: tuple[str, ...]) -> bool:
+    """Whether the date tables read a day or a month in the text, in the conversation's language
+    or the one it is written in (the form then checks it against today and the incident)."""
+    from assistant.understanding.days import understood_day
+
+    today = date.today()
+    return understood_day(text, own[0], today, today - timedelta(days=1)).value is not None
 
 
 def _covers(value: str, matches: list[Match], words: tuple[str, ...]) -> bool:
@@ -298,9 +385,19 @@ def _find(words: tuple[str, ...], own: tuple[str, ...],
     """The matches in the message's own languages and English (people mix it in), and the same
     with the choices of its own languages preferred where they name one value: Polish "na" is
     "on", not the English "nah"."""
-    merged = table(tuple(dict.fromkeys((*own, "en")))).find(words, keys)
-    own_matches = merged if own == ("en",) else table(own).find(words, keys)
+    merged = _polite(table(tuple(dict.fromkeys((*own, "en")))).find(words, keys), words)
+    own_matches = merged if own == ("en",) else _polite(table(own).find(words, keys), words)
     return merged, _prefer(own_matches, merged)
+
+
+# "ji" is a yes alone, and politeness beside another answer ("nahin ji", "پتہ نہیں جی").
+_PARTICLES = frozenset(tokens("ji jee جی জি জ্বি ਜੀ"))
+
+
+def _polite(matches: list[Match], words: tuple[str, ...]) -> list[Match]:
+    if len(words) == 1:
+        return matches
+    return [m for m in matches if not (m.size == 1 and words[m.start] in _PARTICLES)]
 
 
 def _prefer(own: list[Match], merged: list[Match]) -> list[Match]:
@@ -313,10 +410,14 @@ def _prefer(own: list[Match], merged: list[Match]) -> list[Match]:
     return merged
 
 
-def _says_only_none(matches: list[Match], words: tuple[str, ...], emoji: bool, text: str) -> bool:
-    """The answer says there is none ("no", "dim", "I don't have one", "not sure", an emoji)."""
+def _says_only_none(matches: list[Match], words: tuple[str, ...], emoji: bool, text: str,
+                    question: Asked) -> bool:
+    """The answer says there is none ("no", "dim", "I don't have one", "not sure", an emoji);
+    for a number, any such words without a digit ("no I don't have a reference for that one")."""
     if not has_words(text):
         return True  # "😀", "🤷", "-", "?": nothing to store
     found = [m for m in matches if m.key in ("none", "not_sure", "choice:no", "choice:no_reference",
                                              "choice:none")]
+    if found and question.digits and not any(c.isdigit() for c in text):
+        return True
     return bool(found) and len(words) <= sum(m.size for m in found) + 2

@@ -21,7 +21,7 @@ import json
 import urllib.request
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -247,18 +247,18 @@ def test_last_weekday_typed_is_understood_and_said_back(stack, language):
     chat.expects("ask-report-date")
 
 
-# "kal" is yesterday or tomorrow: the assistant asks again, with the date picker.
+# "kal" is yesterday or tomorrow; asked when something happened, it is yesterday, said back.
 @pytest.mark.parametrize(("language", "text"), [("ur", "کل"), ("pa", "ਕੱਲ੍ਹ"), ("bn", "কাল")])
-def test_a_day_that_could_be_either_gets_the_date_picker(stack, language, text):
-    assert not understand_date(text, language, stack.today).certain
+def test_a_day_that_could_be_either_is_the_past_and_said_back(stack, language, text):
+    yesterday = stack.today - timedelta(days=1)
+    assert understand_date(text, language, stack.today).value == yesterday
     chat = Chat(stack, language)
     chat.send("/greet", {"language": language})
     chat.send("/start_application")
     chat.expects("ask-incident-date", number=1)
     chat.send(text)
-    chat.expects("date-not-understood")
-    chat.expects("ask-incident-date", number=1)
-    assert {"asks": "incident_date", "input": "date", "max": stack.today.isoformat()} in chat.custom
+    chat.expects("date-noted", day=yesterday)
+    chat.expects("ask-report-date")
 
 
 @pytest.mark.parametrize("language", ["ar", "ur", "pl"])

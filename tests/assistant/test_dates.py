@@ -44,10 +44,6 @@ def weeks_ago(n: int) -> DateAnswer:
                       certain=True)
 
 
-def unsure(value: date) -> DateAnswer:
-    return DateAnswer(value, approximate=False, grain="day", in_future=False, certain=False)
-
-
 TUESDAY, FRIDAY, SATURDAY = 1, 4, 5
 
 ENGLISH = [
@@ -148,7 +144,8 @@ WELSH = [
 ]
 
 # The other eight languages, read by the same rules from their word tables; the words for
-# "yesterday" that also mean "tomorrow" stay uncertain. (More per language in tests/assistant/dates/.)
+# "yesterday" that also mean "tomorrow" are the past: every date asked for has happened.
+# (More per language in tests/assistant/dates/.)
 OTHER_LANGUAGES = [
     ("pl", "wczoraj", day(days_ago(1))),
     ("pl", "przedwczoraj", day(days_ago(2))),
@@ -172,17 +169,17 @@ OTHER_LANGUAGES = [
     ("ar", "منذ 3 أيام", day(days_ago(3))),
     ("ar", "٣ مارس", day(date(2026, 3, 3))),
     ("ar", "الثلاثاء الماضي", day(last(TUESDAY))),
-    ("ur", "کل", unsure(days_ago(1))),  # yesterday or tomorrow
+    ("ur", "کل", day(days_ago(1))),  # yesterday or tomorrow: the past
     ("ur", "3 دن پہلے", day(days_ago(3))),
     ("ur", "3 مارچ", day(date(2026, 3, 3))),
     ("ur", "پچھلے منگل", day(last(TUESDAY))),
-    ("pa", "ਕੱਲ੍ਹ", unsure(days_ago(1))),  # yesterday or tomorrow
+    ("pa", "ਕੱਲ੍ਹ", day(days_ago(1))),  # yesterday or tomorrow: the past
     ("pa", "3 ਦਿਨ ਪਹਿਲਾਂ", day(days_ago(3))),
     ("pa", "3 ਮਾਰਚ", day(date(2026, 3, 3))),
     ("bn", "গতকাল", day(days_ago(1))),
     ("bn", "৩ দিন আগে", day(days_ago(3))),
     ("bn", "৩ মার্চ", day(date(2026, 3, 3))),
-    ("bn", "কাল", unsure(days_ago(1))),  # yesterday or tomorrow
+    ("bn", "কাল", day(days_ago(1))),  # yesterday or tomorrow: the past
     ("bn", "গত মঙ্গলবার", day(last(TUESDAY))),
     ("pl", "03/03/2026", day(date(2026, 3, 3))),
     ("ar", "2026-03-03", day(date(2026, 3, 3))),

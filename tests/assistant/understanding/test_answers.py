@@ -115,3 +115,13 @@ def test_a_name_is_a_name(name, language):
 def test_every_language_has_a_table_of_answers():
     languages = {language for language, _ in _tables()}
     assert languages >= {"en", "cy", "pl", "ro", "pa", "ur", "pt", "es", "ar", "bn"}
+
+
+@pytest.mark.parametrize(("language", "text"), list(_cases("questions")))
+@pytest.mark.parametrize("asked", ["incident_reference", "more_incidents", "victim_consent",
+                                   "contact_preferred", "incident_date"])
+def test_a_question_the_model_cannot_place_is_never_the_answer(language, text, asked):
+    """"where do I find this number?" is no reference number, and no yes or no: a person is
+    offered, then the question comes again."""
+    reading = read_answer(text, asked, language, "inform", 0.6, [("inform", 0.6)])
+    assert (reading.intent, reading.choice) == ("request_human", None), reading
