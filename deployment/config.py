@@ -136,6 +136,9 @@ class Handoff(_Model):
     data_dir: str = "data"  # relative to the working directory
     database_url: str | None = None  # SQLAlchemy URL without a password; default SQLite
     database_url_env: str = "HANDOFF_DATABASE_URL"  # env var with a URL/DSN; wins when set
+    # At start: bring the schema to this version (the embedded default), or, when false, refuse
+    # to start while the database is behind (`python -m handoff migrate` is then a release step).
+    migrate_at_start: bool = True
     intake_token_env: str = "HANDOFF_INTAKE_TOKEN"
     intake_token_file: str = "intake-token"  # in data_dir; made at start when the env var is unset
     max_body_bytes: int = Field(262144, ge=1024)

@@ -55,6 +55,20 @@ def intake_token(settings: Handoff) -> tuple[str, str]:
     return token, f"the file {file} (made now)"
 
 
+def prepare_database(store: Store, settings: Handoff) -> None:
+    """Migrate the schema to this version (migrate_at_start), else refuse to go on while the
+    database is behind, saying what to do."""
+    if settings.migrate_at_start:
+        before, after = store.migrate()
+        if before != after:
+            print(f"handoff: database schema migrated from {before or 'nothing'} to {after}",
+                  flush=True)
+        return
+    problem = store.schema_behind()
+    if problem:
+        raise SystemExit(f"handoff: not starting: {problem} (migrate_at_start is false)")
+
+
 def create_app(deployment: Deployment, store: Store, token: str, worker: bool = True
                ) -> web.Application:
     # The intake route checks its own size limit (a JSON 413); forms are small.
@@ -99,7 +113,11 @@ def warn_missing_secrets(deployment: Deployment) -> None:
 def serve(deployment: Deployment, host: str | None = None, port: int | None = None) -> None:
     settings = deployment.handoff
     store = Store(database_url(settings))
-    store.create_schema()
+    try:
+        prepare_database(store, settings)
+    except BaseException:
+        store.close()
+        raise
     token, source = intake_token(settings)
     warn_missing_secrets(deployment)
     languages.load()  # the assistant's catalogs, for the English beside the applicant's answers

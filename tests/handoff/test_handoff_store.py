@@ -133,28 +133,6 @@ def test_one_key_raced_with_two_bodies_stores_one_and_refuses_the_other(store):
     assert all(isinstance(error, KeyReused) for error in errors)
 
 
-def test_a_database_made_before_body_hashes_gets_the_column_and_keeps_its_answers(database):
-    old = Store(database.url)
-    try:
-        old.create_schema()
-        first = submit(old, "k1")
-        with old.engine.begin() as conn:
-            if old.is_sqlite:  # SQLite before 3.35 cannot drop a column: null it instead
-                conn.execute(applications.update().values(body_hash=None))
-            else:
-                conn.exec_driver_sql("ALTER TABLE applications DROP COLUMN body_hash")
-    finally:
-        old.close()
-    again = Store(database.url)
-    try:
-        again.create_schema()
-        # A row from before: any body under its key gets its first answer, as it always did.
-        assert again.submit(other("k1")).to_json() == first.to_json()
-        assert again.submit(submission("k2")).created
-    finally:
-        again.close()
-
-
 def test_one_conversation_twice_in_one_batch_is_one_application(store):
     before = submit(store, "earlier")
     first, again, earlier = store.submit_many(
@@ -292,7 +270,7 @@ def test_users_and_sessions(store):
 
 async def test_an_unavailable_database_is_reported_and_nothing_is_half_written(database):
     store = Store(database.url, busy_timeout=0.3)
-    store.create_schema()
+    store.migrate()
     try:
         with database_down(database):
             with pytest.raises(StoreUnavailable):

@@ -1,0 +1,43 @@
+"""Retention: erasing the personal data of old applications once their deliveries are settled,
+keeping what the statutory figures need."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy import select
+
+from handoff.store.tables import applications, audit, deliveries
+
+
+class Retention:
+    """Mixed into Store: needs `_writing`."""
+
+    def erase_before(self, cutoff: date, today: date) -> int:
+        """Erase the personal data of applications received before `cutoff` whose deliveries are
+        settled. The row, its dates and outcome stay (the statutory figures need them)."""
+        pending = (
+            select(deliveries.c.id)
+            .where(deliveries.c.application_id == applications.c.id,
+                   deliveries.c.state == "pending")
+            .exists()
+        )
+        with self._writing.begin() as conn:
+            ids = list(conn.execute(
+                select(applications.c.id).where(
+                    applications.c.received_on < cutoff, applications.c.document.is_not(None),
+                    ~pending)
+            ).scalars())
+            if not ids:
+                return 0
+            conn.execute(applications.update().where(applications.c.id.in_(ids)).values(
+                document=None, threshold_reason=None, erased_on=today))
+            for entry in conn.execute(
+                select(audit.c.id, audit.c.detail)
+                .where(audit.c.application_id.in_(ids), audit.c.detail.is_not(None))
+            ).all():
+                fields = sorted(json.loads(entry.detail))
+                conn.execute(audit.update().where(audit.c.id == entry.id).values(
+                    detail=json.dumps({name: ["erased", "erased"] for name in fields})))
+        return len(ids)
