@@ -15,9 +15,12 @@ class Outbox:
     """Mixed into Store: needs `engine`, `_writing` and `_app_id`."""
 
     def claim_due(self, now: float, lease: float, limit: int = 20) -> list[dict]:
-        """Deliveries due now, each leased to the caller and its attempt counted."""
+        """Deliveries due now, each leased to the caller until `now + lease` (its
+        `lease_until`) and its attempt counted. Safe across processes: on PostgreSQL the rows
+        are locked as they are read and rows another claim holds are skipped (FOR UPDATE SKIP
+        LOCKED), so two workers never claim one delivery; SQLite takes one writer at a time."""
         free = or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= now)
-        claimed = []
+        lease_until = now + lease
         with self._writing.begin() as conn:
             rows = conn.execute(
                 select(deliveries.c.id, deliveries.c.channel, deliveries.c.attempts,
@@ -25,36 +28,47 @@ class Outbox:
                        applications.c.document)
                 .join(applications, applications.c.id == deliveries.c.application_id)
                 .where(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= now, free)
-                .order_by(deliveries.c.next_attempt_at).limit(limit)
+                .order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(limit)
+                .with_for_update(of=deliveries, skip_locked=True)
             ).all()
-            for row in rows:
-                done = conn.execute(
-                    deliveries.update()
-                    .where(deliveries.c.id == row.id, deliveries.c.state == "pending", free)
-                    .values(lease_until=now + lease, attempts=deliveries.c.attempts + 1)
-                )
-                if done.rowcount == 1:
-                    item = dict(row._mapping)
-                    item["attempts"] += 1
-                    claimed.append(item)
-        return claimed
+            if rows:
+                conn.execute(
+                    deliveries.update().where(deliveries.c.id.in_([row.id for row in rows]))
+                    .values(lease_until=lease_until, attempts=deliveries.c.attempts + 1))
+        return [dict(row._mapping, attempts=row.attempts + 1, lease_until=lease_until)
+                for row in rows]
 
-    def delivered(self, delivery_id: int, now: float) -> None:
+    @staticmethod
+    def _leased(delivery_id: int, lease_until: float | None):
+        """The delivery, if the caller still holds its lease (`lease_until` as claimed; None:
+        whoever holds it)."""
+        held = deliveries.c.id == delivery_id
+        return held if lease_until is None else held & (deliveries.c.lease_until == lease_until)
+
+    def delivered(self, delivery_id: int, now: float, lease_until: float | None = None) -> bool:
+        """Record the delivery as made; False when the caller's lease had run out and another
+        claim took it (that claim records its own attempt)."""
         with self._writing.begin() as conn:
-            conn.execute(deliveries.update().where(deliveries.c.id == delivery_id).values(
+            done = conn.execute(deliveries.update().where(
+                self._leased(delivery_id, lease_until)).values(
                 state="delivered", delivered_at=now, lease_until=None, last_error=None))
+        return done.rowcount == 1
 
     def attempt_failed(
-        self, delivery_id: int, error: str, next_attempt_at: float | None
-    ) -> None:
-        """Record a failed attempt: try again at `next_attempt_at`, or keep it as failed."""
+        self, delivery_id: int, error: str, next_attempt_at: float | None,
+        lease_until: float | None = None,
+    ) -> bool:
+        """Record a failed attempt: try again at `next_attempt_at`, or keep it as failed. False
+        when the caller's lease had run out and another claim took it."""
         values: dict[str, Any] = {"last_error": error[:500], "lease_until": None}
         if next_attempt_at is None:
             values["state"] = "failed"
         else:
             values["next_attempt_at"] = next_attempt_at
         with self._writing.begin() as conn:
-            conn.execute(deliveries.update().where(deliveries.c.id == delivery_id).values(**values))
+            done = conn.execute(deliveries.update().where(
+                self._leased(delivery_id, lease_until)).values(**values))
+        return done.rowcount == 1
 
     def retry_delivery(self, reference: str, delivery_id: int, actor: str, at: str,
                        now: float) -> bool:
