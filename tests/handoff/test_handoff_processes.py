@@ -16,9 +16,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 from handoff_parts import (
+    Receiver,
     eventually,
     example_application,
-    free_port,
     make_deployment,
     serve_process,
 )
@@ -54,24 +54,18 @@ def port_owners(pids: dict[str, int]) -> dict[int, str]:
 
 
 @dataclass
-class Agency:
+class Agency(Receiver):
     """The agency's case management system: takes each application once by its Idempotency-Key
     (a key seen before is answered 200 and counted as a repeat), answers after `delay` seconds,
     and notes which handoff process sent each request."""
 
     delay: float = 0.2
     senders: dict = field(default_factory=dict)  # name: pid
-    port: int = field(default_factory=free_port)
     accepted: dict = field(default_factory=dict)  # key: sender
-    requests: list = field(default_factory=list)  # (key, sender)
+    sent: list = field(default_factory=list)  # (key, sender) of each request
     in_flight: Counter = field(default_factory=Counter)  # sender: unanswered requests
-    runner: web.AppRunner | None = None
     owners: dict = field(default_factory=dict)  # local port of a sender's socket: its name
     looking: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/asb/applications"
 
     async def sender_of(self, request: web.Request) -> str:
         """Which process sent it: its port looked up among the senders' sockets (read again,
@@ -85,7 +79,7 @@ class Agency:
     async def _handle(self, request: web.Request) -> web.Response:
         await request.read()
         key, sender = request.headers["Idempotency-Key"], await self.sender_of(request)
-        self.requests.append((key, sender))
+        self.sent.append((key, sender))
         seen = key in self.accepted
         self.accepted.setdefault(key, sender)
         self.in_flight[sender] += 1
@@ -94,13 +88,6 @@ class Agency:
         finally:
             self.in_flight[sender] -= 1
         return web.Response(status=200 if seen else 202)
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/asb/applications", self._handle)
-        self.runner = web.AppRunner(app, shutdown_timeout=0.1)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
 
 
 async def submit(http, service, document: dict, key: str) -> str:
@@ -134,14 +121,13 @@ async def test_two_processes_deliver_each_application_once_even_when_one_is_kill
     name = "t_" + uuid.uuid4().hex[:12]
     postgres.admin(f"CREATE DATABASE {name}")
     url = postgres.url(name)
-    agency = Agency()
+    agency = Agency(secret=b"")
     await agency.start()
-    secret = uuid.uuid4().hex
     deployment = make_deployment(
         handoff={"delivery": {"lease_seconds": 4}},
         delivery={"webhook": {"url": agency.url, "secret_env": "TEST_AGENCY_WEBHOOK_SECRET"}})
     env = {"HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "HANDOFF_DATABASE_URL": url,
-           "TEST_AGENCY_WEBHOOK_SECRET": secret}
+           "TEST_AGENCY_WEBHOOK_SECRET": uuid.uuid4().hex}
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
     # Both start at once on an empty database: both migrate, one after the other.
@@ -161,26 +147,26 @@ async def test_two_processes_deliver_each_application_once_even_when_one_is_kill
                 taken[key] = one
             assert len(set(taken.values())) == 110
             await eventually(lambda: all_delivered(url, taken.values()), timeout=60, every=0.5)
-            assert Counter(key for key, _ in agency.requests) == Counter(set(taken.values()))
-            assert {sender for _, sender in agency.requests} == {"a", "b"}  # both delivered
+            assert Counter(key for key, _ in agency.sent) == Counter(set(taken.values()))
+            assert {sender for _, sender in agency.sent} == {"a", "b"}  # both delivered
 
             # Now one process is killed while the agency is handling its requests.
             agency.delay = 1.5
-            before = len(agency.requests)
+            before = len(agency.sent)
             more = await submit_many(http, [a, b], 60)
             await eventually(lambda: agency.in_flight["a"] > 0, timeout=30)
             a.kill()
-            killed_at = len(agency.requests)
+            killed_at = len(agency.sent)
             await eventually(lambda: all_delivered(url, more.values()), timeout=90, every=0.5)
             # A little longer: anything sent twice late would show.
             await asyncio.sleep(deployment.handoff.delivery.lease_seconds + 1)
     finally:
         a.stop()
         b.stop()
-        await agency.runner.cleanup()
+        await agency.stop()
         postgres.admin(f"DROP DATABASE {name} WITH (FORCE)")
 
-    sent = agency.requests[before:]
+    sent = agency.sent[before:]
     assert set(agency.accepted) == set(taken.values()) | set(more.values())  # none lost
     counts = Counter(key for key, _ in sent)
     again = {key for key, count in counts.items() if count > 1}

@@ -164,6 +164,40 @@ def test_a_claimed_delivery_is_leased_and_counted(store):
     assert [(c["id"], c["attempts"]) for c in again] == [(claimed[0]["id"], 2)]
 
 
+def test_workers_claiming_at_once_never_claim_the_same_delivery(store):
+    submitted = store.submit_many([submission(f"k{i}") for i in range(40)])  # 80 deliveries
+    now, claims, errors = time.time(), [], []
+
+    def worker():
+        try:
+            while batch := store.claim_due(now, lease=60, limit=7):
+                claims.append([item["id"] for item in batch])
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    claimed = [delivery for batch in claims for delivery in batch]
+    assert len(claimed) == len(set(claimed)) == 2 * len(submitted)
+
+
+def test_only_the_holder_of_a_lease_records_the_attempt(store):
+    submit(store, "k1", channels=["webhook"])
+    now = time.time()
+    (first,) = store.claim_due(now, lease=30)
+    (second,) = store.claim_due(now + 31, lease=30)  # the first holder was too slow
+    assert not store.delivered(first["id"], now + 32, first["lease_until"])
+    assert not store.attempt_failed(first["id"], "late", now + 40, first["lease_until"])
+    assert store.delivered(second["id"], now + 33, second["lease_until"])
+    (delivery,) = store.deliveries_of(first["reference"])
+    assert (delivery["state"], delivery["attempts"], delivery["last_error"]) == (
+        "delivered", 2, None)
+
+
 def test_failed_attempts_wait_then_give_up_then_a_caseworker_retries(store):
     first = submit(store, "c1", channels=["email"])
     now = time.time()
