@@ -61,20 +61,26 @@ def test_the_same_key_gives_the_same_reference_and_one_application(store):
     assert count(store, applications) == 1 and count(store, deliveries) == 2
 
 
-def test_concurrent_submissions_of_one_conversation_store_one_application(store):
+def at_once(work, times: int) -> tuple[list, list]:
+    """Call `work` on `times` threads at once: (what the calls returned, what they raised)."""
     results, errors = [], []
 
     def go():
         try:
-            results.append(submit(store, "same-conversation"))
-        except Exception as exc:  # collected and asserted below
+            results.append(work())
+        except Exception as exc:  # collected for the caller to assert
             errors.append(exc)
 
-    threads = [threading.Thread(target=go) for _ in range(8)]
+    threads = [threading.Thread(target=go) for _ in range(times)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return results, errors
+
+
+def test_concurrent_submissions_of_one_conversation_store_one_application(store):
+    results, errors = at_once(lambda: submit(store, "same-conversation"), 8)
     assert not errors
     assert len({r.reference for r in results}) == 1
     assert sum(r.created for r in results) == 1
@@ -166,20 +172,15 @@ def test_a_claimed_delivery_is_leased_and_counted(store):
 
 def test_workers_claiming_at_once_never_claim_the_same_delivery(store):
     submitted = store.submit_many([submission(f"k{i}") for i in range(40)])  # 80 deliveries
-    now, claims, errors = time.time(), [], []
+    now = time.time()
 
-    def worker():
-        try:
-            while batch := store.claim_due(now, lease=60, limit=7):
-                claims.append([item["id"] for item in batch])
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
+    def worker() -> list[int]:
+        claimed = []
+        while batch := store.claim_due(now, lease=60, limit=7):
+            claimed += [item["id"] for item in batch]
+        return claimed
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    claims, errors = at_once(worker, 6)
     assert errors == []
     claimed = [delivery for batch in claims for delivery in batch]
     assert len(claimed) == len(set(claimed)) == 2 * len(submitted)
