@@ -279,6 +279,8 @@ class Store:
             raise StoreUnavailable(str(exc.orig).strip().splitlines()[0][:200]) from exc
 
     def create_schema(self) -> None:
+        import handoff.casework  # noqa: F401 (its tables, for after applying, join `metadata`)
+
         metadata.create_all(self.engine)
         # Columns added since a table was first made (create_all adds tables, not columns).
         with self._writing.begin() as conn:
