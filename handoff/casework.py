@@ -226,7 +226,7 @@ def store_escalation(store: Store, application_reference: str, key: str, body_ha
             application_id=app.id, at=document["requested_at"], actor="applicant",
             action="escalation_requested",
             detail=json.dumps({"escalation": document["reference"],
-                               "grounds": ", ".join(document["grounds"])})))
+                               "grounds": ", ".join(g["code"] for g in document["grounds"])})))
     return {"reference": document["reference"], "document": document, "created": True}
 
 
