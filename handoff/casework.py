@@ -293,3 +293,24 @@ class EscalationOutbox:
         with _writing(self.store).begin() as conn:
             conn.execute(escalation_deliveries.update().where(
                 escalation_deliveries.c.id == delivery_id).values(**values))
+
+
+# -- retention -----------------------------------------------------------------------------------
+
+
+def erase_with_applications(store: Store) -> int:
+    """Once an application's personal data is erased (`Store.erase_before`), erase what was kept
+    beside it: the outcome summary, and its escalation's document when no delivery of it is
+    still pending. The dates stay. Returns the number of escalations erased."""
+    erased = select(applications.c.id).where(applications.c.erased_on.is_not(None))
+    pending = (select(escalation_deliveries.c.id)
+               .where(escalation_deliveries.c.escalation_id == escalations.c.id,
+                      escalation_deliveries.c.state == "pending").exists())
+    with _writing(store).begin() as conn:
+        conn.execute(case_progress.update().where(
+            case_progress.c.application_id.in_(erased),
+            case_progress.c.outcome_summary.is_not(None)).values(outcome_summary=None))
+        done = conn.execute(escalations.update().where(
+            escalations.c.application_id.in_(erased), escalations.c.document.is_not(None),
+            ~pending).values(document=None))
+    return done.rowcount

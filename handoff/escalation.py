@@ -36,7 +36,7 @@ from handoff.intake import KEY, errors
 from handoff.pages import templates
 from handoff.reference import ALPHABET, check_character
 from handoff.store import Store
-from handoff.worker import Worker
+from handoff.worker import RETENTION_EVERY_SECONDS, Worker
 
 routes = web.RouteTableDef()
 SCHEMA_FILE = Path(__file__).parent / "schema" / "escalation-request.v1.json"
@@ -349,4 +349,10 @@ class EscalationWorker(Worker):
             raise DeliveryFailed(f"the {item['channel']} channel is no longer configured")
 
     async def _retention(self) -> None:
-        """Erasing personal data is the application worker's (see the report)."""
+        """What is kept beside an application goes once its personal data is erased (the
+        application worker erases that on the deployment's retention_days)."""
+        if time.monotonic() < self._next_retention:
+            return
+        self._next_retention = time.monotonic() + RETENTION_EVERY_SECONDS
+        store = self.store.store
+        await store.run(casework.erase_with_applications, store)

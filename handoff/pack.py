@@ -47,6 +47,11 @@ def build(store: Store, deployment: Deployment, reference: str) -> dict | None:
     area = deployment.area(application["area_id"])
     policy = area.threshold_policy
     request = escalation["document"]
+    if request is None:  # erased with the application's personal data
+        request = {"reference": escalation["reference"], "application_reference":
+                   escalation["application_reference"], "requested_at":
+                   escalation["requested_at"], "grounds": [], "reasons": None,
+                   "route": {"route": escalation["route"]}, "window": None, "consent": None}
     document = application["document"]
     progress = found["progress"]
     requested_on = escalation["requested_on"]

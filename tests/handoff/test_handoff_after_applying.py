@@ -10,7 +10,7 @@ import hmac
 import json
 import re
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import aiohttp
 import pytest
@@ -19,6 +19,7 @@ from test_handoff_inbox import PASSWORD, TODAY, csrf_of
 
 from deployment.config import Deployment, DeploymentError, load_deployment
 from eligibility.working_days import add_working_days
+from handoff import casework
 from handoff.inbox import hash_password
 from handoff.reference import check_character
 from handoff.status import parse_reference
@@ -467,3 +468,26 @@ def test_without_an_escalation_block_the_working_days_window_applies():
     assert settings.window_working_days == 20 and settings.window_weeks is None
     assert settings.route == "lead_agency"
     assert [stage.working_days for stage in settings.stages] == [5, 10, 15, 10]
+
+
+async def test_the_escalation_is_erased_with_the_application(launch, http, browser, store):
+    service = await launch(with_escalation({"window_weeks": 4}), worker=False)
+    reference = await apply(service, http)
+    await sign_in(browser, service, store)
+    await reviewed(browser, service, reference, ("2026-03-02", "2026-03-06", "no",
+                                                 "2026-03-09"), "Patrols at 21 Acacia Road.")
+    status, answer = await escalate(service, http, request_body(reference))
+    assert status == 201
+    assert casework.erase_with_applications(store) == 0  # the application is not erased yet
+    today = date.fromisoformat(TODAY)
+    assert store.erase_before(today + timedelta(days=1), today) == 1
+    assert casework.erase_with_applications(store) == 1
+    found = casework.case(store, reference)
+    assert found["progress"]["outcome_summary"] is None
+    assert found["progress"]["outcome_on"] == date(2026, 3, 9)  # the dates stay
+    assert casework.escalation(store, answer["reference"])["document"] is None
+    async with browser.get(f"{service.url}/inbox/escalations/{answer['reference']}") as response:
+        assert response.status == 200
+        page = await response.text()
+    assert "erased with the application" in page
+    assert "Acacia" not in page and "police reports" not in page
