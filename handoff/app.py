@@ -12,7 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from deployment.config import Deployment, Handoff
-from handoff import headers, inbox, intake, languages
+from handoff import escalation, headers, inbox, intake, languages, pack, progress, status
 from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE, WORKER_WAKE
 from handoff.store import Store
 from handoff.worker import Worker
@@ -82,14 +82,20 @@ def create_app(deployment: Deployment, store: Store, token: str, worker: bool = 
     app.on_response_prepare.append(headers.on_prepare)
     app.add_routes(intake.routes)
     app.add_routes(inbox.routes)
+    for after_applying in (progress, status, escalation, pack):  # see docs/after-applying.md
+        app.add_routes(after_applying.routes)
     delivery = Worker(deployment, store)
     app[WORKER_WAKE] = delivery.wake
+    app[escalation.ESCALATION_WORKER] = escalations = escalation.EscalationWorker(
+        deployment, store)
     if worker:
         async def start(_app):
             delivery.start()
+            escalations.start()
 
         async def stop(_app):
             await delivery.stop()
+            await escalations.stop()
 
         app.on_startup.append(start)
         app.on_cleanup.append(stop)

@@ -81,7 +81,12 @@ def send_email(
     timeout: float,
 ) -> None:
     """Blocking: run it on a thread."""
-    message = email_message(config, document, raw, delivery_id, service_name)
+    send_message(config, email_message(config, document, raw, delivery_id, service_name),
+                 timeout)
+
+
+def send_message(config: EmailDelivery, message: EmailMessage, timeout: float) -> None:
+    """Send one message over SMTP (STARTTLS where offered). Blocking: run it on a thread."""
     try:
         with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=timeout) as smtp:
             smtp.ehlo()
