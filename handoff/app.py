@@ -13,7 +13,8 @@ from aiohttp import web
 
 from deployment.config import Deployment, Handoff
 from handoff import escalation, headers, inbox, intake, languages, pack, progress, status
-from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE, WORKER_WAKE
+from handoff.context import DEPLOYMENT, ESCALATION_WAKE, INTAKE_TOKEN, STORE, WORKER_WAKE
+from handoff.escalation_delivery import EscalationWorker
 from handoff.store import Store
 from handoff.worker import Worker
 
@@ -86,8 +87,8 @@ def create_app(deployment: Deployment, store: Store, token: str, worker: bool = 
         app.add_routes(after_applying.routes)
     delivery = Worker(deployment, store)
     app[WORKER_WAKE] = delivery.wake
-    app[escalation.ESCALATION_WORKER] = escalations = escalation.EscalationWorker(
-        deployment, store)
+    escalations = EscalationWorker(deployment, store)
+    app[ESCALATION_WAKE] = escalations.wake
     if worker:
         async def start(_app):
             delivery.start()

@@ -7,146 +7,47 @@ was run, C: whether the evidence was considered), their reasons in their own wor
 share. It is stored with its own reference (ESC-2026-XXXXXX), the application is marked escalated
 (the statutory figures count it), and it is delivered along the deployment's route: to the lead
 agency's channels, which passes it on, or straight to the OPCC or the community safety
-partnership. The answer holds the stage dates the procedure promises."""
+partnership. The answer holds the stage dates the procedure promises.
+
+The procedure itself is in handoff/procedure.py; the delivery in handoff/escalation_delivery.py.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import re
 import time
-from datetime import date, timedelta
-from email.message import EmailMessage
-from email.utils import formatdate
+from datetime import date
 from functools import cache
 from pathlib import Path
 
 from aiohttp import web
 from jsonschema import Draft202012Validator
 
-from deployment.config import Area, Deployment, Escalation
+from deployment.config import Area
 from eligibility import clock
-from eligibility.working_days import add_working_days, working_period_end
-from handoff import casework
-from handoff.channels import DeliveryFailed, send_message, send_webhook
-from handoff.context import DEPLOYMENT, STORE
+from handoff.context import DEPLOYMENT, ESCALATION_WAKE, STORE
 from handoff.document import FieldError
 from handoff.intake import KEY, errors
-from handoff.pages import templates
+from handoff.pages import long_date
+from handoff.procedure import (
+    GROUNDS,
+    deadline_of,
+    delivery_of,
+    recipient_name,
+    settings_of,
+    stages_of,
+    told_on,
+    window_words,
+)
 from handoff.reference import ALPHABET, check_character
-from handoff.store import Store
-from handoff.worker import RETENTION_EVERY_SECONDS, Worker
+from handoff.status import read_request, verified_case  # the same proof as the status check
+from handoff.store import AlreadyEscalated, Store
 
 routes = web.RouteTableDef()
 SCHEMA_FILE = Path(__file__).parent / "schema" / "escalation-request.v1.json"
-ESCALATION_WORKER = web.AppKey("escalation_worker", Worker)
-GROUNDS = {
-    "A": "The threshold decision: the bodies decided the threshold was not met, and the "
-         "applicant disagrees",
-    "B": "How the review was run: it did not follow a relevant process, policy or protocol "
-         "(timescales included)",
-    "C": "The evidence: the review did not consider relevant, evidenced information",
-}
-ROUTE_NAMES = {"lead_agency": "the lead agency, which passes it on",
-               "opcc": "the Office of the Police and Crime Commissioner",
-               "community_safety_partnership": "the community safety partnership"}
 
-
-# -- the procedure, from the deployment -----------------------------------------------------------
-
-
-def settings_of(area: Area) -> Escalation:
-    """The area's escalation procedure; without one in the file: the window in working days
-    from `escalation_request_working_days`, to the lead agency, with the OPCC's stages."""
-    procedure = area.procedure
-    return procedure.escalation or Escalation(
-        window_working_days=procedure.escalation_request_working_days)
-
-
-def recipient_name(area: Area) -> str:
-    settings = settings_of(area)
-    if settings.recipient is not None:
-        return settings.recipient.name
-    return area.lead_agency.name
-
-
-def told_on(found: dict) -> date | None:
-    """The day the applicant was told what can be escalated: the outcome of the review (the day
-    recorded as told, else the day it was held), or the decision that the threshold was not
-    met. None while neither is recorded."""
-    outcome_on = found["progress"]["outcome_on"]
-    if found["review_held_on"] is not None and (
-            found["recommendations_made"] is not None or outcome_on is not None):
-        return outcome_on or found["review_held_on"]
-    if found["threshold_met"] is False and found["threshold_decided_on"] is not None:
-        return outcome_on or found["threshold_decided_on"]
-    return None
-
-
-def deadline_of(area: Area, told: date) -> date:
-    """The last day to ask: `window_weeks` calendar weeks after being told, or the last of
-    `window_working_days` working days beginning with that day (the nation's bank holidays)."""
-    settings = settings_of(area)
-    if settings.window_weeks is not None:
-        return told + timedelta(weeks=settings.window_weeks)
-    return working_period_end(told, settings.window_working_days, area.nation)
-
-
-def window_words(area: Area) -> str:
-    settings = settings_of(area)
-    if settings.window_weeks is not None:
-        weeks = settings.window_weeks
-        return f"{weeks} week{'s' if weeks != 1 else ''}"
-    return f"{settings.window_working_days} working days"
-
-
-def stages_of(area: Area, notified_on: date) -> list[dict]:
-    """The date each stage is promised by, counted in working days from the day the reviewing
-    body is notified, or from the end of the stage before."""
-    out, previous = [], notified_on
-    for number, stage in enumerate(settings_of(area).stages, start=1):
-        start = notified_on if stage.counted_from == "notified" else previous
-        previous = add_working_days(start, stage.working_days, area.nation)
-        out.append({"stage": number, "what": stage.what, "working_days": stage.working_days,
-                    "counted_from": stage.counted_from, "due_by": previous.isoformat()})
-    return out
-
-
-def next_step(found: dict, area: Area, today: date) -> dict:
-    """What the applicant can do next, and by when, in plain words (and a code for the chat)."""
-    if found["escalation"] is not None:
-        return {"code": "escalation_requested", "deadline": None,
-                "text": "You have asked for your case review to be looked at again. "
-                        f"{recipient_name(area)} will keep you updated."}
-    told = told_on(found)
-    if told is None:
-        if found["threshold_met"] is None:
-            due = found["threshold_decision_due"]
-            return {"code": "wait_for_threshold_decision", "deadline": due.isoformat(),
-                    "text": "We are deciding whether your case meets the threshold for a case "
-                            f"review. You should hear by {_long(due)}."}
-        return {"code": "wait_for_review_outcome", "deadline": None,
-                "text": "Your case review is going ahead. We will tell you when the review "
-                        "meeting has been held and what it decided."}
-    deadline = deadline_of(area, told)
-    if today > deadline:
-        return {"code": "escalation_window_closed", "deadline": deadline.isoformat(),
-                "text": f"The time to ask for your case review to be looked at again ended on "
-                        f"{_long(deadline)}. If you are still having problems, you can report "
-                        "them again, or contact the lead agency."}
-    return {"code": "can_ask_for_escalation", "deadline": deadline.isoformat(),
-            "escalation_to": area.procedure.escalation_to,
-            "text": f"If you think the decision was wrong, you can ask for it to be looked at "
-                    f"again by {area.procedure.escalation_to}. Ask by {_long(deadline)} "
-                    f"({window_words(area)} from when you were told)."}
-
-
-def _long(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-# -- the request ---------------------------------------------------------------------------------
 
 
 @cache
@@ -237,15 +138,12 @@ def _iso(value: date | None) -> str | None:
 
 
 def channels_of(area: Area) -> list[str]:
-    settings = settings_of(area)
-    delivery = settings.recipient.delivery if settings.recipient else area.delivery
+    delivery = delivery_of(area)
     return [name for name in ("webhook", "email") if getattr(delivery, name)]
 
 
 @routes.post("/api/v1/escalations")
 async def request_escalation(request: web.Request) -> web.Response:
-    from handoff.status import read_request, verified_case  # the same proof as the status check
-
     body = await read_request(request)
     if isinstance(body, web.Response):
         return body
@@ -271,22 +169,22 @@ async def request_escalation(request: web.Request) -> web.Response:
     deadline = deadline_of(area, told)
     if found["escalation"] is None and now.date() > deadline:
         return errors(422, FieldError(
-            "reference", f"The time to ask ended on {_long(deadline)} ({window_words(area)} "
+            "reference", f"The time to ask ended on {long_date(deadline)} ({window_words(area)} "
             "from when you were told the decision). Contact the lead agency if you think "
             "this is wrong."))
     document = escalation_document(body, found, area, now, told, deadline)
     try:
         stored = await store.run(
-            casework.store_escalation, store, found["reference"], key, fingerprint(body),
+            store.store_escalation, found["reference"], key, fingerprint(body),
             document, channels_of(area), time.time())
-    except casework.AlreadyEscalated:
+    except AlreadyEscalated:
         return errors(409, FieldError(
             "reference", "An escalation has already been asked for on this application. "
             "Contact the lead agency to add to it."))
     if stored["created"]:
-        worker = request.app.get(ESCALATION_WORKER)
-        if worker is not None:
-            worker.wake.set()
+        wake = request.app.get(ESCALATION_WAKE)
+        if wake is not None:
+            wake.set()
     shown = stored["document"]
     return web.json_response({
         "reference": shown["reference"],
@@ -298,61 +196,3 @@ async def request_escalation(request: web.Request) -> web.Response:
         "stages_estimated": shown["stages_estimated"],
         "stages": shown["stages"],
     }, status=201 if stored["created"] else 200)
-
-
-# -- delivery ------------------------------------------------------------------------------------
-
-
-def escalation_email(config, document: dict, raw: bytes, delivery_id: int, service_name: str
-                     ) -> EmailMessage:
-    reference = document["reference"]
-    message = EmailMessage()
-    message["Subject"] = f"ASB case review escalation request {reference} " \
-                         f"(application {document['application_reference']})"
-    message["From"] = config.sender
-    message["To"] = config.to
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = f"<{reference}.{delivery_id}@asb-handoff>"
-    message["X-ASB-Reference"] = reference
-    message["Idempotency-Key"] = reference
-    message.set_content(templates().get_template("email/escalation.txt").render(
-        document=document, service_name=service_name, grounds=GROUNDS))
-    message.add_attachment(raw, maintype="application", subtype="json",
-                           filename=f"{reference}.json")
-    return message
-
-
-class EscalationWorker(Worker):
-    """The delivery worker over the escalation outbox: the same retries, backoff, leases and
-    alerts; the target is the route's (the lead agency's channels, or the recipient's)."""
-
-    def __init__(self, deployment: Deployment, store: Store):
-        super().__init__(deployment, casework.EscalationOutbox(store))
-
-    async def _send(self, item: dict) -> None:
-        try:
-            area = self.deployment.area(item["area_id"])
-        except KeyError:
-            raise DeliveryFailed(f"area {item['area_id']} is no longer configured") from None
-        settings = settings_of(area)
-        delivery = settings.recipient.delivery if settings.recipient else area.delivery
-        raw = item["document"].encode("utf-8")
-        timeout = self.settings.timeout_seconds
-        if item["channel"] == "webhook" and delivery.webhook:
-            await send_webhook(self._http, delivery.webhook, item["reference"], item["id"], raw,
-                               timeout)
-        elif item["channel"] == "email" and delivery.email:
-            message = escalation_email(delivery.email, json.loads(raw), raw, item["id"],
-                                       self.deployment.service_name)
-            await asyncio.to_thread(send_message, delivery.email, message, timeout)
-        else:
-            raise DeliveryFailed(f"the {item['channel']} channel is no longer configured")
-
-    async def _retention(self) -> None:
-        """What is kept beside an application goes once its personal data is erased (the
-        application worker erases that on the deployment's retention_days)."""
-        if time.monotonic() < self._next_retention:
-            return
-        self._next_retention = time.monotonic() + RETENTION_EVERY_SECONDS
-        store = self.store.store
-        await store.run(casework.erase_with_applications, store)

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from aiohttp import web
 
 from eligibility import clock
-from handoff import casework, passwords
+from handoff import passwords
 from handoff.context import DEPLOYMENT, STORE, WORKER_WAKE
 from handoff.pages import TEMPLATES, render
 from handoff.passwords import hash_password  # noqa: F401 (where the tests and CLI find it)
@@ -243,7 +243,7 @@ async def application(request: web.Request, errors: dict | None = None,
     store: Store = request.app[STORE]
     deliveries = await store.run(store.deliveries_of, found["reference"])
     # After applying (handoff/progress.py): the meeting and outcome dates, the escalation.
-    after["case"] = await store.run(casework.case, store, found["reference"])
+    after["case"] = await store.run(store.case, found["reference"])
     return page(request, "application.html", http_status=status, app=found, deliveries=deliveries,
                 areas=_areas(request), errors=errors or {},
                 values=values or _form_values(found), saved=request.query.get("saved"), **after)

@@ -15,11 +15,10 @@ from datetime import date, timedelta
 from aiohttp import web
 
 from deployment.config import Deployment
-from handoff import casework
 from handoff.context import DEPLOYMENT, STORE
-from handoff.escalation import stages_of
 from handoff.inbox import FIGURE_LABELS, FIGURES, _stamp, page
 from handoff.pages import TEMPLATES
+from handoff.procedure import stages_of
 from handoff.store import Store
 
 routes = web.RouteTableDef()
@@ -39,11 +38,11 @@ def _item(number: int, title: str, available: bool, content, missing: str | None
 
 def build(store: Store, deployment: Deployment, reference: str) -> dict | None:
     """The pack as data (the JSON download, and what the page shows)."""
-    escalation = casework.escalation(store, reference)
+    escalation = store.escalation(reference)
     if escalation is None:
         return None
     application = store.application(escalation["application_reference"])
-    found = casework.case(store, escalation["application_reference"])
+    found = store.case(escalation["application_reference"])
     area = deployment.area(application["area_id"])
     policy = area.threshold_policy
     request = escalation["document"]

@@ -11,10 +11,9 @@ from datetime import date, timedelta
 from aiohttp import web
 
 from eligibility import clock
-from handoff import casework
 from handoff.context import STORE
 from handoff.inbox import _stamp, application, form_of
-from handoff.store import Store
+from handoff.store import PROGRESS_FIELDS, Store
 
 routes = web.RouteTableDef()
 SUMMARY_CHARACTERS = 10000
@@ -24,12 +23,12 @@ PLANNED_AHEAD = timedelta(days=366)  # a meeting date further ahead is a typing 
 def progress_values(progress: dict) -> dict:
     return {name: "" if progress[name] is None else (
         progress[name].isoformat() if isinstance(progress[name], date) else progress[name])
-        for name in casework.PROGRESS_FIELDS}
+        for name in PROGRESS_FIELDS}
 
 
 def parse_progress(form: dict, found: dict) -> tuple[dict, dict, dict]:
     """The form as store values, the values to show again, and errors by field."""
-    values = {name: str(form.get(name, "")).strip() for name in casework.PROGRESS_FIELDS}
+    values = {name: str(form.get(name, "")).strip() for name in PROGRESS_FIELDS}
     errors: dict[str, str] = {}
     today = clock.today()
     dates: dict[str, date | None] = {}
@@ -72,14 +71,14 @@ def parse_progress(form: dict, found: dict) -> tuple[dict, dict, dict]:
 async def record_progress(request: web.Request) -> web.Response:
     store: Store = request.app[STORE]
     reference = request.match_info["reference"]
-    found = await store.run(casework.case, store, reference)
+    found = await store.run(store.case, reference)
     if found is None:
         raise web.HTTPNotFound(text=f"There is no application {reference}.")
     stored, values, errors = parse_progress(await form_of(request), found)
     if errors:
         return await application(request, status=400, progress_errors=errors,
                                  progress_values=values)
-    changes = await store.run(casework.record_progress, store, reference, stored,
+    changes = await store.run(store.record_progress, reference, stored,
                               request["user"], _stamp())
     raise web.HTTPSeeOther(
         f"/inbox/applications/{reference}?saved={1 if changes else 0}#progress-title")

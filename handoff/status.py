@@ -18,11 +18,10 @@ from datetime import date
 from aiohttp import web
 
 from eligibility import clock
-from handoff import casework
 from handoff.context import DEPLOYMENT, STORE
 from handoff.document import FieldError
-from handoff.escalation import next_step, stages_of
 from handoff.intake import Unreadable, _authorised, _body, _json_content, errors, parse
+from handoff.procedure import next_step, stages_of
 from handoff.reference import ALPHABET, check_character
 
 routes = web.RouteTableDef()
@@ -107,7 +106,7 @@ async def verified_case(request: web.Request, body: dict) -> dict | web.Response
     settings = request.app[DEPLOYMENT].handoff.status
     store = request.app[STORE]
     attempt, wait = await store.run(
-        casework.begin_check, store, client, counted, time.time(), settings.window_minutes * 60,
+        store.begin_check, client, counted, time.time(), settings.window_minutes * 60,
         settings.client_attempts, settings.reference_attempts)
     if attempt is None:
         minutes = max(1, round(wait / 60))
@@ -115,12 +114,12 @@ async def verified_case(request: web.Request, body: dict) -> dict | web.Response
             "reference", f"There have been too many tries. Please wait {minutes} minute"
             f"{'s' if minutes != 1 else ''} and try again, or contact the lead agency."),
             headers={"Retry-After": str(int(wait) + 1)})
-    found = await store.run(casework.case, store, reference) if reference else None
+    found = await store.run(store.case, reference) if reference else None
     given = (found or {}).get("document") or {}
     postcode = (given.get("victim") or {}).get("postcode")
     ok = bool(isinstance(postcode, str) and postcode.strip() and hmac.compare_digest(
         normalise_postcode(postcode).encode(), normalise_postcode(body["postcode"]).encode()))
-    await store.run(casework.end_check, store, attempt, ok)
+    await store.run(store.end_check, attempt, ok)
     return found if ok else not_found()
 
 

@@ -3,9 +3,10 @@ processes, and sessions."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from handoff.store.tables import sessions, sign_in_attempts, users
+from handoff.store.throttle import count_attempt
 
 
 class Accounts:
@@ -33,20 +34,9 @@ class Accounts:
         seconds until the oldest counted attempt leaves the window) when the account or the
         address already has its limit of attempts within `window` seconds. Counted first and in
         the database, so parallel attempts and several processes share one count."""
-        since = now - window
-        a = sign_in_attempts.c
         with self._writing.begin() as conn:
-            conn.execute(sign_in_attempts.delete().where(a.at < since))
-            for column, limit in ((a.account, account_limit), (a.address, address_limit)):
-                key = account if column is a.account else address
-                counted = conn.execute(
-                    select(func.count(), func.min(a.at)).where(column == key, a.at >= since)
-                ).one()
-                if counted[0] >= limit:
-                    return None, max(1.0, counted[1] + window - now)
-            attempt = conn.execute(sign_in_attempts.insert().values(
-                account=account, address=address, at=now)).inserted_primary_key[0]
-        return attempt, 0.0
+            return count_attempt(conn, sign_in_attempts, now, window, account=(
+                account, account_limit), address=(address, address_limit))
 
     def end_sign_in(self, attempt: int, succeeded: bool, account: str) -> None:
         """A failed attempt stays counted; a success forgets the account's failures."""

@@ -1,5 +1,6 @@
 """Retention: erasing the personal data of old applications once their deliveries are settled,
-keeping what the statutory figures need."""
+keeping what the statutory figures need, and then what was kept beside them (the outcome summary,
+the escalation request's document)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from datetime import date
 
 from sqlalchemy import select
 
-from handoff.store.tables import applications, audit, deliveries
+from handoff.store.tables import (
+    applications,
+    audit,
+    case_progress,
+    deliveries,
+    escalation_deliveries,
+    escalations,
+)
 
 
 class Retention:
@@ -41,3 +49,20 @@ class Retention:
                 conn.execute(audit.update().where(audit.c.id == entry.id).values(
                     detail=json.dumps({name: ["erased", "erased"] for name in fields})))
         return len(ids)
+
+    def erase_beside_erased(self) -> int:
+        """Once an application's personal data is erased (`erase_before`), erase what was kept
+        beside it: the outcome summary, and its escalation's document when no delivery of it is
+        still pending. The dates stay. Returns the number of escalations erased."""
+        erased = select(applications.c.id).where(applications.c.erased_on.is_not(None))
+        pending = (select(escalation_deliveries.c.id)
+                   .where(escalation_deliveries.c.escalation_id == escalations.c.id,
+                          escalation_deliveries.c.state == "pending").exists())
+        with self._writing.begin() as conn:
+            conn.execute(case_progress.update().where(
+                case_progress.c.application_id.in_(erased),
+                case_progress.c.outcome_summary.is_not(None)).values(outcome_summary=None))
+            done = conn.execute(escalations.update().where(
+                escalations.c.application_id.in_(erased), escalations.c.document.is_not(None),
+                ~pending).values(document=None))
+        return done.rowcount

@@ -19,7 +19,6 @@ from test_handoff_inbox import PASSWORD, TODAY, csrf_of
 
 from deployment.config import Deployment, DeploymentError, load_deployment
 from eligibility.working_days import add_working_days
-from handoff import casework
 from handoff.inbox import hash_password
 from handoff.reference import check_character
 from handoff.status import parse_reference
@@ -462,7 +461,7 @@ async def test_the_pack_holds_appendix_a_for_staff_only(launch, http, browser, s
 
 
 def test_without_an_escalation_block_the_working_days_window_applies():
-    from handoff.escalation import settings_of
+    from handoff.procedure import settings_of
 
     settings = settings_of(load_deployment().areas[0])
     assert settings.window_working_days == 20 and settings.window_weeks is None
@@ -478,14 +477,14 @@ async def test_the_escalation_is_erased_with_the_application(launch, http, brows
                                                  "2026-03-09"), "Patrols at 21 Acacia Road.")
     status, answer = await escalate(service, http, request_body(reference))
     assert status == 201
-    assert casework.erase_with_applications(store) == 0  # the application is not erased yet
+    assert store.erase_beside_erased() == 0  # the application is not erased yet
     today = date.fromisoformat(TODAY)
     assert store.erase_before(today + timedelta(days=1), today) == 1
-    assert casework.erase_with_applications(store) == 1
-    found = casework.case(store, reference)
+    assert store.erase_beside_erased() == 1
+    found = store.case(reference)
     assert found["progress"]["outcome_summary"] is None
     assert found["progress"]["outcome_on"] == date(2026, 3, 9)  # the dates stay
-    assert casework.escalation(store, answer["reference"])["document"] is None
+    assert store.escalation(answer["reference"])["document"] is None
     async with browser.get(f"{service.url}/inbox/escalations/{answer['reference']}") as response:
         assert response.status == 200
         page = await response.text()
