@@ -85,6 +85,10 @@ class Procedure(_Model):
     review_meeting_working_days: int = Field(20, ge=1, le=90)
     escalation_request_working_days: int = Field(20, ge=1, le=90)
     escalation_to: str  # who hears an escalation, e.g. "the Police and Crime Commissioner"
+    # The escalation procedure in full (window, route, stages): see Escalation. When it is not
+    # given, the window is escalation_request_working_days and the request goes to the lead
+    # agency, which passes it on.
+    escalation: Escalation | None = None
 
 
 class SupportService(_Model):
@@ -128,6 +132,15 @@ class HandoffSession(_Model):
     lifetime_minutes: int = Field(480, ge=5, le=10080)
 
 
+class HandoffStatus(_Model):
+    """Wrong guesses at "where is my application?" (and the escalation request), counted in the
+    database: this many within the window per client, and per reference, then a pause (429)."""
+
+    window_minutes: int = Field(60, ge=1, le=1440)
+    client_attempts: int = Field(10, ge=1, le=1000)
+    reference_attempts: int = Field(5, ge=1, le=100)
+
+
 class Handoff(_Model):
     """The handoff service (`python -m handoff serve`)."""
 
@@ -136,17 +149,89 @@ class Handoff(_Model):
     data_dir: str = "data"  # relative to the working directory
     database_url: str | None = None  # SQLAlchemy URL without a password; default SQLite
     database_url_env: str = "HANDOFF_DATABASE_URL"  # env var with a URL/DSN; wins when set
+    # At start: bring the schema to this version (the embedded default), or, when false, refuse
+    # to start while the database is behind (`python -m handoff migrate` is then a release step).
+    migrate_at_start: bool = True
     intake_token_env: str = "HANDOFF_INTAKE_TOKEN"
     intake_token_file: str = "intake-token"  # in data_dir; made at start when the env var is unset
     max_body_bytes: int = Field(262144, ge=1024)
     retention_days: int | None = Field(730, ge=1)  # then personal data is erased; None: never
     delivery: HandoffDelivery = HandoffDelivery()
     session: HandoffSession = HandoffSession()
+    status: HandoffStatus = HandoffStatus()
 
 
 class Delivery(_Model):
     webhook: WebhookDelivery | None = None
     email: EmailDelivery | None = None
+
+
+class EscalationStage(_Model):
+    """One stage the escalation procedure promises, in working days from the day the reviewing
+    body is notified, or from the end of the stage before."""
+
+    working_days: int = Field(..., ge=1, le=90)
+    counted_from: str = Field("previous_stage", regex=r"^(notified|previous_stage)$")
+    what: str  # what happens by then, e.g. "an officer is appointed"
+
+
+# The OPCC's stages in Devon & Cornwall: 5 and 10 working days from notification (stage 1 falls
+# within stage 2), then 15 and 10: 35 working days in all.
+OPCC_STAGES = (
+    {"working_days": 5, "counted_from": "notified",
+     "what": "An officer is appointed and asks the lead organisation for the documents"},
+    {"working_days": 10, "counted_from": "notified",
+     "what": "The documents and the applicant's reasons have been received"},
+    {"working_days": 15, "counted_from": "previous_stage",
+     "what": "The officer's report is ready for the Police and Crime Commissioner"},
+    {"working_days": 10, "counted_from": "previous_stage",
+     "what": "The Police and Crime Commissioner writes to everyone with the decision"},
+)
+ESCALATION_ROUTES = ("lead_agency", "opcc", "community_safety_partnership")
+
+
+class EscalationRecipient(_Model):
+    """Who receives escalation requests sent straight to them (routes opcc and
+    community_safety_partnership), and how they reach it."""
+
+    name: str
+    delivery: Delivery
+
+
+class Escalation(_Model):
+    """How an applicant asks for the review to be looked at again (Schedule 4 to the 2014 Act)."""
+
+    # The window after the applicant is told the outcome: calendar weeks or working days (one).
+    window_weeks: int | None = Field(None, ge=1, le=26)
+    window_working_days: int | None = Field(None, ge=1, le=90)
+    # lead_agency: the request goes to the lead agency (its delivery channels), which passes it
+    # on; opcc or community_safety_partnership: straight to the recipient below.
+    route: str = "lead_agency"
+    recipient: EscalationRecipient | None = None
+    stages: list[EscalationStage] = Field(
+        default_factory=lambda: [EscalationStage(**stage) for stage in OPCC_STAGES])
+
+    @root_validator(skip_on_failure=True)
+    def _consistent(cls, values: dict) -> dict:
+        if (values["window_weeks"] is None) == (values["window_working_days"] is None):
+            raise ValueError("give exactly one of window_weeks (e.g. 4) and "
+                             "window_working_days (e.g. 20)")
+        if values["route"] not in ESCALATION_ROUTES:
+            raise ValueError(f"route must be one of {', '.join(ESCALATION_ROUTES)}, not "
+                             f"{values['route']!r}")
+        recipient = values["recipient"]
+        if values["route"] != "lead_agency" and (
+                recipient is None or not (recipient.delivery.webhook or recipient.delivery.email)):
+            raise ValueError(f"route {values['route']} sends requests straight to the "
+                             "recipient: give recipient.name and recipient.delivery (a webhook "
+                             "or an email)")
+        if values["route"] == "lead_agency" and recipient is not None:
+            raise ValueError("route lead_agency sends requests to the lead agency: remove "
+                             "recipient, or choose route opcc or community_safety_partnership")
+        if not values["stages"] or values["stages"][0].counted_from != "notified":
+            raise ValueError("stages: the first stage is counted from the day the reviewing "
+                             "body is notified (counted_from: notified)")
+        return values
 
 
 class Area(_Model):
@@ -171,6 +256,9 @@ class Area(_Model):
     @property
     def threshold_policy(self) -> Policy:
         return resolve_policy(self.policy)
+
+
+Procedure.update_forward_refs(Escalation=Escalation)
 
 
 class WidgetTheme(_Model):

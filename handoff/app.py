@@ -13,8 +13,9 @@ from aiohttp import web
 
 from deployment.config import Deployment, Handoff
 from deployment.log_format import announce
-from handoff import headers, inbox, intake, languages
-from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE, WORKER_WAKE
+from handoff import escalation, headers, inbox, intake, languages, pack, progress, status
+from handoff.context import DEPLOYMENT, ESCALATION_WAKE, INTAKE_TOKEN, STORE, WORKER_WAKE
+from handoff.escalation_delivery import EscalationWorker
 from handoff.metrics import METRICS, Metrics, time_intake
 from handoff.store import Store
 from handoff.worker import Worker
@@ -57,6 +58,20 @@ def intake_token(settings: Handoff) -> tuple[str, str]:
     return token, f"the file {file} (made now)"
 
 
+def prepare_database(store: Store, settings: Handoff) -> None:
+    """Migrate the schema to this version (migrate_at_start), else refuse to go on while the
+    database is behind, saying what to do."""
+    if settings.migrate_at_start:
+        before, after = store.migrate()
+        if before != after:
+            print(f"handoff: database schema migrated from {before or 'nothing'} to {after}",
+                  flush=True)
+        return
+    problem = store.schema_behind()
+    if problem:
+        raise SystemExit(f"handoff: not starting: {problem} (migrate_at_start is false)")
+
+
 def create_app(deployment: Deployment, store: Store, token: str, worker: bool = True
                ) -> web.Application:
     # The intake route checks its own size limit (a JSON 413); forms are small.
@@ -71,14 +86,20 @@ def create_app(deployment: Deployment, store: Store, token: str, worker: bool = 
     app.on_response_prepare.append(headers.on_prepare)
     app.add_routes(intake.routes)
     app.add_routes(inbox.routes)
+    for after_applying in (progress, status, escalation, pack):  # see docs/after-applying.md
+        app.add_routes(after_applying.routes)
     delivery = Worker(deployment, store, app[METRICS])
     app[WORKER_WAKE] = delivery.wake
+    escalations = EscalationWorker(deployment, store)
+    app[ESCALATION_WAKE] = escalations.wake
     if worker:
         async def start(_app):
             delivery.start()
+            escalations.start()
 
         async def stop(_app):
             await delivery.stop()
+            await escalations.stop()
 
         app.on_startup.append(start)
         app.on_cleanup.append(stop)
@@ -102,7 +123,11 @@ def warn_missing_secrets(deployment: Deployment) -> None:
 def serve(deployment: Deployment, host: str | None = None, port: int | None = None) -> None:
     settings = deployment.handoff
     store = Store(database_url(settings))
-    store.create_schema()
+    try:
+        prepare_database(store, settings)
+    except BaseException:
+        store.close()
+        raise
     token, source = intake_token(settings)
     warn_missing_secrets(deployment)
     languages.load()  # the assistant's catalogs, for the English beside the applicant's answers

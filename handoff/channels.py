@@ -52,19 +52,28 @@ async def send_webhook(
         raise DeliveryFailed(f"the webhook could not be reached ({type(exc).__name__})") from None
 
 
+def new_message(config: EmailDelivery, reference: str, delivery_id: int, subject: str
+                ) -> EmailMessage:
+    """A delivery's email with its headers: from the sender to the recipient, named by the
+    reference, its Message-ID the same on every retry (so a mailbox can recognise a repeated
+    delivery)."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = config.sender
+    message["To"] = config.to
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = f"<{reference}.{delivery_id}@asb-handoff>"
+    message["X-ASB-Reference"] = reference
+    message["Idempotency-Key"] = reference
+    return message
+
+
 def email_message(
     config: EmailDelivery, document: dict, raw: bytes, delivery_id: int, service_name: str
 ) -> EmailMessage:
     reference = document["reference"]
-    message = EmailMessage()
-    message["Subject"] = f"New ASB case review application {reference}"
-    message["From"] = config.sender
-    message["To"] = config.to
-    message["Date"] = formatdate(localtime=False)
-    # The same on every retry, so a mailbox can recognise a repeated delivery.
-    message["Message-ID"] = f"<{reference}.{delivery_id}@asb-handoff>"
-    message["X-ASB-Reference"] = reference
-    message["Idempotency-Key"] = reference
+    message = new_message(config, reference, delivery_id,
+                          f"New ASB case review application {reference}")
     context = {"document": document, "service_name": service_name}
     message.set_content(templates().get_template("email/application.txt").render(context))
     message.add_alternative(
@@ -81,7 +90,12 @@ def send_email(
     timeout: float,
 ) -> None:
     """Blocking: run it on a thread."""
-    message = email_message(config, document, raw, delivery_id, service_name)
+    send_message(config, email_message(config, document, raw, delivery_id, service_name),
+                 timeout)
+
+
+def send_message(config: EmailDelivery, message: EmailMessage, timeout: float) -> None:
+    """Send one message over SMTP (STARTTLS where offered). Blocking: run it on a thread."""
     try:
         with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=timeout) as smtp:
             smtp.ehlo()

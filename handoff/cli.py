@@ -1,4 +1,4 @@
-"""python -m handoff serve | add-user USERNAME"""
+"""python -m handoff serve | migrate | add-user USERNAME"""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from deployment import load_deployment, log_format
 from deployment.config import DeploymentError
 from eligibility import clock
-from handoff.app import database_url, serve
+from handoff.app import database_url, prepare_database, serve
 from handoff.inbox import account_key
 from handoff.passwords import hash_password, password_problem
 from handoff.store import Store
@@ -36,7 +36,7 @@ def add_user(args, deployment) -> int:
         return 2
     store = Store(database_url(deployment.handoff))
     try:
-        store.create_schema()
+        prepare_database(store, deployment.handoff)
         if args.reset:
             if not store.set_password(args.username, hash_password(password),
                                       account_key(args.username)):
@@ -58,6 +58,23 @@ def add_user(args, deployment) -> int:
         store.close()
 
 
+def migrate(deployment) -> int:
+    """Bring the database to this version's schema; nothing to do when it is there already."""
+    store = Store(database_url(deployment.handoff))
+    try:
+        before, after = store.migrate()
+    except RuntimeError as exc:  # a migration that refuses (e.g. tables it did not make)
+        print(f"handoff: the database was not migrated: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    if before == after:
+        print(f"handoff: the database schema is at {after}, this version's; nothing to do")
+    else:
+        print(f"handoff: database schema migrated from {before or 'nothing'} to {after}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m handoff")
     parser.add_argument("--deployment", help="deployment file (default: ASB_DEPLOYMENT or the "
@@ -67,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument("--host")
     serve_cmd.add_argument("--port", type=int)
     log_format.add_argument(serve_cmd)
+    commands.add_parser("migrate", help="bring the database to this version's schema")
     user_cmd = commands.add_parser("add-user", help="create a caseworker who can sign in")
     user_cmd.add_argument("username")
     user_cmd.add_argument("--password-stdin", action="store_true",
@@ -84,4 +102,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         serve(deployment, args.host, args.port)
         return 0
+    if args.command == "migrate":
+        return migrate(deployment)
     return add_user(args, deployment)

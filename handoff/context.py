@@ -13,3 +13,4 @@ DEPLOYMENT = web.AppKey("deployment", Deployment)
 STORE = web.AppKey("store", Store)
 INTAKE_TOKEN = web.AppKey("intake_token", str)
 WORKER_WAKE = web.AppKey("worker_wake", asyncio.Event)
+ESCALATION_WAKE = web.AppKey("escalation_wake", asyncio.Event)  # the escalation worker's

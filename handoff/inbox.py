@@ -238,13 +238,15 @@ async def _application(request: web.Request, action: str) -> dict:
 
 @routes.get(r"/inbox/applications/{reference:ASB-\d{4}-[0-9A-Z]{6}}")
 async def application(request: web.Request, errors: dict | None = None,
-                      values: dict | None = None, status: int = 200) -> web.Response:
+                      values: dict | None = None, status: int = 200, **after) -> web.Response:
     found = await _application(request, "viewed")
     store: Store = request.app[STORE]
     deliveries = await store.run(store.deliveries_of, found["reference"])
+    # After applying (handoff/progress.py): the meeting and outcome dates, the escalation.
+    after["case"] = await store.run(store.case, found["reference"])
     return page(request, "application.html", http_status=status, app=found, deliveries=deliveries,
                 areas=_areas(request), errors=errors or {},
-                values=values or _form_values(found), saved=request.query.get("saved"))
+                values=values or _form_values(found), saved=request.query.get("saved"), **after)
 
 
 @routes.get(r"/inbox/applications/{reference:ASB-\d{4}-[0-9A-Z]{6}}.json")

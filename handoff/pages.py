@@ -47,6 +47,10 @@ LABELS = {
     # audit actions
     "received": "Received from the assistant",
     "outcome_recorded": "Outcome recorded",
+    "progress_recorded": "Meeting and outcome dates recorded",
+    "escalation_requested": "Escalation asked for by the applicant",
+    "pack_viewed": "Evidence pack opened",
+    "pack_downloaded": "Evidence pack downloaded as JSON",
     "delivery_retried": "Delivery retried",
     "viewed": "Opened",
     "downloaded_json": "Downloaded as JSON",

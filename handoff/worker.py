@@ -3,7 +3,10 @@ delivery through its channel, and retries with exponential backoff and jitter. A
 uses up its retry budget is kept as failed, shown in the inbox and logged as an alert.
 
 A delivery is leased while it is being sent; if the service dies mid-delivery, the lease runs out
-and the delivery is sent again with the same Idempotency-Key, so the agency can recognise it."""
+and the delivery is sent again (by this process or another on the same database) with the same
+Idempotency-Key, so the agency can recognise it. A send that is still unanswered when its lease
+is about to run out is given up as a failed attempt, so a live process never sends a delivery
+that another one has claimed meanwhile, and a result is recorded only by the lease's holder."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from handoff.store import Store, StoreUnavailable
 log = logging.getLogger("handoff.delivery")
 alert = logging.getLogger("handoff.alert")
 RETENTION_EVERY_SECONDS = 3600.0
+LEASE_MARGIN = 0.1  # of the lease: a send still unanswered this close to its end is given up
 
 
 def backoff(attempts: int, initial: float, longest: float) -> float:
@@ -86,8 +90,13 @@ class Worker:
 
     async def _deliver(self, item: dict) -> None:
         reference, channel, attempts = item["reference"], item["channel"], item["attempts"]
+        lease_until = item["lease_until"]
+        left = lease_until - time.time() - LEASE_MARGIN * self.settings.lease_seconds
         try:
-            await self._send(item)
+            try:
+                await asyncio.wait_for(self._send(item), max(left, 0.001))
+            except asyncio.TimeoutError:
+                raise DeliveryFailed("no answer before the delivery's lease ran out") from None
         except Exception as exc:  # any failure counts against the budget, never a stuck lease
             reason = str(exc) if isinstance(exc, DeliveryFailed) else (
                 f"unexpected error ({type(exc).__name__})")
@@ -95,7 +104,9 @@ class Worker:
                 log.error("delivery of %s by %s: unexpected %s", reference, channel,
                           type(exc).__name__)
             if attempts >= self.settings.max_attempts:
-                await self.store.run(self.store.attempt_failed, item["id"], reason, None)
+                if not await self.store.run(
+                        self.store.attempt_failed, item["id"], reason, None, lease_until):
+                    return self._lease_lost(item)
                 self._count(channel, "failed")
                 alert.error(
                     "ALERT: delivery of %s by %s failed after %d attempts and needs attention "
@@ -105,20 +116,27 @@ class Worker:
             else:
                 wait = backoff(attempts, self.settings.backoff_initial_seconds,
                                self.settings.backoff_max_seconds)
-                await self.store.run(
-                    self.store.attempt_failed, item["id"], reason, time.time() + wait
-                )
+                if not await self.store.run(
+                        self.store.attempt_failed, item["id"], reason, time.time() + wait,
+                        lease_until):
+                    return self._lease_lost(item)
                 self._count(channel, "retried")
                 log.info("delivery of %s by %s failed (attempt %d: %s); next try in %.1fs",
                          reference, channel, attempts, reason, wait)
             return
-        await self.store.run(self.store.delivered, item["id"], time.time())
+        if not await self.store.run(self.store.delivered, item["id"], time.time(), lease_until):
+            return self._lease_lost(item)
         self._count(channel, "delivered")
         log.info("delivered %s by %s (attempt %d)", reference, channel, attempts)
 
     def _count(self, channel: str, outcome: str) -> None:
         if self.metrics is not None:
             self.metrics.attempt(channel, outcome)
+
+    @staticmethod
+    def _lease_lost(item: dict) -> None:
+        log.warning("delivery of %s by %s: its lease ran out before the attempt was recorded; "
+                    "it is tried again (same Idempotency-Key)", item["reference"], item["channel"])
 
     async def _send(self, item: dict) -> None:
         if item["document"] is None:

@@ -75,7 +75,7 @@ def free_port() -> int:
 async def intake(tmp_path, monkeypatch):
     """The handoff service's real intake API on a free port, with its own SQLite database."""
     store = Store(f"sqlite:///{tmp_path / 'handoff.sqlite3'}")
-    store.create_schema()
+    store.migrate()
     runner = web.AppRunner(create_app(load_deployment(), store, TOKEN, worker=False))
     await runner.setup()
     port = free_port()

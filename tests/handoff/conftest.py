@@ -41,7 +41,7 @@ def database(request, tmp_path) -> Database:
 @pytest.fixture
 def store(database) -> Store:
     made = Store(database.url)
-    made.create_schema()
+    made.migrate()
     yield made
     made.close()
 

@@ -184,7 +184,7 @@ async def test_a_body_over_the_limit_is_refused(launch, http):
 async def impatient_service(database):
     """The service on a store that waits at most half a second for a locked database."""
     store = Store(database.url, busy_timeout=0.5)
-    store.create_schema()
+    store.migrate()
     service = await start_service(make_deployment(), store, worker=False)
     yield service
     await service.runner.cleanup()

@@ -61,20 +61,26 @@ def test_the_same_key_gives_the_same_reference_and_one_application(store):
     assert count(store, applications) == 1 and count(store, deliveries) == 2
 
 
-def test_concurrent_submissions_of_one_conversation_store_one_application(store):
+def at_once(work, times: int) -> tuple[list, list]:
+    """Call `work` on `times` threads at once: (what the calls returned, what they raised)."""
     results, errors = [], []
 
     def go():
         try:
-            results.append(submit(store, "same-conversation"))
-        except Exception as exc:  # collected and asserted below
+            results.append(work())
+        except Exception as exc:  # collected for the caller to assert
             errors.append(exc)
 
-    threads = [threading.Thread(target=go) for _ in range(8)]
+    threads = [threading.Thread(target=go) for _ in range(times)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return results, errors
+
+
+def test_concurrent_submissions_of_one_conversation_store_one_application(store):
+    results, errors = at_once(lambda: submit(store, "same-conversation"), 8)
     assert not errors
     assert len({r.reference for r in results}) == 1
     assert sum(r.created for r in results) == 1
@@ -133,28 +139,6 @@ def test_one_key_raced_with_two_bodies_stores_one_and_refuses_the_other(store):
     assert all(isinstance(error, KeyReused) for error in errors)
 
 
-def test_a_database_made_before_body_hashes_gets_the_column_and_keeps_its_answers(database):
-    old = Store(database.url)
-    try:
-        old.create_schema()
-        first = submit(old, "k1")
-        with old.engine.begin() as conn:
-            if old.is_sqlite:  # SQLite before 3.35 cannot drop a column: null it instead
-                conn.execute(applications.update().values(body_hash=None))
-            else:
-                conn.exec_driver_sql("ALTER TABLE applications DROP COLUMN body_hash")
-    finally:
-        old.close()
-    again = Store(database.url)
-    try:
-        again.create_schema()
-        # A row from before: any body under its key gets its first answer, as it always did.
-        assert again.submit(other("k1")).to_json() == first.to_json()
-        assert again.submit(submission("k2")).created
-    finally:
-        again.close()
-
-
 def test_one_conversation_twice_in_one_batch_is_one_application(store):
     before = submit(store, "earlier")
     first, again, earlier = store.submit_many(
@@ -184,6 +168,35 @@ def test_a_claimed_delivery_is_leased_and_counted(store):
     assert store.claim_due(now + 1, lease=30) == []  # leased to the first caller
     again = store.claim_due(now + 31, lease=30)  # the lease ran out: the caller died
     assert [(c["id"], c["attempts"]) for c in again] == [(claimed[0]["id"], 2)]
+
+
+def test_workers_claiming_at_once_never_claim_the_same_delivery(store):
+    submitted = store.submit_many([submission(f"k{i}") for i in range(40)])  # 80 deliveries
+    now = time.time()
+
+    def worker() -> list[int]:
+        claimed = []
+        while batch := store.claim_due(now, lease=60, limit=7):
+            claimed += [item["id"] for item in batch]
+        return claimed
+
+    claims, errors = at_once(worker, 6)
+    assert errors == []
+    claimed = [delivery for batch in claims for delivery in batch]
+    assert len(claimed) == len(set(claimed)) == 2 * len(submitted)
+
+
+def test_only_the_holder_of_a_lease_records_the_attempt(store):
+    submit(store, "k1", channels=["webhook"])
+    now = time.time()
+    (first,) = store.claim_due(now, lease=30)
+    (second,) = store.claim_due(now + 31, lease=30)  # the first holder was too slow
+    assert not store.delivered(first["id"], now + 32, first["lease_until"])
+    assert not store.attempt_failed(first["id"], "late", now + 40, first["lease_until"])
+    assert store.delivered(second["id"], now + 33, second["lease_until"])
+    (delivery,) = store.deliveries_of(first["reference"])
+    assert (delivery["state"], delivery["attempts"], delivery["last_error"]) == (
+        "delivered", 2, None)
 
 
 def test_failed_attempts_wait_then_give_up_then_a_caseworker_retries(store):
@@ -292,7 +305,7 @@ def test_users_and_sessions(store):
 
 async def test_an_unavailable_database_is_reported_and_nothing_is_half_written(database):
     store = Store(database.url, busy_timeout=0.3)
-    store.create_schema()
+    store.migrate()
     try:
         with database_down(database):
             with pytest.raises(StoreUnavailable):

@@ -1,0 +1,158 @@
+"""The tables: applications, the delivery outbox, the audit trail, caseworkers and their sessions,
+sign-in attempts; after applying: the case's progress, status-check attempts, escalation requests
+and their delivery outbox (docs/after-applying.md). The schema itself is made and changed by the
+migrations (handoff/migrations); these definitions are what the code queries with, and a test
+holds the two together."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+applications = Table(
+    "applications", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reference", String(20), nullable=False, unique=True),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    # SHA-256 of the document as sent (see body_fingerprint); NULL in rows stored before it was
+    # kept, which then answer any body with their first submission, as they always did.
+    Column("body_hash", String(64)),
+    Column("area_id", String(100), nullable=False),
+    Column("received_at", String(40), nullable=False),  # ISO 8601 with offset
+    Column("received_on", Date, nullable=False),
+    Column("document", Text),  # JSON; NULL once the personal data is erased
+    Column("erased_on", Date),
+    Column("eligibility_outcome", String(40), nullable=False),
+    Column("threshold_decision_due", Date, nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("threshold_met", Boolean),
+    Column("threshold_reason", Text),
+    Column("threshold_decided_on", Date),
+    Column("review_held_on", Date),
+    Column("recommendations_made", Boolean),
+    Column("escalated_on", Date),
+    Index("applications_area_received", "area_id", "received_on"),
+)
+
+def _outbox_columns() -> list[Column]:
+    """What an outbox row (one delivery by one channel) keeps, for both outboxes; fresh columns
+    each time (a column belongs to one table)."""
+    return [
+        Column("channel", String(20), nullable=False),  # webhook | email
+        Column("state", String(20), nullable=False),  # pending | delivered | failed
+        Column("attempts", Integer, nullable=False),
+        Column("next_attempt_at", Float, nullable=False),  # Unix time
+        Column("lease_until", Float),  # claimed by a worker until then
+        Column("last_error", Text),
+        Column("created_at", Float, nullable=False),
+        Column("delivered_at", Float),
+    ]
+
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application_id", Integer, ForeignKey("applications.id"), nullable=False, index=True),
+    *_outbox_columns(),
+    Index("deliveries_due", "state", "next_attempt_at"),
+)
+
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application_id", Integer, ForeignKey("applications.id"), nullable=False, index=True),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("detail", Text),  # JSON: {field: [before, after]}
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+# Sign-in attempts, for throttling that holds across processes: one row per attempt being
+# checked or failed within the window (a success removes its account's rows). Neither the
+# username nor the address is kept, only their SHA-256.
+sign_in_attempts = Table(
+    "sign_in_attempts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", Float, nullable=False),  # Unix time
+    Index("sign_in_attempts_account", "account", "at"),
+    Index("sign_in_attempts_address", "address", "at"),
+    Index("sign_in_attempts_at", "at"),
+)
+
+
+# -- after applying (docs/after-applying.md) -------------------------------------------------------
+
+case_progress = Table(
+    "case_progress", metadata,
+    Column("application_id", Integer, ForeignKey("applications.id"), primary_key=True),
+    Column("review_meeting_on", Date),  # planned or held
+    Column("outcome_on", Date),  # the day the applicant was told the outcome
+    Column("outcome_summary", Text),  # the outcome and action plan, in the caseworker's words
+)
+
+# Status checks (and escalation requests) that are being checked or failed within the window:
+# one row each, a success removes its own. Only SHA-256s of the client and the reference.
+status_attempts = Table(
+    "status_attempts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False),
+    Column("reference", String(64), nullable=False),
+    Column("at", Float, nullable=False),  # Unix time
+    Index("status_attempts_client", "client", "at"),
+    Index("status_attempts_reference", "reference", "at"),
+    Index("status_attempts_at", "at"),
+)
+
+escalations = Table(
+    "escalations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reference", String(20), nullable=False, unique=True),
+    Column("application_id", Integer, ForeignKey("applications.id"), nullable=False,
+           unique=True),  # one escalation per application
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("body_hash", String(64), nullable=False),
+    Column("requested_at", String(40), nullable=False),
+    Column("requested_on", Date, nullable=False),
+    Column("route", String(40), nullable=False),
+    Column("document", Text),  # JSON (schema escalation v1); NULL once erased
+)
+
+# The escalation requests' own outbox: the same columns and leases as `deliveries`.
+escalation_deliveries = Table(
+    "escalation_deliveries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("escalation_id", Integer, ForeignKey("escalations.id"), nullable=False, index=True),
+    *_outbox_columns(),
+    Index("escalation_deliveries_due", "state", "next_attempt_at"),
+)

@@ -1,0 +1,179 @@
+"""Two handoff processes on one PostgreSQL: both take applications (the same idempotency key sent
+to both at once is one application), each application reaches the agency exactly once, and when
+one process is killed (SIGKILL) mid-delivery the other finishes its work: what the dead one was
+sending is sent again under the same Idempotency-Key, nothing else twice, nothing lost."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from handoff_parts import (
+    Receiver,
+    eventually,
+    example_application,
+    make_deployment,
+    serve_process,
+)
+
+from handoff.store import Store
+
+pytestmark = pytest.mark.integration
+
+
+def port_owners(pids: dict[str, int]) -> dict[int, str]:
+    """{local TCP port: name} for the sockets of the named processes (from /proc)."""
+    inodes = {}
+    for name, pid in pids.items():
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except FileNotFoundError:  # that process is gone
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:  # closed meanwhile
+                continue
+            if target.startswith("socket:["):
+                inodes[target[len("socket:["):-1]] = name
+    owners = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if fields[9] in inodes:
+                    owners[int(fields[1].rsplit(":", 1)[1], 16)] = inodes[fields[9]]
+    return owners
+
+
+@dataclass
+class Agency(Receiver):
+    """The agency's case management system: takes each application once by its Idempotency-Key
+    (a key seen before is answered 200 and counted as a repeat), answers after `delay` seconds,
+    and notes which handoff process sent each request."""
+
+    delay: float = 0.2
+    senders: dict = field(default_factory=dict)  # name: pid
+    accepted: dict = field(default_factory=dict)  # key: sender
+    sent: list = field(default_factory=list)  # (key, sender) of each request
+    in_flight: Counter = field(default_factory=Counter)  # sender: unanswered requests
+    owners: dict = field(default_factory=dict)  # local port of a sender's socket: its name
+    looking: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def sender_of(self, request: web.Request) -> str:
+        """Which process sent it: its port looked up among the senders' sockets (read again,
+        off the event loop, only for a connection not seen before)."""
+        port = request.transport.get_extra_info("peername")[1]
+        async with self.looking:
+            if port not in self.owners:
+                self.owners |= await asyncio.to_thread(port_owners, self.senders)
+        return self.owners.get(port, "unknown")
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        await request.read()
+        key, sender = request.headers["Idempotency-Key"], await self.sender_of(request)
+        self.sent.append((key, sender))
+        seen = key in self.accepted
+        self.accepted.setdefault(key, sender)
+        self.in_flight[sender] += 1
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.in_flight[sender] -= 1
+        return web.Response(status=200 if seen else 202)
+
+
+async def submit(http, service, document: dict, key: str) -> str:
+    async with http.post(f"{service.url}/api/v1/applications", json=document, headers={
+            "Authorization": f"Bearer {service.token}", "Idempotency-Key": key}) as response:
+        assert response.status in (200, 201), await response.text()
+        return (await response.json())["reference"]
+
+
+async def submit_many(http, services: list, count: int) -> dict[str, str]:
+    """`count` applications, taken in turn by each service, all at once: {key: reference}."""
+    keys = [uuid.uuid4().hex for _ in range(count)]
+    references = await asyncio.gather(*(
+        submit(http, services[i % len(services)], example_application(), key)
+        for i, key in enumerate(keys)))
+    return dict(zip(keys, references, strict=True))
+
+
+def all_delivered(url: str, references) -> bool:
+    store = Store(url)
+    try:
+        states = [d["state"] for reference in references for d in store.deliveries_of(reference)]
+    finally:
+        store.close()
+    return len(states) == len(references) and set(states) == {"delivered"}
+
+
+async def test_two_processes_deliver_each_application_once_even_when_one_is_killed(
+    postgres, tmp_path: Path
+):
+    name = "t_" + uuid.uuid4().hex[:12]
+    postgres.admin(f"CREATE DATABASE {name}")
+    url = postgres.url(name)
+    agency = Agency(secret=b"")
+    await agency.start()
+    deployment = make_deployment(
+        handoff={"delivery": {"lease_seconds": 4}},
+        delivery={"webhook": {"url": agency.url, "secret_env": "TEST_AGENCY_WEBHOOK_SECRET"}})
+    env = {"HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "HANDOFF_DATABASE_URL": url,
+           "TEST_AGENCY_WEBHOOK_SECRET": uuid.uuid4().hex}
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+    # Both start at once on an empty database: both migrate, one after the other.
+    a, b = await asyncio.gather(serve_process(deployment, tmp_path / "a", env),
+                                serve_process(deployment, tmp_path / "b", env))
+    agency.senders = {"a": a.process.pid, "b": b.process.pid}
+    try:
+        async with aiohttp.ClientSession() as http:
+            taken = await submit_many(http, [a, b], 100)
+            # The same conversation sent to both processes at once: one application.
+            for _ in range(10):
+                key = uuid.uuid4().hex
+                document = example_application()
+                one, two = await asyncio.gather(submit(http, a, document, key),
+                                                submit(http, b, document, key))
+                assert one == two
+                taken[key] = one
+            assert len(set(taken.values())) == 110
+            await eventually(lambda: all_delivered(url, taken.values()), timeout=60, every=0.5)
+            assert Counter(key for key, _ in agency.sent) == Counter(set(taken.values()))
+            assert {sender for _, sender in agency.sent} == {"a", "b"}  # both delivered
+
+            # Now one process is killed while the agency is handling its requests.
+            agency.delay = 1.5
+            before = len(agency.sent)
+            more = await submit_many(http, [a, b], 60)
+            await eventually(lambda: agency.in_flight["a"] > 0, timeout=30)
+            a.kill()
+            killed_at = len(agency.sent)
+            await eventually(lambda: all_delivered(url, more.values()), timeout=90, every=0.5)
+            # A little longer: anything sent twice late would show.
+            await asyncio.sleep(deployment.handoff.delivery.lease_seconds + 1)
+    finally:
+        a.stop()
+        b.stop()
+        await agency.stop()
+        postgres.admin(f"DROP DATABASE {name} WITH (FORCE)")
+
+    sent = agency.sent[before:]
+    assert set(agency.accepted) == set(taken.values()) | set(more.values())  # none lost
+    counts = Counter(key for key, _ in sent)
+    again = {key for key, count in counts.items() if count > 1}
+    # Sent twice only what the killed process was sending (the same Idempotency-Key), and
+    # only once more, by the process that lived; nothing the living process sent was repeated.
+    assert all(agency.accepted[key] == "a" and counts[key] == 2 for key in again), counts
+    assert all(sender == "b" for key, sender in sent[killed_at:])
+    assert len(again) <= 20  # at most one claim's worth (claim_due's limit)
+    repeats = [key for key, sender in sent if key in again and sender == "b"]
+    assert sorted(repeats) == sorted(again)
