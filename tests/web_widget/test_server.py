@@ -197,6 +197,18 @@ def test_the_size_command_prints_the_figure_and_fails_only_above_the_limit():
     assert f"= {sum(sizes['br'])} B brotli on the wire" in run.stdout
 
 
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_the_reference_message_names_the_widgets_record_button(code):
+    """What the assistant says after sending points to "Save or print my answers" by the
+    widget's own label in that language, and still tells other channels to write it down."""
+    from assistant.actions.messages import render
+
+    said = render(code, "submitted", reference="ASB-2026-ABC123", spelt="A S B")
+    assert language_strings(code)["record"] in said
+    assert "ASB-2026-ABC123" in said
+    assert "screenshot" not in said.lower()
+
+
 def test_the_source_builds_no_markup_from_strings():
     source = (STATIC / "widget.js").read_text()
     for unsafe in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
