@@ -536,6 +536,9 @@
   // with what to change; the limit it names is the one counted from now on.
   function refusedBy(job, body) {
     state.outbox.shift();
+    // It got through, so the widget is no longer offline.
+    attempt = 0;
+    alertBox.replaceChildren();
     if (body.limit) LIMIT = body.limit;
     countHint.textContent = fill("count_hint", LIMIT);
     if (job.typed) box.value = state.draft = job.message + (box.value ? " " + box.value : "");
