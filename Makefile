@@ -32,7 +32,8 @@ web_widget/node_modules/.package-lock.json: web_widget/package-lock.json
 
 widget-deps: web_widget/node_modules/.package-lock.json
 
-# The widget's script and styles gzipped (every language included); fails above 20 KB.
+# The widget's script and styles on the wire, gzip and brotli (every language included); fails
+# when gzip is above 20 KB.
 widget-size: setup
 	$(PY) -m web_widget size
 

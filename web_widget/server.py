@@ -1,5 +1,6 @@
 """The widget's web server: the assets under hashed names (cached for a year), the stable embed URL
 /widget.js (revalidated on every use), and the demo host pages (never cached, strict CSP).
+Assets and pages go brotli- or gzip-compressed (made once at start) to browsers that take it.
 CORS answers only the origins in the deployment's `widget.allowed_origins`."""
 
 from __future__ import annotations
@@ -7,13 +8,14 @@ from __future__ import annotations
 import gzip
 from urllib.parse import urlsplit
 
+import brotli
 import jinja2
 from aiohttp import ClientSession, web
 
 from deployment import Deployment
 from deployment.config import LANGUAGES
 
-from .bundle import HERE, TIMEOUT_SECONDS, Asset, Bundle, build, language_strings
+from .bundle import ENCODINGS, HERE, TIMEOUT_SECONDS, Asset, Bundle, build, language_strings
 
 LONG_CACHE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -21,7 +23,7 @@ PAGE_CACHE = "no-cache, no-store, must-revalidate"
 BUNDLE = web.AppKey("bundle", Bundle)
 ORIGINS = web.AppKey("origins", frozenset)
 PAGES = web.AppKey("pages", dict)
-PAGES_GZIPPED = web.AppKey("pages_gzipped", dict)
+PAGES_ENCODED = web.AppKey("pages_encoded", dict)
 CSP = web.AppKey("csp", str)
 
 # The demo site: English and Welsh pages that mirror each other, as on a council's website.
@@ -109,18 +111,37 @@ def render_pages(deployment: Deployment, bundle: Bundle) -> dict[str, str]:
     return pages
 
 
-def accepts_gzip(request: web.Request) -> bool:
-    """Whether the browser takes gzip (`Accept-Encoding: gzip, br`; not with `q=0`). Brotli is
-    not offered: no package for it is in the environment, and gzip is within a few per cent."""
-    for part in request.headers.get("Accept-Encoding", "").split(","):
-        name, _, params = part.strip().partition(";")
-        if name.strip().lower() in ("gzip", "*"):
-            quality = params.strip().lower().removeprefix("q=")
-            try:
-                return not params or float(quality) > 0
-            except ValueError:
-                return False
-    return False
+def chosen_encoding(request: web.Request) -> str:
+    """What to send, from `Accept-Encoding` and its q-values: the coding the browser rates
+    highest among br, gzip and identity, brotli first on a tie (it is smaller); `q=0` refuses a
+    coding, `*` stands for any not named, identity unnamed comes last; no header: identity."""
+    header = request.headers.get("Accept-Encoding")
+    if not header:
+        return "identity"
+    rated: dict[str, float] = {}
+    for part in header.split(","):
+        name, *params = part.strip().split(";")
+        quality = 1.0
+        for param in params:
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    quality = 0.0
+        if name.strip():
+            rated[name.strip().lower()] = quality
+
+    def rating(encoding: str) -> float:
+        if encoding in rated:
+            return rated[encoding]
+        if "*" in rated:
+            return rated["*"]
+        # Identity is acceptable unless refused, but only as the last resort when not named.
+        return 0.001 if encoding == "identity" else 0.0
+
+    best = max(ENCODINGS, key=lambda encoding: (rating(encoding), -ENCODINGS.index(encoding)))
+    return best if rating(best) > 0 else "identity"
 
 
 def _cors(request: web.Request, response: web.StreamResponse) -> None:
@@ -131,18 +152,18 @@ def _cors(request: web.Request, response: web.StreamResponse) -> None:
 
 
 def _asset_response(request: web.Request, asset: Asset, cache: str) -> web.Response:
-    """The asset, gzipped when the browser takes it (made once at start, not per request); each
+    """The asset, brotli or gzip as the browser takes it (made once, not per request); each
     encoding has its own ETag, as caches need."""
-    packed = accepts_gzip(request)
-    etag = asset.etag[:-1] + '-gzip"' if packed else asset.etag
+    encoding = chosen_encoding(request)
+    etag = asset.etag if encoding == "identity" else f'{asset.etag[:-1]}-{encoding}"'
     headers = {"Cache-Control": cache, "ETag": etag}
     if request.headers.get("If-None-Match") == etag:
         response = web.Response(status=304, headers=headers)
     else:
-        response = web.Response(body=asset.gzipped if packed else asset.body, headers=headers)
+        response = web.Response(body=asset.encoded(encoding), headers=headers)
         response.headers["Content-Type"] = asset.content_type
-        if packed:
-            response.headers["Content-Encoding"] = "gzip"
+        if encoding != "identity":
+            response.headers["Content-Encoding"] = encoding
     _cors(request, response)
     return response
 
@@ -172,10 +193,10 @@ async def preflight(request: web.Request) -> web.Response:
 async def page(request: web.Request) -> web.Response:
     headers = {"Cache-Control": PAGE_CACHE, "Content-Security-Policy": request.app[CSP],
                "Vary": "Accept-Encoding", "Content-Type": "text/html; charset=utf-8"}
-    if accepts_gzip(request):
-        headers["Content-Encoding"] = "gzip"
-        return web.Response(body=request.app[PAGES_GZIPPED][request.path], headers=headers)
-    return web.Response(body=request.app[PAGES][request.path].encode(), headers=headers)
+    encoding = chosen_encoding(request)
+    if encoding != "identity":
+        headers["Content-Encoding"] = encoding
+    return web.Response(body=request.app[PAGES_ENCODED][request.path][encoding], headers=headers)
 
 
 async def no_icon(request: web.Request) -> web.Response:
@@ -194,6 +215,13 @@ async def readyz(request: web.Request) -> web.Response:
     built = bool(request.app[BUNDLE].script and request.app[PAGES])
     return web.json_response({"status": "ok" if built else "not built"},
                              status=200 if built else 503, headers={"Cache-Control": "no-store"})
+
+
+def encoded_page(html: str) -> dict[str, bytes]:
+    """A page's bytes in each of ENCODINGS, made once at start."""
+    body = html.encode()
+    return {"identity": body, "gzip": gzip.compress(body, compresslevel=9, mtime=0),
+            "br": brotli.compress(body, quality=11)}
 
 
 @web.middleware
@@ -222,8 +250,7 @@ def create_app(
     app[BUNDLE] = bundle
     app[ORIGINS] = frozenset(deployment.widget.allowed_origins)
     app[PAGES] = render_pages(deployment, bundle)
-    app[PAGES_GZIPPED] = {path: gzip.compress(html.encode(), compresslevel=9, mtime=0)
-                          for path, html in app[PAGES].items()}
+    app[PAGES_ENCODED] = {path: encoded_page(html) for path, html in app[PAGES].items()}
     app[CSP] = content_security_policy(rasa_url, deployment.widget.theme.logo_url)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -237,10 +264,11 @@ def create_app(
     return app
 
 
-async def wire_sizes(deployment: Deployment) -> tuple[int, int]:
+async def wire_sizes(deployment: Deployment) -> dict[str, tuple[int, int]]:
     """The bytes of the script and the styles (every language included) as the server sends
-    them to a browser asking with `Accept-Encoding: gzip, br`: served on a loopback port and
-    fetched, not decompressed."""
+    them, per encoding: {"gzip": (script, styles), "br": (script, styles)}, each fetched from a
+    loopback port by a client that takes only that encoding and counted without decompressing
+    (a browser sending `Accept-Encoding: gzip, deflate, br` gets the "br" ones)."""
     app = create_app(deployment, languages=list(LANGUAGES))
     bundle = app[BUNDLE]
     runner = web.AppRunner(app)
@@ -248,14 +276,19 @@ async def wire_sizes(deployment: Deployment) -> tuple[int, int]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
-    sizes = []
+    sizes: dict[str, tuple[int, int]] = {}
     try:
         async with ClientSession(auto_decompress=False) as session:
-            for asset in (bundle.script, bundle.styles):
-                async with session.get(f"http://127.0.0.1:{port}/assets/{asset.name}",
-                                       headers={"Accept-Encoding": "gzip, br"}) as response:
-                    response.raise_for_status()
-                    sizes.append(len(await response.read()))
+            for encoding in ("gzip", "br"):
+                sent = []
+                for asset in (bundle.script, bundle.styles):
+                    async with session.get(f"http://127.0.0.1:{port}/assets/{asset.name}",
+                                           headers={"Accept-Encoding": encoding}) as response:
+                        response.raise_for_status()
+                        if response.headers.get("Content-Encoding") != encoding:
+                            raise RuntimeError(f"{asset.name} was not sent as {encoding}")
+                        sent.append(len(await response.read()))
+                sizes[encoding] = (sent[0], sent[1])
     finally:
         await runner.cleanup()
-    return sizes[0], sizes[1]
+    return sizes

@@ -195,6 +195,24 @@ def stored_document(stack, reference: str) -> dict:
     return json.loads(row["document"])
 
 
+def the_reference_points_to_the_record(visit: Visit, reference: str) -> None:
+    """After sending, the message with the reference names the widget's "Save or print my
+    answers" button in the user's language (its own label), the button is there, and the page
+    it opens holds the reference."""
+    label = visit.words()["record"]
+    said = [text for text in visit.bot_texts() if reference in text]
+    assert said, f"no message shows {reference}"
+    assert label in said[-1], f"{said[-1]!r} does not name the button {label!r}"
+    button = visit.control("record")
+    assert button.is_visible()
+    button.click()
+    record = visit.page.locator(".asbw-record")
+    record.wait_for()
+    assert reference in record.inner_text()
+    visit.control("back_to_chat").click()
+    assert visit.panel.is_visible() and record.is_hidden()
+
+
 def resumed_at_the_reference(visit: Visit, reference: str) -> None:
     """After a reload the log opens at its newest messages, the reference in view, the focus in
     the widget; "Save or print my answers" is offered."""
@@ -234,6 +252,7 @@ def test_a_whole_application_by_clicking_and_typing(visit, stack, lang, path):
     assert document["language"] == lang
     assert document["victim"]["name"] == TYPED["victim_name"]
     assert visit.page.locator(".asbw").get_attribute("lang") == lang
+    the_reference_points_to_the_record(visit, reference)
     resumed_at_the_reference(visit, reference)
     # However long the conversation, the header and the text box stay in the panel's view.
     assert visit.page.evaluate("document.querySelector('#asbw-panel').scrollTop") == 0

@@ -10,7 +10,12 @@ import pytest
 from assistant.actions.messages import render
 from assistant.actions.service import deployment
 from tests.web_widget import test_application
-from tests.web_widget.test_application import Driver, start, stored_document
+from tests.web_widget.test_application import (
+    Driver,
+    start,
+    stored_document,
+    the_reference_points_to_the_record,
+)
 
 from .conftest import new_visit, shown
 
@@ -45,6 +50,7 @@ def apply_in(language: str, browser, stack, monkeypatch):
     greeting = render(language, "greet", service=deployment().service_name)
     assert shown(greeting) in visit.bot_texts()[0]
     reference = Driver(visit, stack).run()
+    the_reference_points_to_the_record(visit, reference)
     return visit, stored_document(stack, reference)
 
 

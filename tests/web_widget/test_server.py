@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import brotli
 import pytest
 import yaml
 from aiohttp.test_utils import TestClient, TestServer
@@ -176,19 +177,36 @@ def test_every_language_table_has_every_key_in_its_own_words():
 
 
 def test_script_and_styles_fit_the_size_budget():
-    script, styles = size_report(load_deployment())
+    sizes = size_report(load_deployment())
+    script, styles = sizes["gzip"]
     assert script + styles <= SIZE_LIMIT
     deployment = load_deployment().copy(update={"languages": list(LANGUAGES)})
     bundle = build(deployment)
     assert script == len(gzip.compress(bundle.script.body, compresslevel=9))
+    assert sizes["br"][0] == len(bundle.script.brotlied)
+    assert brotli.decompress(bundle.script.brotlied) == bundle.script.body
+    assert sum(sizes["br"]) < script + styles
 
 
 def test_the_size_command_prints_the_figure_and_fails_only_above_the_limit():
     run = subprocess.run([sys.executable, "-m", "web_widget", "size"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
-    script, styles = size_report(load_deployment())
-    assert f"= {script + styles} B gzipped" in run.stdout
+    sizes = size_report(load_deployment())
+    assert f"= {sum(sizes['gzip'])} B gzipped on the wire" in run.stdout
+    assert f"= {sum(sizes['br'])} B brotli on the wire" in run.stdout
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_the_reference_message_names_the_widgets_record_button(code):
+    """What the assistant says after sending points to "Save or print my answers" by the
+    widget's own label in that language, and still tells other channels to write it down."""
+    from assistant.actions.messages import render
+
+    said = render(code, "submitted", reference="ASB-2026-ABC123", spelt="A S B")
+    assert language_strings(code)["record"] in said
+    assert "ASB-2026-ABC123" in said
+    assert "screenshot" not in said.lower()
 
 
 def test_the_source_builds_no_markup_from_strings():
@@ -212,7 +230,27 @@ def test_a_wrong_widget_setting_names_its_key(tmp_path, widget, key):
         load_deployment(path)
 
 
-async def test_assets_and_pages_go_gzipped_to_browsers_that_take_it():
+DECODE = {"gzip": gzip.decompress, "br": brotli.decompress, None: lambda body: body}
+
+
+@pytest.mark.parametrize("accept, sent", [
+    ("gzip, deflate, br", "br"),  # what Chromium sends: brotli first
+    ("br", "br"),
+    ("gzip", "gzip"),
+    ("gzip, deflate", "gzip"),
+    ("gzip;q=1.0, br;q=0.5", "gzip"),  # the browser's own preference wins
+    ("gzip;q=0, br", "br"),
+    ("br;q=0, gzip", "gzip"),
+    ("BR;Q=0.8, GZIP;Q=0.9", "gzip"),
+    ("*", "br"),
+    ("*;q=0, gzip", "gzip"),
+    ("br;q=0, gzip;q=0", None),
+    ("identity", None),
+    ("identity;q=1, gzip;q=0.5", None),
+    ("deflate", None),
+    ("", None),
+])
+async def test_assets_and_pages_go_compressed_as_the_browser_asks(accept, sent):
     deployment = load_deployment()
     app = create_app(deployment, rasa_url=RASA)
     async with TestClient(TestServer(app, host="127.0.0.1"), auto_decompress=False) as client:
@@ -220,27 +258,33 @@ async def test_assets_and_pages_go_gzipped_to_browsers_that_take_it():
         bundle = build(deployment, rasa_url=RASA)
         for name in asset_names(html.decode()):
             plain = await client.get(f"/assets/{name}", headers={"Accept-Encoding": "identity"})
-            packed = await client.get(f"/assets/{name}",
-                                      headers={"Accept-Encoding": "gzip, deflate, br"})
+            packed = await client.get(f"/assets/{name}", headers={"Accept-Encoding": accept})
             body, wire = await plain.read(), await packed.read()
             assert "Content-Encoding" not in plain.headers
-            assert packed.headers["Content-Encoding"] == "gzip"
+            assert packed.headers.get("Content-Encoding") == sent
             assert "Accept-Encoding" in packed.headers["Vary"]
-            assert gzip.decompress(wire) == body
+            assert DECODE[sent](wire) == body
             assert int(packed.headers["Content-Length"]) == len(wire)
             # Each encoding has its own ETag, and each revalidates to a 304.
-            assert packed.headers["ETag"] != plain.headers["ETag"]
+            assert (packed.headers["ETag"] != plain.headers["ETag"]) == (sent is not None)
             again = await client.get(f"/assets/{name}", headers={
-                "Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
+                "Accept-Encoding": accept, "If-None-Match": packed.headers["ETag"]})
             assert again.status == 304
+            other = await client.get(f"/assets/{name}", headers={
+                "Accept-Encoding": "gzip" if sent == "br" else "br",
+                "If-None-Match": packed.headers["ETag"]})
+            assert other.status == 200  # another encoding's ETag does not match
             if name.endswith(".js"):
-                assert len(wire) == bundle.script.gzipped_size
-                assert len(wire) < len(body) / 2
-        refused = await client.get("/widget.js", headers={"Accept-Encoding": "gzip;q=0, br"})
-        assert "Content-Encoding" not in refused.headers
-        page = await client.get("/cy/", headers={"Accept-Encoding": "gzip"})
-        assert page.headers["Content-Encoding"] == "gzip"
-        assert '<html lang="cy">' in gzip.decompress(await page.read()).decode()
+                assert len(wire) == len(bundle.script.encoded(sent or "identity"))
+                if sent:
+                    assert len(wire) < len(body) / 2
+        embed = await client.get("/widget.js", headers={"Accept-Encoding": accept})
+        assert embed.headers.get("Content-Encoding") == sent
+        assert DECODE[sent](await embed.read()) == bundle.script.body
+        page = await client.get("/cy/", headers={"Accept-Encoding": accept})
+        assert page.headers.get("Content-Encoding") == sent
+        assert "Accept-Encoding" in page.headers["Vary"]
+        assert '<html lang="cy">' in DECODE[sent](await page.read()).decode()
         assert "Content-Security-Policy" in page.headers
 
 

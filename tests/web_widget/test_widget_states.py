@@ -494,15 +494,16 @@ def test_save_or_print_my_answers(browser, fake_rasa, lang, tmp_path):
         visit.page.context.close()
 
 
-# ---- (9) compressed on the wire ----
+# ---- (9) compressed on the wire (brotli where the browser takes it) ----
 
-def test_the_browser_gets_the_widget_gzipped(fake_visit, fake_rasa):
+def test_the_browser_gets_the_widget_brotli_compressed(fake_visit, fake_rasa):
     visit = fake_visit
     responses = []
     visit.page.on("response", lambda r: responses.append(r) if "/assets/widget." in r.url else None)
     open_chat(visit)
+    # The server sends brotli only to a browser whose Accept-Encoding takes it.
     encodings = {r.url.rsplit(".", 1)[1]: r.all_headers().get("content-encoding") for r in responses}
-    assert encodings == {"js": "gzip", "css": "gzip"}
+    assert encodings == {"js": "br", "css": "br"}
     sizes = visit.page.evaluate(
         "() => performance.getEntriesByType('resource')"
         ".filter(e => /\\/assets\\/widget\\./.test(e.name))"
@@ -512,4 +513,6 @@ def test_the_browser_gets_the_widget_gzipped(fake_visit, fake_rasa):
     expected = {"js": bundle.script, "css": bundle.styles}
     assert sorted(kind for kind, _, _ in sizes) == ["css", "js"]
     for kind, encoded, decoded in sizes:
-        assert (encoded, decoded) == (expected[kind].gzipped_size, len(expected[kind].body))
+        assert (encoded, decoded) == (len(expected[kind].brotlied), len(expected[kind].body))
+        # Brotli is what this browser gets, and it is smaller than the gzip copy.
+        assert encoded < expected[kind].gzipped_size

@@ -481,6 +481,12 @@
         sender: sender, message: job.message, metadata: { language: job.lang }
       })
     }).then(function (response) {
+      // The edge refuses a message (400: too long, say) or a rate (429): its JSON says why.
+      if (response.status === 400 || response.status === 429) {
+        return response.json().catch(Object).then(function (body) {
+          throw { status: response.status, body: body || {} };
+        });
+      }
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
     }).then(function (messages) {
@@ -505,18 +511,43 @@
       // next question's first choice (or its date field, or the box).
       else if (job.message === "/greet") focusNext(false);
       else if (!job.typed && !job.keep) focusNext(true);
-    }).catch(function () {
+    }).catch(function (problem) {
       clearTimeout(timer);
       if (sender !== state.sender) return;
       setBusy(false);
-      attempt += 1;
       status.textContent = "";
-      showOffline();
+      var body = (problem && problem.body) || {};
+      if (problem && problem.status === 400) return refusedBy(job, body);
+      attempt += 1;
+      var seconds = RETRY_SECONDS[Math.min(attempt, RETRY_SECONDS.length) - 1];
+      // Too many messages: say how long to wait, keep the message and send it again then.
+      if (problem && problem.status === 429) {
+        // Retry-After is in the body too: a browser may not read the header across origins.
+        seconds = body.retry_after_seconds || seconds;
+        alertBox.replaceChildren(el("p", { text: fill("too_many", seconds) }));
+      } else showOffline();
       renderOutbox();
       save();
-      var seconds = RETRY_SECONDS[Math.min(attempt, RETRY_SECONDS.length) - 1];
       retryTimer = setTimeout(deliver, seconds * 1000);
     });
+  }
+
+  // A message the edge will never take as it is: back in the box (with anything typed since),
+  // with what to change; the limit it names is the one counted from now on.
+  function refusedBy(job, body) {
+    state.outbox.shift();
+    // It got through, so the widget is no longer offline.
+    attempt = 0;
+    alertBox.replaceChildren();
+    if (body.limit) LIMIT = body.limit;
+    countHint.textContent = fill("count_hint", LIMIT);
+    if (job.typed) box.value = state.draft = job.message + (box.value ? " " + box.value : "");
+    showBoxError(body.limit ? fill("too_long", LIMIT) : t("not_sent"));
+    renderOutbox();
+    save();
+    updateCount();
+    box.focus();
+    deliver();
   }
 
   function focusNext(preferChoice) {
