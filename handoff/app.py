@@ -64,8 +64,8 @@ def prepare_database(store: Store, settings: Handoff) -> None:
     if settings.migrate_at_start:
         before, after = store.migrate()
         if before != after:
-            print(f"handoff: database schema migrated from {before or 'nothing'} to {after}",
-                  flush=True)
+            announce(log, "handoff: database schema migrated from "
+                          f"{before or 'nothing'} to {after}")
         return
     problem = store.schema_behind()
     if problem:

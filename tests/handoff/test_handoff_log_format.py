@@ -25,6 +25,8 @@ async def test_json_logs_one_object_per_line(tmp_path, http):
     finally:
         service.stop()
     lines = [line for line in (tmp_path / "serve.log").read_text().splitlines() if line]
+    not_json = [line for line in lines if not line.startswith("{")]
+    assert not not_json, not_json
     entries = [json.loads(line) for line in lines]  # every line is one JSON object
     assert all({"time", "level", "logger", "message"} <= entry.keys() for entry in entries)
     messages = [entry["message"] for entry in entries]

@@ -124,7 +124,9 @@ async def test_two_processes_deliver_each_application_once_even_when_one_is_kill
     agency = Agency(secret=b"")
     await agency.start()
     deployment = make_deployment(
-        handoff={"delivery": {"lease_seconds": 4}},
+        # A lease and a timeout well above the agency's 1.5 s, so a slow machine never makes
+        # a send time out (and go a third time); only the killed process's claims are retried.
+        handoff={"delivery": {"lease_seconds": 10, "timeout_seconds": 8}},
         delivery={"webhook": {"url": agency.url, "secret_env": "TEST_AGENCY_WEBHOOK_SECRET"}})
     env = {"HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "HANDOFF_DATABASE_URL": url,
            "TEST_AGENCY_WEBHOOK_SECRET": uuid.uuid4().hex}
