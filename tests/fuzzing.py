@@ -32,7 +32,7 @@ from yarl import URL
 from tests import run_coroutine
 
 TRACEBACK = re.compile(rb"Traceback|File \"|line \d+, in ", re.I)
-POOL = int(os.environ.get("ASB_FUZZ_POOL", "300"))  # Hypothesis examples per ingredient
+POOL = int(os.environ.get("ASB_FUZZ_POOL", "150"))  # Hypothesis examples per ingredient
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,16 @@ def generate(strategy: st.SearchStrategy, count: int, start: int = 0) -> list:
     return drawn
 
 
+GENERATING = {"seconds": 0.0}  # time spent in Hypothesis since the last blast (printed there)
+
+
 def pool(strategy: st.SearchStrategy, size: int = POOL) -> list:
     """`size` Hypothesis examples of one ingredient of the requests."""
-    return generate(strategy, size)
+    started = time.monotonic()
+    try:
+        return generate(strategy, size)
+    finally:
+        GENERATING["seconds"] += time.monotonic() - started
 
 
 def mixed(count: int, seed_value: int, build, **pools: list) -> list[Probe]:
@@ -174,7 +181,8 @@ def blast(base_url: str, probes: list[Probe], endpoint: str, concurrency: int = 
     """Send every probe to `base_url`; the tally of answers (printed)."""
     tally = Tally(endpoint)
     run_coroutine(_send_all(base_url, probes, tally, concurrency, timeout))
-    print(f"\nfuzz {tally.line()}")
+    print(f"\nfuzz {tally.line()} (Hypothesis pools drawn in {GENERATING['seconds']:.1f} s)")
+    GENERATING["seconds"] = 0.0
     return tally
 
 

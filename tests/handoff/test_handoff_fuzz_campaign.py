@@ -93,7 +93,7 @@ def test_the_intake_campaign(served):
                       HEADER_VALUES.map(lambda v: "Bearer " + v), HEADER_VALUES)
     values = pool(JSON_VALUES)
     probes = mixed(REQUESTS, 1, build, method=pool(METHODS, 60), path=pool(PATHS, 60),
-                   body=pool(BODIES), value=values, content_type=pool(CONTENT_TYPES, 60),
+                   body=pool(BODIES, 100), value=values, content_type=pool(CONTENT_TYPES, 60),
                    key=pool(KEYS, 60), auth=pool(auths, 60))
     tally = blast(served.service.url, probes, "handoff intake")
     checked(served, tally)

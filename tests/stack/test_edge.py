@@ -13,7 +13,7 @@ import uuid
 import pytest
 import socketio
 
-from tests import run_coroutine
+from tests import disconnect_socketio, run_coroutine
 
 pytestmark = pytest.mark.integration
 
@@ -93,11 +93,7 @@ def test_a_rasa_webchat_exchange_over_socketio(stack):
             asked = await say("/start_application")
             return session_id, greeting, asked
         finally:
-            eio, reader = client.eio, client.eio.read_loop_task
-            await eio.disconnect(abort=True)
-            if reader is not None and not reader.done():
-                reader.cancel()
-                await asyncio.gather(reader, return_exceptions=True)
+            await disconnect_socketio(client)
 
     session_id, greeting, asked = run_coroutine(exchange())
     assert {name for name, _ in greeting + asked} == {"bot_uttered"}
