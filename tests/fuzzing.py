@@ -138,7 +138,7 @@ def splice(rng: random.Random, document, values: list, paths: list, most: int = 
     """A copy of `document` with one to `most` places replaced by values from the pool."""
     document = copy.deepcopy(document)
     for _ in range(rng.randint(1, most)):
-        document = put(document, rng.choice(paths), rng.choice(values))
+        document = put(document, rng.choice(paths), copy.deepcopy(rng.choice(values)))
     return document
 
 
