@@ -128,6 +128,7 @@ class SocketIOChat:
         self.thread.start()
         self.events: asyncio.Queue | None = None
         self.client: socketio.AsyncClient | None = None
+        self.session_id = None
         self.session_id = self._run(self._connect())
 
     def _run(self, coroutine, timeout: float = 300):
@@ -135,22 +136,61 @@ class SocketIOChat:
 
     async def _connect(self) -> str:
         self.events = asyncio.Queue()
-        self.client = client = socketio.AsyncClient(reconnection=False)
+        # Long-polling drops now and then on a busy machine (a poll outlasts the client's
+        # timeout while Rasa's loop is busy); like rasa-webchat, reconnect and ask for the same
+        # session again.
+        self.client = client = socketio.AsyncClient(reconnection=True, reconnection_delay=0.5)
+        self.reconnects = 0
         for name in ("session_confirm", "bot_uttered", "refused"):
             client.on(name, lambda data=None, name=name: self.events.put_nowait((name, data)))
+
+        async def connected() -> None:
+            if self.session_id is not None:
+                self.reconnects += 1
+            await client.emit("session_request", {"session_id": self.session_id})
+
+        client.on("connect", connected)
         await client.connect(self.url, transports=["polling"], socketio_path="/socket.io")
-        await client.emit("session_request", {"session_id": None})
         name, session_id = await asyncio.wait_for(self.events.get(), 60)
         assert name == "session_confirm", name
         return session_id
 
+    async def _emit(self, message: str) -> None:
+        for _ in range(120):  # while reconnecting
+            if self.client.connected:
+                try:
+                    await self.client.emit("user_uttered", {
+                        "message": message, "session_id": self.session_id,
+                        "customData": {"language": self.language}})
+                    return
+                except socketio.exceptions.BadNamespaceError:
+                    pass
+            await asyncio.sleep(0.5)
+        raise AssertionError("the socket.io connection did not come back")
+
+    async def _next(self, timeout: float):
+        """The next bot event (a session_confirm after a reconnect is not one)."""
+        while True:
+            name, data = await asyncio.wait_for(self.events.get(), timeout)
+            if name != "session_confirm":
+                return name, data
+
     async def _say(self, message: str) -> list[dict]:
-        await self.client.emit("user_uttered", {"message": message, "session_id": self.session_id,
-                                                "customData": {"language": self.language}})
-        events = [await asyncio.wait_for(self.events.get(), 180)]
+        await self._emit(message)
+        reconnects = self.reconnects
+        for _ in range(6):
+            try:
+                events = [await self._next(30)]
+                break
+            except asyncio.TimeoutError:
+                if self.reconnects != reconnects:  # lost with the connection: send it again
+                    reconnects = self.reconnects
+                    await self._emit(message)
+        else:
+            raise AssertionError(f"no answer to {message!r}")
         while True:  # the rest of this turn's messages
             try:
-                events.append(await asyncio.wait_for(self.events.get(), self.quiet))
+                events.append(await self._next(self.quiet))
             except asyncio.TimeoutError:
                 break
         assert all(name == "bot_uttered" for name, _ in events), events
