@@ -167,10 +167,10 @@ def sio_reaches_nlu(event: tuple[str, object], words: Vocabulary) -> bool:
     return passes_the_edge(body, words)
 
 
-def chunks(plan: list, most_bytes: int = 150_000, most_events: int = 20):
-    """The plan in chunks small enough for one engine.io request (its limit is 1 MB: the
-    client sends everything queued in one request, so a chunk that owes no answer may go
-    together with the next few)."""
+def chunks(plan: list, most_bytes: int = 150_000, most_events: int = 12):
+    """The plan in chunks small enough for one engine.io request: the client sends everything
+    queued in one request, and the server takes at most 16 packets and 1 MB in one (it
+    refuses more, "Too many packets in payload", and the client gives up its connection)."""
     chunk, size = [], 0
     for event in plan:
         length = len(json.dumps(event[1]))
@@ -212,6 +212,8 @@ async def sio_campaign(url: str, plans: list[list[tuple[str, object]]], words: V
                 for name, data in chunk:
                     await client.emit(name, with_session(data, session_id))
                     seen["events"] += 1
+                while not client.eio.queue.empty():  # sent before the next chunk is queued
+                    await asyncio.sleep(0.005)
                 owed = sum(name == "user_uttered" and not sio_reaches_nlu((name, data), words)
                            for name, data in chunk)
                 for _ in range(owed):  # every refused message is answered with `refused`
