@@ -212,7 +212,9 @@ async def sio_campaign(url: str, plans: list[list[tuple[str, object]]], words: V
                 for name, data in chunk:
                     await client.emit(name, with_session(data, session_id))
                     seen["events"] += 1
-                while not client.eio.queue.empty():  # sent before the next chunk is queued
+                for _ in range(6000):  # sent before the next chunk is queued (30 s at most)
+                    if client.eio.queue.empty() or not client.connected:
+                        break
                     await asyncio.sleep(0.005)
                 owed = sum(name == "user_uttered" and not sio_reaches_nlu((name, data), words)
                            for name, data in chunk)
