@@ -139,7 +139,8 @@ class SocketIOChat:
         # Long-polling drops now and then on a busy machine (a poll outlasts the client's
         # timeout while Rasa's loop is busy); like rasa-webchat, reconnect and ask for the same
         # session again.
-        self.client = client = socketio.AsyncClient(reconnection=True, reconnection_delay=0.5)
+        self.client = client = socketio.AsyncClient(reconnection=True, reconnection_delay=0.5,
+                                                request_timeout=120)
         self.reconnects = 0
         for name in ("session_confirm", "bot_uttered", "refused"):
             client.on(name, lambda data=None, name=name: self.events.put_nowait((name, data)))

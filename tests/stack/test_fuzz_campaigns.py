@@ -194,7 +194,9 @@ async def sio_campaign(url: str, plans: list[list[tuple[str, object]]], words: V
     errors: Counter = Counter()
 
     async def one(plan) -> None:
-        client = socketio.AsyncClient(reconnection=False)
+        # python-engineio gives up its connection when a polling request takes over 5 s (its
+        # default), as it can while Rasa's loop runs a turn on a busy machine.
+        client = socketio.AsyncClient(reconnection=False, request_timeout=120)
         refused, confirmed = asyncio.Queue(), asyncio.Queue()
         client.on("session_confirm", lambda data=None: confirmed.put_nowait(data))
 
