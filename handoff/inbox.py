@@ -342,7 +342,7 @@ async def record_outcome(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/inbox/applications/{reference}?saved={1 if changes else 0}")
 
 
-@routes.post(r"/inbox/applications/{reference:ASB-\d{4}-[0-9A-Z]{6}}/deliveries/{id:\d+}/retry")
+@routes.post(r"/inbox/applications/{reference:ASB-\d{4}-[0-9A-Z]{6}}/deliveries/{id:\d{1,18}}/retry")
 async def retry_delivery(request: web.Request) -> web.Response:
     store: Store = request.app[STORE]
     reference = request.match_info["reference"]

@@ -1,4 +1,6 @@
-"""Rasa 3.6.21's SQL tracker store, kept from stopping the server on a bad message.
+"""Two failures of Rasa 3.6.21 made visible instead of fatal or silent.
+
+1. Rasa's SQL tracker store, kept from stopping the server on a bad message.
 
 `SQLTrackerStore.session_scope` wraps every read and write in `except ValueError:` meant for one
 case, a PostgreSQL schema missing at start-up, and answers it with `sys.exit(1)`. But any
@@ -8,6 +10,15 @@ now refuse such messages (assistant/channels); this makes sure nothing else can 
 the schema check keeps Rasa's message and exit, any other error fails only the message that
 caused it.
 
+2. A custom action that fails (the action server down, restarting or answering 500) no longer
+passes in silence. Rasa's `MessageProcessor._run_action` logs any exception and carries on with
+no events, so the user got nothing, or half a turn, and no word that anything went wrong (found
+by the fault campaign, tests/stack/test_faults.py, with the action server killed). Now the
+failure ends the turn with `CustomActionFailed`: the channels (assistant/channels) answer it
+with "try again in a moment" (REST 500, socket.io `refused`), and Rasa does not save the turn,
+so the same message sent again is handled as new once the action server is back. A rejection
+(`ActionExecutionRejection`, a form's validation saying no) is no failure and goes on as before.
+
 Installed by `stack.rasa_server.install()` (one line: `rasa_patches.install()`).
 """
 
@@ -15,11 +26,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Generator
+from contextvars import ContextVar
 from typing import Any
 
 import rasa
 from rasa.core import tracker_store
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.exceptions import RasaException
 
 RASA_VERSION = "3.6.21"
 _SCHEMA_MISSING = (
@@ -43,9 +58,45 @@ def session_scope(self: SQLTrackerStore) -> Generator[Any, None, None]:
         session.close()
 
 
+class CustomActionFailed(RasaException):
+    """A custom action could not run: the turn ends here and is not saved."""
+
+
+_failed_action: ContextVar[str | None] = ContextVar("failed_custom_action", default=None)
+_rasa_remote_run = RemoteAction.run
+_rasa_run_action = MessageProcessor._run_action
+
+
+async def remote_run(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
+    """Rasa's call to the action server, noting a failure for `run_action` (also when a form
+    calls its validation action, whose errors Rasa's FormAction lets through to _run_action)."""
+    try:
+        return await _rasa_remote_run(self, *args, **kwargs)
+    except ActionExecutionRejection:
+        raise
+    except Exception:
+        _failed_action.set(self.name())
+        raise
+
+
+async def run_action(self: MessageProcessor, *args: Any, **kwargs: Any) -> Any:
+    """Rasa's `_run_action`, raising CustomActionFailed where Rasa would swallow the failure."""
+    token = _failed_action.set(None)
+    try:
+        result = await _rasa_run_action(self, *args, **kwargs)
+        failed = _failed_action.get()
+    finally:
+        _failed_action.reset(token)
+    if failed is not None:
+        raise CustomActionFailed(f"the custom action {failed!r} could not run")
+    return result
+
+
 def install() -> None:
     if rasa.__version__ != RASA_VERSION:
         raise RuntimeError(
             f"stack.rasa_patches was written for Rasa {RASA_VERSION}, found {rasa.__version__}: "
             "check SQLTrackerStore.session_scope and update stack/rasa_patches.py")
     SQLTrackerStore.session_scope = session_scope
+    RemoteAction.run = remote_run
+    MessageProcessor._run_action = run_action

@@ -11,3 +11,15 @@ def run_coroutine(coroutine):
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+async def disconnect_socketio(client) -> None:
+    """Close a python-socketio AsyncClient at once, its polling reader included (a clean
+    disconnect waits for the long poll, up to the server's ping interval)."""
+    import asyncio
+
+    eio, reader = client.eio, client.eio.read_loop_task
+    await eio.disconnect(abort=True)
+    if reader is not None and not reader.done():
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import threading
 import time
@@ -28,6 +29,7 @@ from pathlib import Path
 from stack import Project, Settings, Stack, StackError, ensure_model, free_port
 from stack.model import ROOT
 from stack.services import LOAD_TEST_LIMITS, SERVICES, handoff_database_env
+from stack.supervisor import Supervisor
 
 TODAY = date(2026, 3, 10)  # a Tuesday, not near a bank holiday
 INTAKE_TOKEN = "test-intake-token-not-secret"
@@ -84,6 +86,18 @@ class RunningStack:
 
     def running(self, name: str) -> bool:
         return self._checked(name).running(name)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> int:
+        """Send `sig` to one service's process, as a crash or the OOM killer would; its pid."""
+        process = self._checked(name).processes[name]
+        assert process.popen is not None and process.running, f"{name} is not running"
+        os.kill(process.popen.pid, sig)
+        return process.popen.pid
+
+    def supervisor(self, names: tuple[str, ...], say) -> Supervisor:
+        """What `make run` does for these services: restart them when they die (tick() it
+        from the main thread, which outlives the processes it starts)."""
+        return Supervisor({name: self._checked(name).processes[name] for name in names}, say)
 
     def _checked(self, name: str) -> Stack:
         if name not in SERVICES:

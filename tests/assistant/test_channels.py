@@ -5,10 +5,19 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
-from assistant.channels.messages import MessageRules, Refused, Vocabulary, without_controls
+from assistant.channels.messages import (
+    SENDER,
+    MessageRules,
+    Refused,
+    Vocabulary,
+    has_lone_surrogate,
+    without_controls,
+)
 from assistant.channels.rates import RateLimit, retry_after
 from deployment import load_deployment
+from tests import edge_requests
 
 VOCABULARY = Vocabulary(intents=frozenset({"greet", "inform", "change_language", "restart"}),
                         entities=frozenset({"choice", "language"}))
@@ -143,3 +152,21 @@ def test_a_rate_limit_forgets_idle_keys_to_stay_bounded():
     clock.now += 120
     limit.take("new")
     assert limit.take("k999") == 0.0
+
+
+# The quick slice of the fuzz campaigns (tests/stack/test_fuzz_campaigns.py): the same
+# generated bodies against the rules alone. Each is refused with a reason that can be sent as
+# JSON, or passes as a message the tracker store and the NLU can take.
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(body=edge_requests.bodies)
+def test_generated_bodies_are_refused_with_a_reason_or_pass_clean(body):
+    try:
+        incoming = RULES.check(RULES.read_body(body), VOCABULARY)
+    except Refused as refused:
+        assert refused.status in (400, 413) and refused.body()["error"]
+        json.dumps(refused.body(), ensure_ascii=False).encode("utf-8")  # sendable
+        return
+    assert SENDER.fullmatch(incoming.sender)
+    assert 0 < len(incoming.text) <= 5000 and not has_lone_surrogate(incoming.text)
+    assert incoming.text == without_controls(incoming.text)

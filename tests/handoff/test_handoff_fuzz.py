@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import run_coroutine
+from tests.fuzzing import leaf_paths, put
 
 pytestmark = pytest.mark.integration
 EXAMPLES = int(os.environ.get("HANDOFF_FUZZ_EXAMPLES", "150"))
@@ -115,16 +116,6 @@ JSON_VALUES = st.recursive(
     max_leaves=20)
 
 
-def leaf_paths(value, path=()):
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from leaf_paths(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from leaf_paths(item, path + (index,))
-    yield path
-
-
 EXAMPLE_PATHS = list(leaf_paths(example_application()))
 
 
@@ -133,18 +124,7 @@ def mutated_application(draw) -> bytes:
     """The example application with one to three fields replaced by something hostile."""
     document = example_application()
     for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(EXAMPLE_PATHS))
-        value = draw(JSON_VALUES)
-        if not path:
-            document = value
-            break
-        target = document
-        try:
-            for part in path[:-1]:
-                target = target[part]
-            target[path[-1]] = value
-        except (KeyError, IndexError, TypeError):
-            continue
+        document = put(document, draw(st.sampled_from(EXAMPLE_PATHS)), draw(JSON_VALUES))
     return json.dumps(document, ensure_ascii=draw(st.booleans())).encode(
         "utf-8", "surrogatepass")
 

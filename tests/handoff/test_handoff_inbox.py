@@ -224,6 +224,18 @@ async def test_a_failed_delivery_is_shown_and_retried_from_the_inbox(
     assert [e["actor"] for e in audit if e["action"] == "delivery_retried"] == ["casey"]
 
 
+async def test_a_delivery_id_too_large_for_the_database_is_not_found(signed_in, browser, http):
+    # Found by the fuzz campaign: 20 digits overflowed SQLite's integer and answered 500.
+    service = await signed_in()
+    _, body = await service.submit(http, example_application())
+    page_url = f"{service.url}/inbox/applications/{body['reference']}"
+    for delivery in ("99999999999999999999", "9223372036854775808"):
+        await post_form(browser, f"{page_url}/deliveries/{delivery}/retry", {}, page_url,
+                        status=404)
+    await post_form(browser, f"{page_url}/deliveries/999999999999999999/retry", {}, page_url,
+                    status=409)
+
+
 async def test_statutory_figures_page_and_csv(signed_in, browser, http):
     service = await signed_in()
     refs = {}

@@ -1,21 +1,26 @@
-"""Rasa's SQL tracker store no longer stops the server when one message cannot be stored."""
+"""Rasa's SQL tracker store no longer stops the server when one message cannot be stored, and a
+custom action that cannot run ends the turn instead of passing in silence."""
 
 from __future__ import annotations
 
 import pytest
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
 
-from stack import rasa_patches
+from stack import free_port, rasa_patches
 
 
 @pytest.fixture
 def store(tmp_path):
-    original = SQLTrackerStore.session_scope
+    originals = (SQLTrackerStore.session_scope, RemoteAction.run, MessageProcessor._run_action)
     yield lambda: SQLTrackerStore(domain=Domain.empty(), db=str(tmp_path / "tracker.db"))
-    SQLTrackerStore.session_scope = original
+    SQLTrackerStore.session_scope, RemoteAction.run, MessageProcessor._run_action = originals
 
 
 async def save(store: SQLTrackerStore, sender: str, text: str) -> None:
@@ -45,3 +50,26 @@ async def test_a_missing_postgresql_schema_still_stops_start_up(store, monkeypat
                         lambda session: (_ for _ in ()).throw(ValueError("asb")))
     with pytest.raises(SystemExit):
         await save(tracker_store, "c", "hello")
+
+
+async def rasa_swallowing(self, action, tracker, output_channel, nlg, prediction):
+    """What Rasa 3.6.21's _run_action does with a failing action: logs it, goes on."""
+    try:
+        return await action.run(output_channel, nlg, tracker, Domain.empty())
+    except ActionExecutionRejection:
+        raise
+    except Exception:
+        return []
+
+
+async def test_a_custom_action_that_cannot_run_ends_the_turn(store, monkeypatch):
+    rasa_patches.install()
+    monkeypatch.setattr(rasa_patches, "_rasa_run_action", rasa_swallowing)
+    nobody = EndpointConfig(f"http://127.0.0.1:{free_port()}/webhook")  # the server is down
+    action = RemoteAction("action_greet", nobody)
+    tracker = DialogueStateTracker("a", slots=[])
+    with pytest.raises(rasa_patches.CustomActionFailed):
+        await rasa_patches.run_action(None, action, tracker, CollectingOutputChannel(), None,
+                                      None)
+    assert rasa_patches._failed_action.get() is None  # the next action starts clean
+
