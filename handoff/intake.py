@@ -155,14 +155,21 @@ def _checked(document, deployment, now):
     return area, complete(document, area, now)
 
 
-@routes.post("/api/v1/applications")
-async def submit(request: web.Request) -> web.Response:
+def refused(request: web.Request) -> web.Response | None:
+    """The 401 or 415 for a request without the intake token or not JSON; None to go on."""
     if not _authorised(request):
         return errors(401, FieldError("Authorization", "needs the intake bearer token"),
                       headers={"WWW-Authenticate": 'Bearer realm="handoff"'})
     if not _json_content(request):
         return errors(415, FieldError("Content-Type", "must be application/json (UTF-8)"),
                       headers={"Accept-Post": "application/json"})
+    return None
+
+
+@routes.post("/api/v1/applications")
+async def submit(request: web.Request) -> web.Response:
+    if (refusal := refused(request)) is not None:
+        return refusal
     key = request.headers.get("Idempotency-Key", "").strip()
     if not KEY.fullmatch(key):
         return errors(400, FieldError(

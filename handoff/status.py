@@ -20,7 +20,7 @@ from aiohttp import web
 from eligibility import clock
 from handoff.context import DEPLOYMENT, STORE
 from handoff.document import FieldError
-from handoff.intake import Unreadable, _authorised, _body, _json_content, errors, parse
+from handoff.intake import Unreadable, _body, errors, parse, refused
 from handoff.procedure import next_step, stages_of
 from handoff.reference import ALPHABET, check_character
 
@@ -59,12 +59,8 @@ def not_found() -> web.Response:
 
 async def read_request(request: web.Request) -> dict | web.Response:
     """The JSON body of an authenticated request, or the error response to send."""
-    if not _authorised(request):
-        return errors(401, FieldError("Authorization", "needs the intake bearer token"),
-                      headers={"WWW-Authenticate": 'Bearer realm="handoff"'})
-    if not _json_content(request):
-        return errors(415, FieldError("Content-Type", "must be application/json (UTF-8)"),
-                      headers={"Accept-Post": "application/json"})
+    if (refusal := refused(request)) is not None:
+        return refusal
     try:
         body = parse(await _body(request))
     except web.HTTPRequestEntityTooLarge:

@@ -269,9 +269,14 @@ def _nothing_asked(model, ranking, matches, words, first_message) -> Reading:
 def _question_back(text: str, matches: list[Match], model: str, confidence: float) -> bool:
     """A question to the assistant rather than an answer: asked as a question, and the model
     reads it as one of the questions it answers (or asks for a person)."""
-    asked_so = ends_as_question(text) or any(
+    return _put_as_question(text, matches) and model in (QUESTIONS_BACK | TRIAGE) and (
+        confidence >= 0.4)
+
+
+def _put_as_question(text: str, matches: list[Match]) -> bool:
+    """Ends with a question mark, or opens with a question word ("what", "ble", "kya")."""
+    return ends_as_question(text) or any(
         m.key == "question_words" and m.start == 0 for m in matches)
-    return asked_so and model in (QUESTIONS_BACK | TRIAGE) and confidence >= 0.4
 
 
 def _answer(question: Asked, text, words, matches, model, confidence, named, emoji) -> Reading:
@@ -319,8 +324,7 @@ def _asks_something(text: str, words: tuple[str, ...], matches: list[Match],
     answer ("no, why?" answers), and short where the answer is free text (a story may ask)."""
     if question.kind in ("name", "address") or not has_words(text):
         return False
-    if not (ends_as_question(text) or any(
-            m.key == "question_words" and m.start == 0 for m in matches)):
+    if not _put_as_question(text, matches):
         return False
     if any(m.start == 0 and (m.key.startswith("choice:") or m.key in _ANSWER_KEYS) and (
             m.end == len(words) or _set_apart(text, m.end)) for m in matches):
