@@ -53,7 +53,7 @@ def served(tmp_path_factory):
     folder = tmp_path_factory.mktemp("campaign")
     url = f"sqlite:///{folder / 'handoff.sqlite3'}"
     store = Store(url)
-    store.create_schema()
+    store.migrate()
     store.add_user("casey", hash_password(PASSWORD), "2026-03-01T09:00:00+00:00")
     store.close()
     env = {"HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "ASB_TODAY": "2026-03-10",
