@@ -35,6 +35,7 @@ from eligibility import AGENCIES
 
 NLU_DIR = Path(__file__).resolve().parents[1] / "data" / "nlu"
 ENTITY = "agency"
+OTHER = "other"  # the catch-all code: only ever typed exactly
 
 
 @cache
@@ -70,6 +71,11 @@ def find_agencies(text: str, words: dict[tuple[str, ...], str]) -> list[dict[str
                 break
         else:
             i += 1
+    # One word for "other" ("outro", "inne", "arall") beside a named agency is more likely
+    # "again" or "another" ("policia outra vez", "yr heddlu eto a'r tro arall").
+    if any(entity["value"] != OTHER for entity in found):
+        found = [entity for entity in found if entity["value"] != OTHER
+                 or len(text[entity["start"]:entity["end"]].split()) > 1]
     return found
 
 
@@ -79,7 +85,7 @@ def _near(key: tuple[str, ...], words: dict[tuple[str, ...], str]) -> str | None
     if not any(len(word) >= 5 for word in key):
         return None
     for phrase, code in words.items():
-        if len(phrase) == len(key) and all(a == b or (len(b) >= 5 and within_edits(a, b, 1))
+        if code != OTHER and len(phrase) == len(key) and all(a == b or (len(b) >= 5 and within_edits(a, b, 1))
                                            for a, b in zip(key, phrase, strict=True)):
             return code
     return None

@@ -88,6 +88,11 @@ def read_answer(
     if "emergency" in keys or table(available()).find(words, frozenset({"emergency"}), False):
         return Reading("emergency", emergency=True, reason="danger-words")
     kind = question.kind if question else None
+    # "what else can I do?" with no question asked, where the model places it nowhere better:
+    # the other help, then the offer again (after a "not met" it is the question people ask; it
+    # never starts again).
+    if not question and "what_else" in keys and model not in QUESTIONS_BACK | TRIAGE:
+        return Reading("ask_support", reason="what-else")
     # A yes or no to the buttons just offered (a confirmation: "yes, start again") first.
     if not question and offered:
         button = _offer_taken(text, words, own, offered, model)
@@ -96,7 +101,7 @@ def read_answer(
     # "can I delete my data later?" asks about stopping; "can we stop" stops.
     opens_stop = any(m.key in ("stop", "restart") and m.start == 0 for m in matches)
     asks_back = ends_as_question(text) or (not opens_stop and any(
-        m.key == "question_words" and m.start == 0 for m in matches))
+        m.key in _ASKING and m.start == 0 for m in matches))
     if asks_back:
         pass
     elif _says_only("stop", matches, words, kind):
@@ -153,7 +158,9 @@ def romanised_words(code: str) -> frozenset[str]:
     return frozenset(phrase[0] for phrase in raw(code).get("romanised", ()) if len(phrase) == 1)
 
 
-_ALWAYS = ("emergency", "stop", "restart", "not_sure", "question_words", "story", "romanised")
+_ASKING = frozenset({"question_words", "what_else"})  # a message opening with these asks
+_ALWAYS = ("emergency", "stop", "restart", "not_sure", "question_words", "story", "what_else",
+           "romanised")
 
 
 @cache
@@ -235,8 +242,10 @@ def _offer_taken(text: str, words: tuple[str, ...], own: tuple[str, ...],
     # "yes" to "I can check if you can ask for one... what would you like to do?" means.
     if len(taken) > 1:
         taken = ["start_application"] if "start_application" in taken else []
-    if value is None or not (_covers(value, matches, words) or (
-            first.start == 0 and _set_apart(text, first.end))):  # "da, hai sa vedem"
+    # "da, hai sa vedem", "yes let's do it now", "go on then lets do it": opened with it.
+    if value is None or not (_covers(value, matches, words) or (first.start == 0 and (
+            _set_apart(text, first.end) or len(words) <= 8 and model not in QUESTIONS_BACK
+            and not ends_as_question(text)))):
         if model in ("affirm", "deny") and taken and len(words) <= 6:
             return taken[0] if model == "affirm" else "deny"
         return None
@@ -276,7 +285,7 @@ def _question_back(text: str, matches: list[Match], model: str, confidence: floa
 def _put_as_question(text: str, matches: list[Match]) -> bool:
     """Ends with a question mark, or opens with a question word ("what", "ble", "kya")."""
     return ends_as_question(text) or any(
-        m.key == "question_words" and m.start == 0 for m in matches)
+        m.key in _ASKING and m.start == 0 for m in matches)
 
 
 def _answer(question: Asked, text, words, matches, model, confidence, named, emoji) -> Reading:
@@ -335,20 +344,22 @@ def _asks_something(text: str, words: tuple[str, ...], matches: list[Match],
 
 
 def _picked(question: Asked, matches: list[Match], text: str) -> str | None:
-    """The value the answer chooses: the one its phrases name; of several, the one they say
-    most of ("by post please, she doesn't use email"), or the one it opens with, set apart
-    ("oes, ma na un arall"). A plain yes or no where the question means one ("do they agree?")."""
+    """The value the answer chooses: the one its phrases name; of several, the one it opens
+    with, set apart ("oes, ma na un arall"), else the one they say most of ("by post please she
+    doesn't use email"). A plain yes or no where the question means one ("do they agree?")."""
     named = _scores(matches, {value: value for value in question.values})
     if not named and question.yes_means:
         named = _scores(matches, dict(zip(("yes", "no"), question.yes_means, strict=True)))
     if len(named) == 1:
         return next(iter(named))
-    ranked = sorted(named.items(), key=lambda item: -item[1][0])
-    if len(ranked) > 1 and ranked[0][1][0] > ranked[1][1][0]:
-        return ranked[0][0]
+    # The answer first, then the rest: "nu, alea au fost toate" (no, those were all) is a no
+    # though "au fost" (it was) says more words.
     opening = min(named.items(), key=lambda item: item[1][1], default=None)
     if opening and opening[1][1] == 0 and _set_apart(text, opening[1][2]):
         return opening[0]
+    ranked = sorted(named.items(), key=lambda item: -item[1][0])
+    if len(ranked) > 1 and ranked[0][1][0] > ranked[1][1][0]:
+        return ranked[0][0]
     return None
 
 

@@ -430,11 +430,17 @@ def _at(document: Any, path: str) -> Any:
 
 
 def _digits(value: Any) -> Any:
-    """Phone numbers compared by their digits (and a leading +): "07700 900123" = "07700900123"."""
+    """Phone numbers compared by their digits, as UK numbers: "07700 900123" = "07700900123" =
+    "+44 7700 900123"."""
     if isinstance(value, dict):
-        return {k: (re.sub(r"[^\d+]", "", v) if k == "phone" and isinstance(v, str) else v)
+        return {k: (_uk(v) if k == "phone" and isinstance(v, str) else v)
                 for k, v in value.items()}
     return value
+
+
+def _uk(phone: str) -> str:
+    digits = re.sub(r"[^\d+]", "", phone)
+    return "0" + digits[3:] if digits.startswith("+44") else digits
 
 
 def _matches(got: Any, wanted: Any, language: str, path: str = "") -> str | None:
