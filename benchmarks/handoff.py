@@ -28,7 +28,7 @@ from pathlib import Path
 
 import aiohttp
 
-from handoff.throwaway_postgres import free_port, start_postgres
+from tests.throwaway_postgres import free_port, start_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 PACED_RATE = 200.0  # applications per second offered in the second part of each run

@@ -320,7 +320,6 @@ class Deployment(_Model):
     handoff: Handoff = Handoff()
     widget: Widget = Widget()
     limits: Limits = Limits()
-    assistant: dict = {}
 
     @validator("languages", each_item=True)
     def _known_language(cls, value: str) -> str:

@@ -1,6 +1,7 @@
 """The ASB case review eligibility engine (Anti-social Behaviour, Crime and Policing Act 2014,
 s.104). Pure rules: imports nothing else of this project and nothing of Rasa."""
 
+from eligibility.application import case_from_application, decide_application, is_vulnerable
 from eligibility.case import AGENCIES, Case, IncidentRecord, case_from_json
 from eligibility.decision import Decision, IncidentResult, decide
 from eligibility.errors import EligibilityError
@@ -14,6 +15,7 @@ __all__ = [
     "decide", "EligibilityError", "explain", "months_before", "period_end", "within",
     "DEFAULT_POLICY_ID", "Policy", "resolve_policy", "shipped_policies", "Nation",
     "add_working_days", "is_working_day", "working_period_end", "check",
+    "case_from_application", "decide_application", "is_vulnerable",
 ]
 
 

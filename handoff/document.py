@@ -15,7 +15,7 @@ import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
 from deployment.config import Area, Deployment
-from eligibility import EligibilityError, Nation, add_working_days, check, clock
+from eligibility import EligibilityError, Nation, add_working_days, clock, decide_application
 
 SCHEMA_FILE = Path(__file__).parent / "schema" / "application.v1.json"
 SET_BY_SERVICE = ("reference", "submitted_at", "deadlines")
@@ -232,31 +232,11 @@ def _working_days_after(start: date, days: int, nation: Nation) -> str:
     return add_working_days(start, days, nation).isoformat()
 
 
-def _vulnerable(victim: dict) -> bool:
-    """At risk as the eligibility check asked it, or vulnerabilities described."""
-    if victim.get("at_risk") is True:
-        return True
-    value = victim.get("vulnerabilities")
-    return bool(value.strip()) if isinstance(value, str) else bool(value)
-
-
 def decide(document: dict, area: Area, received_on: date) -> dict:
-    """The engine's decision for the document's incidents under the area's policy."""
-    case = {
-        "applied_on": received_on.isoformat(),
-        "vulnerable": _vulnerable(document["victim"]),
-        "incidents": [
-            {
-                "occurred_on": incident["occurred_on"],
-                "reported_on": incident["reported_on"],
-                "reported_to": incident["reported_to"],
-                "hate_related": incident.get("hate_related", False),
-            }
-            for incident in document["incidents"]
-        ],
-    }
+    """The engine's decision for the document under the area's policy: the case is built by
+    `eligibility.case_from_application`, the same function the assistant decides with."""
     try:
-        return check(case, policy=area.threshold_policy, today=received_on).to_json()
+        return decide_application(document, area.threshold_policy, received_on).to_json()
     except EligibilityError as exc:
         raise DocumentError([FieldError(exc.field, exc.message)]) from None
 

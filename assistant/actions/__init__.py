@@ -5,7 +5,8 @@
 - `service`: the deployment (area, contacts, procedure) and the clock
 - `language`: the `language` slot (page metadata, first message, switching)
 - `answers`: explaining the case review, triage, stop and restart
-- `eligibility_form`, `application_form`: the two forms, their questions and validation
-- `review`: the summary with changes, and consent checks before sending
+- `eligibility_form`, `application_form`: the two forms, their questions and validation; the
+  application form ends with consent and the summary where any answer can be changed
+- `questions`: asking a form's questions (the `action_ask_*` actions)
 - `submission`: the application document and the handoff intake API
 """

@@ -4,7 +4,8 @@ decision told in plain words with dates.
 Per incident: when it happened (typed or picked, repeated back in words, approximate accepted),
 when it was reported, to whom (several agencies = one incident), a reference if there is one, and
 whether it felt targeted because of who they are. Then "another?". The decision is
-`eligibility.check` on the area's policy, never a copy of its rules.
+`eligibility.decide_application` on the area's policy, never a copy of its rules, with the case
+built from the document's shape exactly as the handoff service builds it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from assistant.actions.answers import offer_after_decision
 from assistant.actions.messages import language_of, month_in_words, say
 from assistant.actions.questions import Question, ask_actions
 from assistant.understanding.days import understood_day
-from eligibility import check, period_end
+from eligibility import decide_application, period_end
 from eligibility.decision import (
     DISCRETIONARY_REVIEW,
     DUPLICATE,
@@ -106,28 +107,22 @@ def incident_record(tracker: Tracker) -> dict[str, Any]:
     }
 
 
-def case_for(incidents: list[dict[str, Any]], vulnerable: bool) -> dict[str, Any]:
-    """The engine's CASE.json for these incidents, applied for today. Each incident is one record
-    (one id), however many agencies it was reported to."""
-    return {
-        "applied_on": service.today().isoformat(),
-        "vulnerable": vulnerable,
-        "incidents": [
-            {
-                "id": str(index),
-                "occurred_on": incident["occurred_on"],
-                "reported_on": incident["reported_on"],
-                "reported_to": incident["reported_to"],
-                "hate_related": incident["hate_related"],
-            }
-            for index, incident in enumerate(incidents)
-        ],
-    }
+def checked_part(incidents: list[dict[str, Any]], at_risk: bool | None) -> dict[str, Any]:
+    """The part of the application document the eligibility check has: the incidents (as
+    `incident_record` makes them) and the victim's answer to "at risk?". It is all that
+    `eligibility.case_from_application` reads, so deciding on it gives the decision the handoff
+    service makes from the whole document."""
+    return {"incidents": incidents, "victim": {"at_risk": at_risk}}
 
 
-def decide_incidents(incidents: list[dict[str, Any]], vulnerable: bool = False) -> Decision:
-    return check(case_for(incidents, vulnerable), policy=service.area().policy,
-                 today=service.today())
+def decide_document(document: dict[str, Any]) -> Decision:
+    """The engine's decision for an application document (whole, or `checked_part`), applied
+    for today under the area's policy: the same function the handoff service decides with."""
+    return decide_application(document, service.area().policy, service.today())
+
+
+def decide_incidents(incidents: list[dict[str, Any]], at_risk: bool | None = None) -> Decision:
+    return decide_document(checked_part(incidents, at_risk))
 
 
 def yes_no(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
@@ -288,7 +283,7 @@ class ActionCheckEligibility(Action):
     async def run(self, dispatcher, tracker, domain):
         language = language_of(tracker)
         incidents = tracker.get_slot("incidents") or []
-        decision = decide_incidents(incidents, vulnerable=tracker.get_slot("at_risk") is True)
+        decision = decide_incidents(incidents, tracker.get_slot("at_risk"))
         explain_decision(dispatcher, language, decision, incidents)
         offer_after_decision(dispatcher, language, decision.outcome)
         return [

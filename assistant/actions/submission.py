@@ -24,7 +24,7 @@ from rasa_sdk.events import SlotSet
 from assistant.actions import service
 from assistant.actions.answers import contact_lines
 from assistant.actions.application_form import CONSENT_GIVEN_BY, EMAIL, PHONE, blocked
-from assistant.actions.eligibility_form import decide_incidents
+from assistant.actions.eligibility_form import decide_document
 from assistant.actions.messages import Button, language_of, say
 
 logger = logging.getLogger(__name__)
@@ -51,9 +51,8 @@ def application_document(tracker: Tracker) -> dict[str, Any]:
     slot = tracker.get_slot
     role = slot("applicant_role")
     incidents = slot("incidents") or []
-    decision = decide_incidents(incidents, vulnerable=slot("at_risk") is True)
     on_behalf = role == "on_behalf"
-    return {
+    document = {
         "schema_version": "1",
         "language": language_of(tracker),
         "area": {"id": service.area().id},
@@ -93,13 +92,16 @@ def application_document(tracker: Tracker) -> dict[str, Any]:
             "language": slot("consent_language"),
             "given_at": slot("consent_given_at"),
         },
-        "eligibility": {
-            "outcome": decision.outcome,
-            "met_by": decision.met_by,
-            "policy": decision.policy.id,
-            "reasons": list(decision.reasons),
-        },
     }
+    # Decided from the document itself, as the handoff service decides it when it stores it.
+    decision = decide_document(document)
+    document["eligibility"] = {
+        "outcome": decision.outcome,
+        "met_by": decision.met_by,
+        "policy": decision.policy.id,
+        "reasons": list(decision.reasons),
+    }
+    return document
 
 
 def handoff_url() -> str:

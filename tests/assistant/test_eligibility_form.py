@@ -15,7 +15,6 @@ from assistant.actions.eligibility_form import (
     ASK_ACTIONS,
     ActionCheckEligibility,
     ValidateEligibilityForm,
-    case_for,
 )
 from assistant.actions.messages import day_in_words
 from eligibility import check
@@ -34,6 +33,14 @@ from tests.assistant.trackers import (
 
 FORM = "eligibility_form"
 ASK = {cls.slot: cls() for cls in ASK_ACTIONS}
+
+
+def case_for(incidents: list[dict], vulnerable: bool) -> dict:
+    """The engine's CASE.json for incidents as the form records them, applied for today: written
+    out here, so the action's own case building is checked against it."""
+    return {"applied_on": TODAY.isoformat(), "vulnerable": vulnerable,
+            "incidents": [{key: item[key] for key in ("occurred_on", "reported_on", "reported_to",
+                                                      "hate_related")} for item in incidents]}
 
 
 def incident(occurred: date, reported: date, agencies=("police",), hate=False) -> dict:

@@ -81,6 +81,21 @@ def test_a_victim_at_risk_below_the_threshold_goes_to_a_discretionary_review():
     validate(document)
     assert complete(document, AREA, when)["eligibility"]["outcome"] == "discretionary_review"
 
+
+def test_a_vulnerability_described_without_at_risk_does_not_change_the_outcome():
+    """One rule for "vulnerable" (eligibility.application): the check's "at risk" answer. The
+    victim's own words about their vulnerabilities are kept for the caseworkers to weigh, and
+    do not turn the outcome the assistant told into another one."""
+    when = datetime(2026, 3, 10, 14, 5, 9, tzinfo=timezone.utc)
+    document = example_application()
+    document["incidents"] = document["incidents"][:1]
+    document["victim"]["vulnerabilities"] = ["lives alone", "long-term illness"]
+    document["victim"]["at_risk"] = False
+    stored = complete(document, AREA, when)
+    assert stored["eligibility"]["outcome"] == "threshold_not_met"
+    assert stored["victim"]["vulnerabilities"] == ["lives alone", "long-term illness"]
+
+
 MUTATIONS = [
     ("schema_version", "2"), ("language", "english"), ("area", {}), ("impact", 3),
     ("applicant", {"role": "on_behalf"}), ("applicant", {"role": "victim", "name": None}),

@@ -48,7 +48,7 @@ async def test_a_new_application_is_stored_and_answered_with_its_reference(launc
     # The engine's decision, computed here from the same incidents under the area's policy.
     sent = example_application()
     expected = check(
-        {"applied_on": TODAY, "vulnerable": True,
+        {"applied_on": TODAY, "vulnerable": False,  # no victim.at_risk in the example
          "incidents": [{k: i[k] for k in ("occurred_on", "reported_on", "reported_to",
                                           "hate_related") if k in i} for i in sent["incidents"]]},
         policy=area.policy,
