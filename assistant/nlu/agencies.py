@@ -85,8 +85,9 @@ def _near(key: tuple[str, ...], words: dict[tuple[str, ...], str]) -> str | None
     if not any(len(word) >= 5 for word in key):
         return None
     for phrase, code in words.items():
-        if code != OTHER and len(phrase) == len(key) and all(a == b or (len(b) >= 5 and within_edits(a, b, 1))
-                                           for a, b in zip(key, phrase, strict=True)):
+        if code != OTHER and len(phrase) == len(key) and all(
+                a == b or (len(b) >= 5 and within_edits(a, b, 1))
+                for a, b in zip(key, phrase, strict=True)):
             return code
     return None
 
