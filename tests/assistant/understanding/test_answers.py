@@ -147,3 +147,26 @@ def test_every_language_has_a_table_of_answers():
     assert set(LANGUAGES) >= {"en", "cy", "pl", "ro", "pa", "ur", "pt", "es", "ar", "bn"}
     for language in LANGUAGES:
         assert len(list(_cases("answers", language))) >= 100, language
+
+
+OFFER = ("start_application", "deny")  # "Apply now" / "Not now"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("section, expected", [("offers_taken", "start_application"),
+                                               ("offers_refused", "deny"),
+                                               ("what_else", "ask_support")])
+def test_what_is_said_to_an_offer(language, section, expected):
+    """With no form question asked and the offer's buttons showing, whatever the model guessed
+    (it often cannot place these): a yes takes the offer, a no refuses it, "what else can I do?"
+    gets the other help (and the offer again), never a restart or "not understood"."""
+    def check(text):
+        for model in ("nlu_fallback", "restart", "inform"):
+            reading = read_answer(text, None, language, model, 0.5, [(model, 0.5)],
+                                  offered=OFFER)
+            if reading.intent != expected:
+                return f"{model}: {reading}"
+        return None
+    rows = list(_cases(section, language))
+    assert len(rows) >= 2
+    assert not _misread(rows, check)
