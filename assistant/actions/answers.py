@@ -110,13 +110,19 @@ class _Answer(Action, metaclass=ABCMeta):
         return events
 
 
+def may_apply(outcome: str) -> bool:
+    """Whether the decision lets the person apply (met) or pass the request on (the area's
+    agencies may review when the threshold is not met)."""
+    return outcome == THRESHOLD_MET or service.area().threshold_policy.discretion_on_vulnerability
+
+
 def offer_after_decision(dispatcher: CollectingDispatcher, language: str, outcome: str) -> None:
     """After the threshold check: apply, pass the request on, or other help."""
     not_now = Button("button-not-now", "/deny")
     if outcome == THRESHOLD_MET:
         say(dispatcher, language, "offer-apply",
             buttons=(Button("button-apply", "/start_application"), not_now))
-    elif service.area().threshold_policy.discretion_on_vulnerability:
+    elif may_apply(outcome):
         say(dispatcher, language, "offer-pass-on",
             buttons=(Button("button-pass-on", "/start_application"), not_now))
     else:

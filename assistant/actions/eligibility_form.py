@@ -14,12 +14,12 @@ from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from assistant.actions import choices, service
-from assistant.actions.answers import offer_after_decision
+from assistant.actions.answers import may_apply, offer_after_decision
 from assistant.actions.messages import language_of, month_in_words, say
 from assistant.actions.questions import Question, ask_actions
 from assistant.understanding.days import understood_day
@@ -284,14 +284,19 @@ class ActionCheckEligibility(Action):
         language = language_of(tracker)
         incidents = tracker.get_slot("incidents") or []
         decision = decide_incidents(incidents, tracker.get_slot("at_risk"))
+        decided = {
+            "outcome": decision.outcome,
+            "met_by": decision.met_by,
+            "policy": decision.policy.id,
+            "reasons": list(decision.reasons),
+        }
+        # "Apply now" pressed (or a yes typed) after an answer that offered it again ("what
+        # else can I do?"): the same decision, already told, so straight to the application
+        # rather than the decision a second time.
+        if (tracker.get_slot("eligibility") == decided and may_apply(decision.outcome)
+                and (tracker.latest_message or {}).get("intent", {}).get("name")
+                == "start_application"):
+            return [FollowupAction("application_form")]
         explain_decision(dispatcher, language, decision, incidents)
         offer_after_decision(dispatcher, language, decision.outcome)
-        return [
-            SlotSet("eligibility_outcome", decision.outcome),
-            SlotSet("eligibility", {
-                "outcome": decision.outcome,
-                "met_by": decision.met_by,
-                "policy": decision.policy.id,
-                "reasons": list(decision.reasons),
-            }),
-        ]
+        return [SlotSet("eligibility_outcome", decision.outcome), SlotSet("eligibility", decided)]

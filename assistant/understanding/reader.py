@@ -433,6 +433,8 @@ def _says_only_none(matches: list[Match], words: tuple[str, ...], emoji: bool, t
         return True  # "😀", "🤷", "-", "?": nothing to store
     found = [m for m in matches if m.key in ("none", "not_sure", "choice:no", "choice:no_reference",
                                              "choice:none")]
-    if found and question.digits and not any(c.isdigit() for c in text):
+    if question.digits and any(c.isdigit() for c in text):
+        return False  # "crime no 14/26/0871": "no" is short for number
+    if found and question.digits:
         return True
     return bool(found) and len(words) <= sum(m.size for m in found) + 2

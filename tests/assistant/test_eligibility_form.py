@@ -317,3 +317,20 @@ async def test_a_form_started_again_keeps_its_answers_without_checking_them_agai
     events = await ValidateEligibilityForm().run(dispatcher, before, DOMAIN)
     assert dispatcher.messages == []
     assert next_question(FORM, before.slots, events) == "report_agencies"
+
+
+async def test_apply_pressed_after_an_answer_goes_to_the_application_not_the_decision_again():
+    """The decision was told, then "what else can I do?" got the other help and the offer again;
+    "Apply now" then starts the application (the check has nothing new to say)."""
+    dispatcher, told = await run_check(THREE)
+    again = CollectingDispatcher()
+    events = await ActionCheckEligibility().run(again, tracker(
+        {"incidents": THREE, **told}, latest=message("yes let's do it", "start_application")), {})
+    assert [e.get("name") for e in events if e.get("event") == "followup"] == ["application_form"]
+    assert again.messages == []
+    # Answers changed since: the decision is told again.
+    events = await ActionCheckEligibility().run(again, tracker(
+        {"incidents": THREE[:1], "at_risk": False, **told},
+        latest=message("yes", "start_application")), {})
+    assert not [e for e in events if e.get("event") == "followup"]
+    assert "not met" in said(again)
