@@ -304,7 +304,9 @@ def _answer(question: Asked, text, words, matches, model, confidence, named, emo
         return Reading("inform", choice=question.optional, reason="none")
     value = _picked(question, matches, text)
     if value and question.kind in ("choice", "yes_no", "text", "review"):
-        if question.kind != "text" or _covers(value, matches, words):
+        # Free text, and sending the application, only on words that say little else ("all
+        # good but change my phone" is no "send").
+        if question.kind not in ("text", "review") or _covers(value, matches, words):
             return Reading("inform", choice=value, reason="phrase")
     if question.kind in ("yes_no", "choice") and "not_sure" in says:
         if "not_sure" in question.values:
@@ -315,6 +317,8 @@ def _answer(question: Asked, text, words, matches, model, confidence, named, emo
     if question.kind in ("yes_no", "choice", "date", "agency", "review"):
         if question.kind == "yes_no" and model in ("affirm", "deny") and not value:
             return Reading(model)
+        if question.kind == "review" and model == "affirm" and len(words) > 4:
+            return Reading("inform", reason="review-unclear")  # the buttons again, nothing sent
         if question.kind == "review" and model not in EXPLICIT | {"emergency"}:
             return Reading(model)
         if model in TRIAGE and confidence >= MODEL_SURE and len(words) >= 3:

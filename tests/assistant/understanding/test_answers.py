@@ -170,3 +170,16 @@ def test_what_is_said_to_an_offer(language, section, expected):
     rows = list(_cases(section, language))
     assert len(rows) >= 2
     assert not _misread(rows, check)
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_asking_for_a_change_at_the_summary_never_sends(language):
+    def check(text):
+        for model in ("inform", "affirm"):
+            reading = read_answer(text, "review_choice", language, model, 0.7, [(model, 0.7)])
+            if reading.choice == "send":
+                return f"{model}: {reading}"
+        return None
+    rows = list(_cases("review_not_send", language))
+    assert len(rows) >= 2
+    assert not _misread(rows, check)
