@@ -345,6 +345,11 @@ def check_url(var: str, value: str, stack_value: str, where: str, url_check) -> 
         url_check(var, url, target)
 
 
+def stop_timeout() -> float:
+    """Seconds the stack gives a service between SIGTERM and SIGKILL."""
+    return inspect.signature(ManagedProcess.stop).parameters["timeout"].default
+
+
 def is_reference(value: str) -> bool:
     return "${" in value
 
@@ -413,6 +418,7 @@ def test_compose_services_match_the_stack(name, clean_environment):
         where = f"compose {service_name}"
         assert service["image"].startswith("asb-case-review:")
         assert service["restart"] == "on-failure"
+        assert service["stop_grace_period"] == f"{stop_timeout():g}s"
         check_command(name, service["command"], "0.0.0.0", where)
         check_environment(name, interpolated(service["environment"]), "0.0.0.0", workdir(),
                           where, _compose_url_check)
@@ -530,8 +536,7 @@ def test_kubernetes_deployments_match_the_stack(name, clean_environment):
     where = f"kubernetes {K8S[name]}"
     assert pod["enableServiceLinks"] is False, "no ASB_*_PORT=tcp://... from Services"
     assert pod["securityContext"]["runAsNonRoot"] is True
-    assert pod["terminationGracePeriodSeconds"] >= inspect.signature(
-        ManagedProcess.stop).parameters["timeout"].default
+    assert pod["terminationGracePeriodSeconds"] >= stop_timeout()
     (container,) = pod["containers"]
     check_command(name, container["command"], "0.0.0.0", where)
     check_environment(name, k8s_environment(container), "0.0.0.0", workdir(), where,
@@ -584,8 +589,7 @@ def test_systemd_units_match_the_stack(name, clean_environment):
     where = f"systemd {SYSTEMD[name]}"
     assert service["Restart"] == "on-failure"
     assert service["User"] != "root"
-    assert int(service["TimeoutStopSec"]) == inspect.signature(
-        ManagedProcess.stop).parameters["timeout"].default
+    assert int(service["TimeoutStopSec"]) == stop_timeout()
     check_command(name, systemd_argv(parser, env), host, where)
     check_environment(name, env, host, service["WorkingDirectory"], where)
     assert parser["Install"]["WantedBy"] == "asb.target"
