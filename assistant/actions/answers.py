@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from assistant.actions import service
 from assistant.actions.choices import entity_values
 from assistant.actions.language import language_buttons
-from assistant.actions.messages import Button, language_of, say
+from assistant.actions.messages import Button, language_of, render, say
 from deployment.config import in_language
 from eligibility.decision import THRESHOLD_MET
 
@@ -116,15 +116,34 @@ def may_apply(outcome: str) -> bool:
     return outcome == THRESHOLD_MET or service.area().threshold_policy.discretion_on_vulnerability
 
 
+APPLY_OFFERS = ("button-apply", "button-pass-on")
+
+
+def answers_the_apply_offer(tracker: Tracker, language: str) -> bool:
+    """Whether the assistant's last message offered to apply or pass the request on (so that
+    "/start_application" now means "Apply now", not the menu's "Check")."""
+    titles = {render(language, title) for title in APPLY_OFFERS}
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            buttons = (event.get("data") or {}).get("buttons") or []
+            return any(button.get("title") in titles for button in buttons)
+    return False
+
+
 def offer_after_decision(dispatcher: CollectingDispatcher, language: str, outcome: str) -> None:
     """After the threshold check: apply, pass the request on, or other help."""
     not_now = Button("button-not-now", "/deny")
     if outcome == THRESHOLD_MET:
         say(dispatcher, language, "offer-apply",
-            buttons=(Button("button-apply", "/start_application"), not_now))
+            buttons=(Button(APPLY_OFFERS[0], "/start_application"), not_now))
     elif may_apply(outcome):
         say(dispatcher, language, "offer-pass-on",
-            buttons=(Button("button-pass-on", "/start_application"), not_now))
+            buttons=(Button(APPLY_OFFERS[1], "/start_application"), not_now))
     else:
         say(dispatcher, language, "offer-other-help", buttons=MENU[3:])
 

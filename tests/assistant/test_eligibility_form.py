@@ -321,16 +321,31 @@ async def test_a_form_started_again_keeps_its_answers_without_checking_them_agai
 
 async def test_apply_pressed_after_an_answer_goes_to_the_application_not_the_decision_again():
     """The decision was told, then "what else can I do?" got the other help and the offer again;
-    "Apply now" then starts the application (the check has nothing new to say)."""
-    dispatcher, told = await run_check(THREE)
+    "Apply now" then starts the application (the check has nothing new to say). The menu's
+    "Check" (the same payload) after "Not now" tells the decision again."""
+    told_by, told = await run_check(THREE)
+    offer = [m for m in told_by.messages if m.get("buttons")][-1]
+    after_offer = [{"event": "bot", "text": offer["text"], "data": {"buttons": offer["buttons"]}},
+                   {"event": "user", "text": "yes let's do it"}]
     again = CollectingDispatcher()
     events = await ActionCheckEligibility().run(again, tracker(
-        {"incidents": THREE, **told}, latest=message("yes let's do it", "start_application")), {})
+        {"incidents": THREE, **told}, latest=message("yes let's do it", "start_application"),
+        events=after_offer), {})
     assert [e.get("name") for e in events if e.get("event") == "followup"] == ["application_form"]
     assert again.messages == []
+    after_menu = [{"event": "bot", "text": "What would you like to do?",
+                   "data": {"buttons": [{"title": "Check if I can apply",
+                                         "payload": "/start_application"}]}},
+                  {"event": "user", "text": "/start_application"}]
+    events = await ActionCheckEligibility().run(again, tracker(
+        {"incidents": THREE, **told}, latest=message("/start_application", "start_application"),
+        events=after_menu), {})
+    assert not [e for e in events if e.get("event") == "followup"]
+    assert "you can ask for a case review" in said(again)
     # Answers changed since: the decision is told again.
+    again = CollectingDispatcher()
     events = await ActionCheckEligibility().run(again, tracker(
         {"incidents": THREE[:1], "at_risk": False, **told},
-        latest=message("yes", "start_application")), {})
+        latest=message("yes", "start_application"), events=after_offer), {})
     assert not [e for e in events if e.get("event") == "followup"]
     assert "not met" in said(again)
