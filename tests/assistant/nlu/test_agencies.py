@@ -23,6 +23,17 @@ def agencies(text: str, diet: list[dict] | None = None) -> list[str]:
     ("zgłosiłam policji i radzie", ["council", "police"]),
     ("the housing association and my gp", ["health", "housing"]),
     ("the noise goes on every night", []),
+    # slang for the police
+    ("a la poli otra vez", ["police"]),
+    ("liguei pra bofia", ["police"]),
+    # one word for "other" beside a named agency means "again" or "another"
+    ("policia outra vez", ["police"]),
+    ("y cyngor eto, a'r tro arall yr heddlu", ["council", "police"]),
+    # "other" said as such is kept
+    ("a outra pessoa", ["other"]),
+    ("the police and someone else", ["other", "police"]),
+    # a typo never reaches "other": "outra" alone is no agency
+    ("outra", []),
 ])
 def test_agencies_named_in_words_are_found(text, expected):
     assert agencies(text) == expected
