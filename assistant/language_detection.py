@@ -28,6 +28,9 @@ _BEFORE = [
     "in", "into", "to", "speak", "talk", "use", "prefer", "want", "switch to", "change to",
     "change it to", "do it in", "yn", "i'r", "ir", "siarad", "newid i", "newid i'r", "isio",
     "eisiau", "moyn", "po", "w jezyku", "em", "en", "in limba", "ب", "بال",
+    # "do you speak ...?" as people ask it in their own language
+    "sprechen sie", "sprichst du", "parlez vous", "parlez", "hablas", "habla", "fala", "falas",
+    "vorbiti", "vorbesti", "mowisz", "mowi pan", "mowi pani", "parli",
 ]
 _AFTER = [
     "please", "pls", "plz", "plis", "os gwelwch yn dda", "prosze", "por favor", "va rog",

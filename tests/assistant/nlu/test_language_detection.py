@@ -70,6 +70,8 @@ def test_every_supported_language_has_names_from_the_nlu_synonyms() -> None:
 @pytest.mark.parametrize(("text", "code"), [
     ("in german please", "de"), ("can we do it in french", "fr"), ("Türkçe", "tr"),
     ("somali please", "so"), ("українською", "uk"),
+    # "do you speak ...?" asked in that language
+    ("hallo, sprechen sie deutsch?", "de"), ("parlez-vous français ?", "fr"),
 ])
 def test_a_language_not_spoken_is_still_recognised_when_asked_for(text, code) -> None:
     assert language_named_in(text) == code
