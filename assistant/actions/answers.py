@@ -110,12 +110,6 @@ class _Answer(Action, metaclass=ABCMeta):
         return events
 
 
-def may_apply(outcome: str) -> bool:
-    """Whether the decision lets the person apply (met) or pass the request on (the area's
-    agencies may review when the threshold is not met)."""
-    return outcome == THRESHOLD_MET or service.area().threshold_policy.discretion_on_vulnerability
-
-
 APPLY_OFFERS = ("button-apply", "button-pass-on")
 
 
@@ -141,7 +135,7 @@ def offer_after_decision(dispatcher: CollectingDispatcher, language: str, outcom
     if outcome == THRESHOLD_MET:
         say(dispatcher, language, "offer-apply",
             buttons=(Button(APPLY_OFFERS[0], "/start_application"), not_now))
-    elif may_apply(outcome):
+    elif service.area().threshold_policy.discretion_on_vulnerability:
         say(dispatcher, language, "offer-pass-on",
             buttons=(Button(APPLY_OFFERS[1], "/start_application"), not_now))
     else:

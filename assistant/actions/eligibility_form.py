@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from assistant.actions import choices, service
-from assistant.actions.answers import answers_the_apply_offer, may_apply, offer_after_decision
+from assistant.actions.answers import answers_the_apply_offer, offer_after_decision
 from assistant.actions.messages import language_of, month_in_words, say
 from assistant.actions.questions import Question, ask_actions
 from assistant.understanding.days import understood_day
@@ -293,7 +293,7 @@ class ActionCheckEligibility(Action):
         # "Apply now" pressed (or a yes typed) after an answer that offered it again ("what
         # else can I do?"): the same decision, already told, so straight to the application
         # rather than the decision a second time.
-        if (tracker.get_slot("eligibility") == decided and may_apply(decision.outcome)
+        if (tracker.get_slot("eligibility") == decided
                 and (tracker.latest_message or {}).get("intent", {}).get("name")
                 == "start_application" and answers_the_apply_offer(tracker, language)):
             return [FollowupAction("application_form")]
