@@ -32,8 +32,10 @@ class ServiceSpec:
 
 
 def _shown(argv: list[str]) -> str:
-    """The command line for the log, with secrets (the value after --auth-token) hidden."""
-    return " ".join("***" if i and argv[i - 1] == "--auth-token" else a for i, a in enumerate(argv))
+    """The command line for the log, with secrets (the value of --auth-token) hidden."""
+    return " ".join("--auth-token=***" if a.startswith("--auth-token=")
+                    else "***" if i and argv[i - 1] == "--auth-token" else a
+                    for i, a in enumerate(argv))
 
 
 class ManagedProcess:

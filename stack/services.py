@@ -214,8 +214,10 @@ def service_specs(settings: Settings, model: Path | None) -> dict[str, ServiceSp
         if settings.cors:
             argv += ["--cors", *settings.cors]
         # Rasa's HTTP API (/status, /conversations, /model) only with a token to protect it.
+        # One argument with "=": a token may begin with "-" (token_urlsafe does one time in 32),
+        # which argparse would take for an option if it stood alone.
         if settings.rasa_token:
-            argv += ["--enable-api", "--auth-token", settings.rasa_token]
+            argv += ["--enable-api", f"--auth-token={settings.rasa_token}"]
         # "/" answers with or without the API, once the model is loaded.
         specs["rasa"] = ServiceSpec(name="rasa", argv=argv, port=ports["rasa"],
                                     health_url=settings.url("rasa") + "/",

@@ -300,7 +300,7 @@ def check_command(name: str, argv: list[str], host: str, where: str) -> None:
     if name == "rasa":
         assert set(allowed_origins()) <= set(cors_of(argv)), (
             f"{where}: Rasa must allow the deployment's widget.allowed_origins (--cors)")
-        assert "--enable-api" not in argv and "--auth-token" not in argv, (
+        assert "--enable-api" not in argv and not any(a.startswith("--auth-token") for a in argv), (
             f"{where}: Rasa's HTTP API stays off in a deployment")
 
 

@@ -92,3 +92,20 @@ def test_install_replaces_both_only_on_the_rasa_it_was_written_for(monkeypatch):
     monkeypatch.setattr(rasa_server.rasa, "__version__", "3.7.0")
     with pytest.raises(RuntimeError, match="written for Rasa 3.6.21, found 3.7.0"):
         rasa_server.install()
+
+
+@pytest.mark.parametrize("token", ["-LqQ3x_9", "--enable-api", "abc-DEF_1", "x"])
+def test_rasas_own_parser_reads_back_the_token_we_pass(tmp_path, token):
+    """A token from token_urlsafe begins with "-" one time in 32: passed as a separate argument,
+    argparse took it for an option and Rasa exited with code 2 (a whole CI run lost to it)."""
+    from rasa.__main__ import create_argument_parser
+
+    from stack.processes import _shown
+    from stack.services import DEFAULT_PORTS, Settings, service_specs
+
+    settings = Settings(root=tmp_path, data_dir=tmp_path, run_dir=tmp_path, ports=DEFAULT_PORTS,
+                        rasa_token=token)
+    argv = service_specs(settings, tmp_path / "model.tar.gz")["rasa"].argv
+    args = create_argument_parser().parse_args(argv[argv.index("run"):])
+    assert args.auth_token == token and args.enable_api
+    assert token not in _shown(argv).replace("--enable-api", "")
