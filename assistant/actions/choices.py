@@ -8,8 +8,6 @@ button titles of every shipped catalog, so "Yes", "ie" and "IE!" all work in any
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Iterable
 from functools import cache
 
@@ -17,6 +15,7 @@ from rasa_sdk import Tracker
 
 from assistant.actions.messages import Button, render
 from assistant.locales import CatalogError, catalog_ids, shipped_languages
+from assistant.understanding.text import normalise
 from eligibility import AGENCIES
 
 YES, NO = "yes", "no"
@@ -99,13 +98,6 @@ def payload(value: str) -> str:
 
 def buttons(*questions: str) -> list[Button]:
     return [Button(title_id(v), payload(v)) for q in questions for v in QUESTIONS[q]]
-
-
-def normalise(text: str) -> str:
-    """Lower case, no accents, no punctuation, single spaces: how people type on a phone."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w\s]", " ", bare).split())
 
 
 @cache

@@ -29,8 +29,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from assistant.actions.choices import normalise
-from assistant.understanding.text import within_edits
+from assistant.understanding.text import normalise, within_edits
 from eligibility import AGENCIES
 
 NLU_DIR = Path(__file__).resolve().parents[1] / "data" / "nlu"

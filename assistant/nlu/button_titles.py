@@ -2,7 +2,7 @@
 
 Every choice is offered as buttons and typing a button's title must work (the spec). The titles
 are fixed strings of our own catalogs, so they are looked up, not learned: after DIET, a message
-that is exactly a title of any shipped language (compared as `choices.normalise` compares them:
+that is exactly a title of any shipped language (compared after `understanding.text.normalise`:
 case, accents and punctuation ignored) gets that button's intent with confidence 1, so neither
 the classifier's guess nor the fallback can turn "ابھی نہیں" (Not now) into an emergency. Any
 other message keeps DIET's intent. Entities are left as they are.
@@ -21,7 +21,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from assistant.actions.choices import normalise, typed_title_intents
+from assistant.actions.choices import typed_title_intents
+from assistant.understanding.text import normalise
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

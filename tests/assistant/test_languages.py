@@ -19,6 +19,7 @@ from assistant.actions import choices
 from assistant.actions.choices import button_intent
 from assistant.actions.messages import direction, render
 from assistant.locales import LOCALES_DIR, placeholders, po_path, read_catalog, shipped_languages
+from assistant.understanding.text import normalise
 from tests.assistant.trackers import ROOT
 
 LANGUAGES = ("pl", "ro", "pa", "ur", "pt", "es", "ar", "bn")
@@ -159,7 +160,7 @@ def test_a_typed_button_title_means_one_answer_in_every_language():
         owner: dict[str, str] = {}
         for value in values:
             for language in shipped_languages():
-                title = choices.normalise(render(language, choices.title_id(value)))
+                title = normalise(render(language, choices.title_id(value)))
                 assert owner.setdefault(title, value) == value, (question, title)
         for value in values:
             title = render("pl", choices.title_id(value))
