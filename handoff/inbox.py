@@ -23,6 +23,7 @@ from handoff.context import DEPLOYMENT, STORE, WORKER_WAKE
 from handoff.pages import TEMPLATES, render
 from handoff.passwords import hash_password  # noqa: F401 (where the tests and CLI find it)
 from handoff.store import STATUSES, Store
+from handoff.store.figures import FEWER, published
 
 routes = web.RouteTableDef()
 # Sign-in throttling, counted in the database (so it holds across processes and restarts):
@@ -376,41 +377,44 @@ def _period(request: web.Request) -> tuple[date, date, str | None, dict]:
 
 
 async def _figures(request: web.Request):
+    """The period, area and errors asked for, and the counts per area as they may be published
+    (small numbers suppressed: handoff/store/figures.py), with their total."""
     start, end, area, errors = _period(request)
     store: Store = request.app[STORE]
     counts = await store.run(store.figures, start, end, area) if not errors else {}
     areas = _areas(request)
     shown = [area] if area else list(areas)
-    rows = [
+    rows, total = published([
         {"area_id": a, "area": areas[a], **counts.get(a, dict.fromkeys(FIGURES, 0))}
         for a in shown
-    ]
-    return start, end, area, errors, rows
+    ], FIGURES, request.app[DEPLOYMENT].handoff.figures.suppress_below)
+    return start, end, area, errors, rows, total
 
 
 @routes.get("/inbox/figures")
 async def figures(request: web.Request) -> web.Response:
-    start, end, area, errors, rows = await _figures(request)
-    total = {name: sum(row[name] for row in rows) for name in FIGURES}
+    start, end, area, errors, rows, total = await _figures(request)
     return page(request, "figures.html", start=start, end=end, area=area, errors=errors,
                 rows=rows, total=total, figures=FIGURES, figure_labels=FIGURE_LABELS,
-                areas=_areas(request), http_status=400 if errors else 200)
+                areas=_areas(request), below=request.app[DEPLOYMENT].handoff.figures.suppress_below,
+                http_status=400 if errors else 200)
 
 
 @routes.get("/inbox/figures.csv")
 async def figures_csv(request: web.Request) -> web.Response:
-    start, end, _, errors, rows = await _figures(request)
+    start, end, _, errors, rows, _ = await _figures(request)
     if errors:
         raise web.HTTPBadRequest(text="; ".join(errors.values()))
+    below = request.app[DEPLOYMENT].handoff.figures.suppress_below
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["area_id", "area", "period_start", "period_end", *FIGURES])
     for row in rows:
         writer.writerow([row["area_id"], row["area"], start.isoformat(), end.isoformat(),
-                         *(row[name] for name in FIGURES)])
+                         *(f"<{below}" if row[name] == FEWER else row[name]
+                           for name in FIGURES)])
     name = f"asb-case-review-figures-{start.isoformat()}-to-{end.isoformat()}.csv"
     return web.Response(
         text=out.getvalue(), content_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
