@@ -287,6 +287,10 @@ def test_retention_erases_personal_data_but_keeps_the_figures(store):
     assert erased["document"] is None and erased["threshold_reason"] is None
     assert erased["erased_on"] == today
     assert "Alex" not in json.dumps(erased["audit"])
+    assert erased["search_text"] is None and erased["language"] == "en"
+    # The names and postcode cannot be searched for any more; the one still held can.
+    assert [row["reference"] for row in store.list_applications(person="alex example")] == [
+        waiting]
     assert store.application(waiting)["document"] is not None  # still to be delivered
     assert store.figures(date(2026, 1, 1), date(2026, 12, 31)) == before
 
