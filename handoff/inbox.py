@@ -1,15 +1,14 @@
-"""The caseworker inbox: sign-in, the list of applications, one application, downloads, the
-outcome form, retrying a failed delivery, and the statutory figures (page and CSV).
+"""The caseworker inbox: sign-in, one application, downloads, the outcome form, retrying a failed
+delivery, and the statutory figures (page and CSV). The list of applications is in
+handoff/application_list.py.
 
 Sessions live in the database (the cookie holds a random token; the store keeps its SHA-256).
 Every form carries the session's CSRF token; the sign-in form uses a double-submit cookie."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import json
 import secrets
 import time
@@ -20,9 +19,10 @@ from aiohttp import web
 from eligibility import clock
 from handoff import passwords
 from handoff.context import DEPLOYMENT, STORE, WORKER_WAKE
+from handoff.csv_download import csv_download
 from handoff.pages import TEMPLATES, render
 from handoff.passwords import hash_password  # noqa: F401 (where the tests and CLI find it)
-from handoff.store import STATUSES, Store
+from handoff.store import Store
 from handoff.store.figures import FEWER, published
 
 routes = web.RouteTableDef()
@@ -213,20 +213,6 @@ def _areas(request: web.Request) -> dict[str, str]:
     return {area.id: area.name for area in request.app[DEPLOYMENT].areas}
 
 
-@routes.get("/inbox")
-async def inbox(request: web.Request) -> web.Response:
-    store: Store = request.app[STORE]
-    areas = _areas(request)
-    area = request.query.get("area") or None
-    status = request.query.get("status") or None
-    area = area if area in areas else None
-    status = status if status in STATUSES else None
-    rows = await store.run(store.list_applications, area, status, 200)
-    failed = await store.run(store.failed_deliveries)
-    return page(request, "inbox.html", rows=rows, failed=failed, areas=areas, area=area,
-                status=status, statuses=STATUSES)
-
-
 async def _application(request: web.Request, action: str) -> dict:
     store: Store = request.app[STORE]
     reference = request.match_info["reference"]
@@ -358,22 +344,30 @@ async def retry_delivery(request: web.Request) -> web.Response:
 # -- statutory figures -----------------------------------------------------------------------
 
 
-def _period(request: web.Request) -> tuple[date, date, str | None, dict]:
-    today = clock.today()
-    errors = {}
-    values = {}
-    for name, default in (("from", today.replace(year=today.year - 1) + timedelta(days=1)),
-                          ("to", today)):
+def period_in_query(request: web.Request, start: str, end: str,
+                    defaults: tuple[date | None, date | None] = (None, None)
+                    ) -> tuple[date | None, date | None, dict[str, str]]:
+    """Two dates in the query (a period, both days included), each its default when empty, and
+    an error by field for a date that is not a real one or an end before the start."""
+    values, errors = {}, {}
+    for name, default in zip((start, end), defaults, strict=True):
         text = request.query.get(name, "").strip()
         try:
             values[name] = date.fromisoformat(text) if text else default
         except ValueError:
             errors[name] = "Enter a real date, like 2026-04-01"
             values[name] = default
-    if not errors and values["from"] > values["to"]:
-        errors["to"] = "The end of the period must be on or after its start"
+    if not errors and values[start] and values[end] and values[start] > values[end]:
+        errors[end] = "The end of the period must be on or after its start"
+    return values[start], values[end], errors
+
+
+def _period(request: web.Request) -> tuple[date, date, str | None, dict]:
+    today = clock.today()
+    start, end, errors = period_in_query(
+        request, "from", "to", (today.replace(year=today.year - 1) + timedelta(days=1), today))
     area = request.query.get("area") or None
-    return values["from"], values["to"], (area if area in _areas(request) else None), errors
+    return start, end, (area if area in _areas(request) else None), errors
 
 
 async def _figures(request: web.Request):
@@ -406,15 +400,9 @@ async def figures_csv(request: web.Request) -> web.Response:
     if errors:
         raise web.HTTPBadRequest(text="; ".join(errors.values()))
     below = request.app[DEPLOYMENT].handoff.figures.suppress_below
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["area_id", "area", "period_start", "period_end", *FIGURES])
-    for row in rows:
-        writer.writerow([row["area_id"], row["area"], start.isoformat(), end.isoformat(),
-                         *(f"<{below}" if row[name] == FEWER else row[name]
-                           for name in FIGURES)])
-    name = f"asb-case-review-figures-{start.isoformat()}-to-{end.isoformat()}.csv"
-    return web.Response(
-        text=out.getvalue(), content_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_download(
+        f"asb-case-review-figures-{start.isoformat()}-to-{end.isoformat()}.csv",
+        ["area_id", "area", "period_start", "period_end", *FIGURES],
+        ([row["area_id"], row["area"], start.isoformat(), end.isoformat(),
+          *(f"<{below}" if row[name] == FEWER else row[name] for name in FIGURES)]
+         for row in rows))
