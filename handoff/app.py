@@ -23,6 +23,7 @@ from handoff import (
     pack,
     progress,
     status,
+    users,
 )
 from handoff.context import DEPLOYMENT, ESCALATION_WAKE, INTAKE_TOKEN, STORE, WORKER_WAKE
 from handoff.escalation_delivery import EscalationWorker
@@ -97,6 +98,7 @@ def create_app(deployment: Deployment, store: Store, token: str, worker: bool = 
     app.add_routes(intake.routes)
     app.add_routes(inbox.routes)
     app.add_routes(application_list.routes)
+    app.add_routes(users.routes)
     for after_applying in (progress, status, escalation, pack):  # see docs/after-applying.md
         app.add_routes(after_applying.routes)
     delivery = Worker(deployment, store, app[METRICS])

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from aiohttp import web
 
 from eligibility import clock
-from handoff import passwords
+from handoff import passwords, roles
 from handoff.context import DEPLOYMENT, STORE, WORKER_WAKE
 from handoff.csv_download import csv_download
 from handoff.pages import TEMPLATES, render
@@ -96,9 +96,12 @@ def _stamp() -> str:
 def page(request: web.Request, template: str, http_status: int = 200, **context
          ) -> web.Response:
     deployment = request.app[DEPLOYMENT]
+    role = request.get("role")
     html = render(
         template, service_name=deployment.service_name, user=request.get("user"),
-        csrf=request.get("csrf", ""), **context,
+        csrf=request.get("csrf", ""), role=role,
+        may_open=lambda path: bool(role) and roles.may_open(role, path),
+        **context,
     )
     return web.Response(text=html, content_type="text/html", status=http_status)
 
@@ -111,7 +114,8 @@ def _cookie_options(request: web.Request) -> dict:
 
 @web.middleware
 async def inbox_security(request: web.Request, handler):
-    """Sign-in for every inbox page but the sign-in page; CSRF on every form."""
+    """Sign-in for every inbox page but the sign-in page, the role's rights (handoff/roles.py),
+    CSRF on every form."""
     if request.path.startswith("/inbox") and request.path not in ("/inbox/sign-in",
                                                                   "/inbox/inbox.css"):
         store: Store = request.app[STORE]
@@ -124,6 +128,10 @@ async def inbox_security(request: web.Request, handler):
                 raise web.HTTPSeeOther("/inbox/sign-in")
             raise web.HTTPUnauthorized(text="Sign in first.")
         request["user"], request["csrf"] = found["username"], found["csrf"]
+        request["user_id"], request["role"] = found["user_id"], found["role"]
+        if not roles.may_open(found["role"], request.path):
+            return page(request, "forbidden.html", http_status=403,
+                        home=roles.home(found["role"]))
         if request.method == "POST":
             form = await form_of(request)
             if not same_secret(form.get("csrf", ""), found["csrf"]):
@@ -179,6 +187,8 @@ async def sign_in(request: web.Request) -> web.Response:
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
     user = await store.run(store.user, username) if username else None
+    if user is not None and user["disabled_at"]:  # checked all the same: it looks and takes
+        user = None                               # as long as a wrong password
     ok = await passwords.verify(user["password_hash"] if user else None, password)
     await store.run(store.end_sign_in, attempt, ok, account)
     if not ok:
@@ -189,7 +199,7 @@ async def sign_in(request: web.Request) -> web.Response:
         store.start_session, _token_hash(token), user["id"], secrets.token_urlsafe(32),
         time.time() + settings.lifetime_minutes * 60,
     )
-    response = web.HTTPSeeOther("/inbox")
+    response = web.HTTPSeeOther(roles.home(user["role"]))
     response.set_cookie(settings.cookie_name, token, max_age=settings.lifetime_minutes * 60,
                         **_cookie_options(request))
     response.del_cookie(SIGN_IN_COOKIE, path="/inbox")

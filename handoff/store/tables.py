@@ -97,6 +97,9 @@ users = Table(
     Column("username", String(100), nullable=False, unique=True),
     Column("password_hash", String(200), nullable=False),
     Column("created_at", String(40), nullable=False),
+    # caseworker | manager | pcc_reviewer (handoff/roles.py)
+    Column("role", String(20), nullable=False, server_default="caseworker"),
+    Column("disabled_at", String(40)),  # ISO 8601; NULL while the account may sign in
 )
 
 sessions = Table(

@@ -182,3 +182,12 @@ def test_the_list_columns_are_filled_in_from_the_documents_held(bare):
             kept.reference]
     assert {row["reference"]: row["language"] for row in bare.list_applications()} == {
         kept.reference: "en", erased.reference: None}
+
+
+def test_the_users_there_are_become_caseworkers(bare):
+    bare.migrate()
+    bare.add_user("morgan", "hash", "2026-03-10T09:00:00+00:00", "manager")
+    downgrade(bare, "0003")  # before roles
+    assert bare.migrate() == ("0003", schema.head())
+    (user,) = bare.list_users()
+    assert (user["username"], user["role"], user["disabled_at"]) == ("morgan", "caseworker", None)

@@ -301,7 +301,8 @@ def test_users_and_sessions(store):
     assert store.set_password("casey", "hash-2") and not store.set_password("nobody", "h")
     user_id = store.user("casey")["id"]
     store.start_session("t" * 64, user_id, "csrf-token", expires_at=time.time() + 60)
-    assert store.session("t" * 64, time.time()) == {"csrf": "csrf-token", "username": "casey"}
+    assert store.session("t" * 64, time.time()) == {
+        "csrf": "csrf-token", "user_id": user_id, "username": "casey", "role": "caseworker"}
     assert store.session("t" * 64, time.time() + 61) is None
     store.end_session("t" * 64, time.time())
     assert store.session("t" * 64, time.time()) is None
