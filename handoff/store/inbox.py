@@ -83,12 +83,16 @@ class InboxQueries:
                    deliveries.c.state == "failed")
             .scalar_subquery()
         )
+        # The page's ids first, then their rows: the rows skipped to reach a later page are
+        # never read (nor their failed deliveries counted).
+        chosen = (select(applications.c.id)
+                  .where(*_conditions(selection or Selection(**conditions)))
+                  .order_by(applications.c.id.desc()).limit(limit).offset(offset).subquery())
         query = select(
             applications.c.reference, applications.c.area_id, applications.c.received_at,
             applications.c.eligibility_outcome, applications.c.status, applications.c.language,
             applications.c.threshold_decision_due, failed.label("failed_deliveries"),
-        ).where(*_conditions(selection or Selection(**conditions)))
-        query = query.order_by(applications.c.id.desc()).limit(limit).offset(offset)
+        ).join(chosen, chosen.c.id == applications.c.id).order_by(applications.c.id.desc())
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query).all()]
 

@@ -1,7 +1,8 @@
 """Counted attempts hold across two `python -m handoff serve` processes on one PostgreSQL, even
 when the attempts arrive at the same moment: wrong sign-ins for one account sent in parallel to
 both processes get exactly five passwords checked, and wrong postcodes for one reference exactly
-five status checks; after that both processes refuse, the right password or postcode too."""
+five status checks; after that both processes refuse, the right password or postcode too. And
+what a process logs (it keeps no access log) holds nothing of a search by name or postcode."""
 
 from __future__ import annotations
 
@@ -44,14 +45,19 @@ async def two_processes(postgres, tmp_path):
         postgres.admin(f"DROP DATABASE {name} WITH (FORCE)")
 
 
-async def sign_in(service, username: str, password: str) -> int:
-    """One browser signing in to `service`: the form (for its token), then the post."""
+async def sign_in(service, username: str, password: str, search: dict | None = None) -> int:
+    """One browser signing in to `service`: the form (for its token), then the post; then,
+    signed in, the list searched with `search`."""
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
         async with browser.get(f"{service.url}/inbox/sign-in") as response:
             form = await response.text()
         async with browser.post(f"{service.url}/inbox/sign-in", allow_redirects=False, data={
                 "csrf": csrf_of(form), "username": username, "password": password}) as response:
-            return response.status
+            status = response.status
+        if search:
+            async with browser.get(f"{service.url}/inbox", params=search) as response:
+                assert response.status == 200 and "Showing 1 to 1 of 1" in await response.text()
+        return status
 
 
 async def check_status(http, service, reference: str, postcode: str, client: str) -> int:
@@ -62,7 +68,7 @@ async def check_status(http, service, reference: str, postcode: str, client: str
 
 
 async def test_parallel_wrong_guesses_across_two_processes_are_counted_to_the_limit(
-    two_processes
+    two_processes, tmp_path
 ):
     a, b = two_processes
     statuses = await asyncio.gather(*(
@@ -86,3 +92,12 @@ async def test_parallel_wrong_guesses_across_two_processes_are_counted_to_the_li
         assert sorted(statuses) == [404] * 5 + [429] * (AT_ONCE - 5)
         for service in (a, b):
             assert await check_status(http, service, reference, "AN1 2BB", "another") == 429
+
+    # Searched by name and postcode (a GET query): nothing of either in what the processes log.
+    victim = example_application()["victim"]
+    assert await sign_in(b, "robin", PASSWORD, {"person": victim["name"]}) == 303
+    assert await sign_in(a, "robin", PASSWORD, {"person": victim["postcode"]}) == 303
+    for folder in ("a", "b"):
+        logged = (tmp_path / folder / "serve.log").read_text(encoding="utf-8")
+        assert "GET" not in logged  # no access log
+        assert victim["name"] not in logged and "AN1" not in logged

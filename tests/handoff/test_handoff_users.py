@@ -19,6 +19,7 @@ from test_handoff_after_applying import (
     with_escalation,
 )
 from test_handoff_inbox import PASSWORD, QUICK, TODAY, csrf_of
+from yarl import URL
 
 pytestmark = pytest.mark.integration
 MADE = re.compile(r'<strong class="password">([2-9A-Z]{4}(?:-[2-9A-Z]{4}){3})</strong>')
@@ -107,6 +108,12 @@ async def test_a_pcc_reviewer_sees_only_the_escalations_and_their_packs(
         status, page = await get(pat, service, path)
         assert status == 403, path
         assert "You cannot open this page" in page and 'href="/inbox/escalations"' in page
+    for path in (f"/inbox/escalations/../applications/{reference}",
+                 f"/inbox/escalations/%2e%2e/applications/{reference}",
+                 f"/inbox/escalations/..%2fapplications/{reference}"):
+        async with pat.get(URL(service.url + path, encoded=True),
+                           allow_redirects=False) as response:
+            assert response.status in (403, 404), path
     status, _ = await post(pat, service, f"/inbox/applications/{reference}/outcome",
                            {"threshold": "met"}, form_page="/inbox/escalations")
     assert status == 403
