@@ -5,7 +5,8 @@ so chosen (every page) as CSV.
 
 The search is a GET query, so a list can be paged, bookmarked and gone back to. A name or
 postcode in a URL stays out of logs: the service keeps no access log, and the balancer in
-deploy/ logs paths without their query strings (docs/handoff.md, "Searching")."""
+deploy/ logs paths without their query strings (docs/handoff.md, "The list of
+applications")."""
 
 from __future__ import annotations
 
