@@ -141,6 +141,13 @@ class HandoffStatus(_Model):
     reference_attempts: int = Field(5, ge=1, le=100)
 
 
+class HandoffFigures(_Model):
+    """The statutory figures as the inbox shows and exports them: a count from 1 to
+    suppress_below - 1 is shown as "fewer than <suppress_below>" (0: every count shown)."""
+
+    suppress_below: int = Field(5, ge=0, le=100)
+
+
 class Handoff(_Model):
     """The handoff service (`python -m handoff serve`)."""
 
@@ -159,6 +166,7 @@ class Handoff(_Model):
     delivery: HandoffDelivery = HandoffDelivery()
     session: HandoffSession = HandoffSession()
     status: HandoffStatus = HandoffStatus()
+    figures: HandoffFigures = HandoffFigures()
 
 
 class Delivery(_Model):

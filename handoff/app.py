@@ -13,7 +13,18 @@ from aiohttp import web
 
 from deployment.config import Deployment, Handoff
 from deployment.log_format import announce
-from handoff import escalation, headers, inbox, intake, languages, pack, progress, status
+from handoff import (
+    application_list,
+    escalation,
+    headers,
+    inbox,
+    intake,
+    languages,
+    pack,
+    progress,
+    status,
+    users,
+)
 from handoff.context import DEPLOYMENT, ESCALATION_WAKE, INTAKE_TOKEN, STORE, WORKER_WAKE
 from handoff.escalation_delivery import EscalationWorker
 from handoff.metrics import METRICS, Metrics, time_intake
@@ -86,6 +97,8 @@ def create_app(deployment: Deployment, store: Store, token: str, worker: bool = 
     app.on_response_prepare.append(headers.on_prepare)
     app.add_routes(intake.routes)
     app.add_routes(inbox.routes)
+    app.add_routes(application_list.routes)
+    app.add_routes(users.routes)
     for after_applying in (progress, status, escalation, pack):  # see docs/after-applying.md
         app.add_routes(after_applying.routes)
     delivery = Worker(deployment, store, app[METRICS])

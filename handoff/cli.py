@@ -1,4 +1,4 @@
-"""python -m handoff serve | migrate | add-user USERNAME"""
+"""python -m handoff serve | migrate | add-user USERNAME [--role ROLE] [--reset]"""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from eligibility import clock
 from handoff.app import database_url, prepare_database, serve
 from handoff.inbox import account_key
 from handoff.passwords import hash_password, password_problem
+from handoff.roles import AS_A, ROLES
 from handoff.store import Store
 
 
@@ -38,21 +39,28 @@ def add_user(args, deployment) -> int:
     try:
         prepare_database(store, deployment.handoff)
         if args.reset:
-            if not store.set_password(args.username, hash_password(password),
-                                      account_key(args.username)):
+            user = store.user(args.username)
+            if user is None:
                 print(f"handoff: there is no user {args.username!r}", file=sys.stderr)
                 return 1
-            print(f"handoff: new password set for {args.username} (any sign-in pause for "
-                  "this account is lifted)")
+            store.set_password(args.username, hash_password(password),
+                               account_key(args.username))
+            if args.role:
+                store.set_role(user["id"], args.role)
+            print(f"handoff: new password set for {args.username}, "
+                  f"{AS_A[args.role or user['role']]} (signed out everywhere; any sign-in "
+                  "pause for this account is lifted)")
             return 0
+        # The first user administers the others; after that, caseworker unless told.
+        role = args.role or ("caseworker" if store.has_users() else "manager")
         try:
             store.add_user(args.username, hash_password(password),
-                           clock.now().isoformat(timespec="seconds"))
+                           clock.now().isoformat(timespec="seconds"), role)
         except IntegrityError:
             print(f"handoff: user {args.username!r} already exists (use --reset to set a new "
                   "password)", file=sys.stderr)
             return 1
-        print(f"handoff: user {args.username} can now sign in to the inbox")
+        print(f"handoff: user {args.username} can now sign in to the inbox as {AS_A[role]}")
         return 0
     finally:
         store.close()
@@ -85,11 +93,14 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument("--port", type=int)
     log_format.add_argument(serve_cmd)
     commands.add_parser("migrate", help="bring the database to this version's schema")
-    user_cmd = commands.add_parser("add-user", help="create a caseworker who can sign in")
+    user_cmd = commands.add_parser("add-user", help="create a user who can sign in to the inbox")
     user_cmd.add_argument("username")
     user_cmd.add_argument("--password-stdin", action="store_true",
                           help="read the password from the first line of standard input")
-    user_cmd.add_argument("--reset", action="store_true", help="set a new password")
+    user_cmd.add_argument("--reset", action="store_true", help="set a new password (and, with "
+                          "--role, a new role) for a user there is")
+    user_cmd.add_argument("--role", choices=ROLES, help="what the user may do (default: "
+                          "manager for the first user, caseworker after that)")
     args = parser.parse_args(argv)
     try:
         deployment = load_deployment(args.deployment)

@@ -1,15 +1,14 @@
-"""The caseworker inbox: sign-in, the list of applications, one application, downloads, the
-outcome form, retrying a failed delivery, and the statutory figures (page and CSV).
+"""The caseworker inbox: sign-in, one application, downloads, the outcome form, retrying a failed
+delivery, and the statutory figures (page and CSV). The list of applications is in
+handoff/application_list.py.
 
 Sessions live in the database (the cookie holds a random token; the store keeps its SHA-256).
 Every form carries the session's CSRF token; the sign-in form uses a double-submit cookie."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import json
 import secrets
 import time
@@ -18,11 +17,13 @@ from datetime import date, timedelta
 from aiohttp import web
 
 from eligibility import clock
-from handoff import passwords
+from handoff import passwords, roles
 from handoff.context import DEPLOYMENT, STORE, WORKER_WAKE
+from handoff.csv_download import csv_download
 from handoff.pages import TEMPLATES, render
 from handoff.passwords import hash_password  # noqa: F401 (where the tests and CLI find it)
-from handoff.store import STATUSES, Store
+from handoff.store import Store
+from handoff.store.figures import FEWER, published
 
 routes = web.RouteTableDef()
 # Sign-in throttling, counted in the database (so it holds across processes and restarts):
@@ -95,9 +96,12 @@ def _stamp() -> str:
 def page(request: web.Request, template: str, http_status: int = 200, **context
          ) -> web.Response:
     deployment = request.app[DEPLOYMENT]
+    role = request.get("role")
     html = render(
         template, service_name=deployment.service_name, user=request.get("user"),
-        csrf=request.get("csrf", ""), **context,
+        csrf=request.get("csrf", ""), role=role,
+        may_open=lambda path: bool(role) and roles.may_open(role, path),
+        **context,
     )
     return web.Response(text=html, content_type="text/html", status=http_status)
 
@@ -110,7 +114,8 @@ def _cookie_options(request: web.Request) -> dict:
 
 @web.middleware
 async def inbox_security(request: web.Request, handler):
-    """Sign-in for every inbox page but the sign-in page; CSRF on every form."""
+    """Sign-in for every inbox page but the sign-in page, the role's rights (handoff/roles.py),
+    CSRF on every form."""
     if request.path.startswith("/inbox") and request.path not in ("/inbox/sign-in",
                                                                   "/inbox/inbox.css"):
         store: Store = request.app[STORE]
@@ -123,6 +128,10 @@ async def inbox_security(request: web.Request, handler):
                 raise web.HTTPSeeOther("/inbox/sign-in")
             raise web.HTTPUnauthorized(text="Sign in first.")
         request["user"], request["csrf"] = found["username"], found["csrf"]
+        request["user_id"], request["role"] = found["user_id"], found["role"]
+        if not roles.may_open(found["role"], request.path):
+            return page(request, "forbidden.html", http_status=403,
+                        home=roles.home(found["role"]))
         if request.method == "POST":
             form = await form_of(request)
             if not same_secret(form.get("csrf", ""), found["csrf"]):
@@ -178,6 +187,8 @@ async def sign_in(request: web.Request) -> web.Response:
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
     user = await store.run(store.user, username) if username else None
+    if user is not None and user["disabled_at"]:  # checked all the same: it looks and takes
+        user = None                               # as long as a wrong password
     ok = await passwords.verify(user["password_hash"] if user else None, password)
     await store.run(store.end_sign_in, attempt, ok, account)
     if not ok:
@@ -188,7 +199,7 @@ async def sign_in(request: web.Request) -> web.Response:
         store.start_session, _token_hash(token), user["id"], secrets.token_urlsafe(32),
         time.time() + settings.lifetime_minutes * 60,
     )
-    response = web.HTTPSeeOther("/inbox")
+    response = web.HTTPSeeOther(roles.home(user["role"]))
     response.set_cookie(settings.cookie_name, token, max_age=settings.lifetime_minutes * 60,
                         **_cookie_options(request))
     response.del_cookie(SIGN_IN_COOKIE, path="/inbox")
@@ -210,20 +221,6 @@ async def sign_out(request: web.Request) -> web.Response:
 
 def _areas(request: web.Request) -> dict[str, str]:
     return {area.id: area.name for area in request.app[DEPLOYMENT].areas}
-
-
-@routes.get("/inbox")
-async def inbox(request: web.Request) -> web.Response:
-    store: Store = request.app[STORE]
-    areas = _areas(request)
-    area = request.query.get("area") or None
-    status = request.query.get("status") or None
-    area = area if area in areas else None
-    status = status if status in STATUSES else None
-    rows = await store.run(store.list_applications, area, status, 200)
-    failed = await store.run(store.failed_deliveries)
-    return page(request, "inbox.html", rows=rows, failed=failed, areas=areas, area=area,
-                status=status, statuses=STATUSES)
 
 
 async def _application(request: web.Request, action: str) -> dict:
@@ -357,60 +354,65 @@ async def retry_delivery(request: web.Request) -> web.Response:
 # -- statutory figures -----------------------------------------------------------------------
 
 
-def _period(request: web.Request) -> tuple[date, date, str | None, dict]:
-    today = clock.today()
-    errors = {}
-    values = {}
-    for name, default in (("from", today.replace(year=today.year - 1) + timedelta(days=1)),
-                          ("to", today)):
+def period_in_query(request: web.Request, start: str, end: str,
+                    defaults: tuple[date | None, date | None] = (None, None)
+                    ) -> tuple[date | None, date | None, dict[str, str]]:
+    """Two dates in the query (a period, both days included), each its default when empty, and
+    an error by field for a date that is not a real one or an end before the start."""
+    values, errors = {}, {}
+    for name, default in zip((start, end), defaults, strict=True):
         text = request.query.get(name, "").strip()
         try:
             values[name] = date.fromisoformat(text) if text else default
         except ValueError:
             errors[name] = "Enter a real date, like 2026-04-01"
             values[name] = default
-    if not errors and values["from"] > values["to"]:
-        errors["to"] = "The end of the period must be on or after its start"
+    if not errors and values[start] and values[end] and values[start] > values[end]:
+        errors[end] = "The end of the period must be on or after its start"
+    return values[start], values[end], errors
+
+
+def _period(request: web.Request) -> tuple[date, date, str | None, dict]:
+    today = clock.today()
+    start, end, errors = period_in_query(
+        request, "from", "to", (today.replace(year=today.year - 1) + timedelta(days=1), today))
     area = request.query.get("area") or None
-    return values["from"], values["to"], (area if area in _areas(request) else None), errors
+    return start, end, (area if area in _areas(request) else None), errors
 
 
 async def _figures(request: web.Request):
+    """The period, area and errors asked for, and the counts per area as they may be published
+    (small numbers suppressed: handoff/store/figures.py), with their total."""
     start, end, area, errors = _period(request)
     store: Store = request.app[STORE]
     counts = await store.run(store.figures, start, end, area) if not errors else {}
     areas = _areas(request)
     shown = [area] if area else list(areas)
-    rows = [
+    rows, total = published([
         {"area_id": a, "area": areas[a], **counts.get(a, dict.fromkeys(FIGURES, 0))}
         for a in shown
-    ]
-    return start, end, area, errors, rows
+    ], FIGURES, request.app[DEPLOYMENT].handoff.figures.suppress_below)
+    return start, end, area, errors, rows, total
 
 
 @routes.get("/inbox/figures")
 async def figures(request: web.Request) -> web.Response:
-    start, end, area, errors, rows = await _figures(request)
-    total = {name: sum(row[name] for row in rows) for name in FIGURES}
+    start, end, area, errors, rows, total = await _figures(request)
     return page(request, "figures.html", start=start, end=end, area=area, errors=errors,
                 rows=rows, total=total, figures=FIGURES, figure_labels=FIGURE_LABELS,
-                areas=_areas(request), http_status=400 if errors else 200)
+                areas=_areas(request), below=request.app[DEPLOYMENT].handoff.figures.suppress_below,
+                http_status=400 if errors else 200)
 
 
 @routes.get("/inbox/figures.csv")
 async def figures_csv(request: web.Request) -> web.Response:
-    start, end, _, errors, rows = await _figures(request)
+    start, end, _, errors, rows, _ = await _figures(request)
     if errors:
         raise web.HTTPBadRequest(text="; ".join(errors.values()))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["area_id", "area", "period_start", "period_end", *FIGURES])
-    for row in rows:
-        writer.writerow([row["area_id"], row["area"], start.isoformat(), end.isoformat(),
-                         *(row[name] for name in FIGURES)])
-    name = f"asb-case-review-figures-{start.isoformat()}-to-{end.isoformat()}.csv"
-    return web.Response(
-        text=out.getvalue(), content_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
+    below = request.app[DEPLOYMENT].handoff.figures.suppress_below
+    return csv_download(
+        f"asb-case-review-figures-{start.isoformat()}-to-{end.isoformat()}.csv",
+        ["area_id", "area", "period_start", "period_end", *FIGURES],
+        ([row["area_id"], row["area"], start.isoformat(), end.isoformat(),
+          *(f"<{below}" if row[name] == FEWER else row[name] for name in FIGURES)]
+         for row in rows))

@@ -1,7 +1,8 @@
-"""The PCC's evidence pack for an escalation: what Appendix A of the Devon & Cornwall OPCC's
-guidance asks the lead organisation to send, as far as this service holds it, each item marked
-available or not (with the reason), as one printable page and as JSON. Inbox staff only (the
-inbox's sign-in); each opening is in the application's audit trail.
+"""The list of escalations, and the PCC's evidence pack for one: what Appendix A of the Devon &
+Cornwall OPCC's guidance asks the lead organisation to send, as far as this service holds it,
+each item marked available or not (with the reason), as one printable page and as JSON. Inbox
+staff only (the inbox's sign-in; a PCC reviewer sees these and nothing else); each opening of a
+pack is in the application's audit trail.
 
 It is built from the application, the recorded decisions and dates, the audit trail (the
 timeline), the escalation request, the area's policy and procedure, and the area's statutory
@@ -158,6 +159,14 @@ async def _pack(request: web.Request, action: str) -> dict:
     await store.run(store.record_view, pack["escalation"]["application_reference"],
                     request["user"], _stamp(), action)
     return pack
+
+
+@routes.get("/inbox/escalations")
+async def escalation_list(request: web.Request) -> web.Response:
+    store: Store = request.app[STORE]
+    rows = await store.run(store.list_escalations)
+    areas = {area.id: area.name for area in request.app[DEPLOYMENT].areas}
+    return page(request, "escalations.html", rows=rows, areas=areas)
 
 
 @routes.get(PATH)

@@ -19,6 +19,14 @@ LABELS = {
     "threshold_not_met": "Threshold not met",
     "review_held": "Review held",
     "escalated": "Escalated",
+    # the inbox's roles (handoff/roles.py)
+    "caseworker": "Caseworker",
+    "manager": "Manager",
+    "pcc_reviewer": "PCC reviewer",
+    # an escalation's route (handoff/procedure.py)
+    "lead_agency": "Through the lead agency",
+    "opcc": "Straight to the PCC's office",
+    "community_safety_partnership": "Straight to the community safety partnership",
     # the engine's outcomes
     "discretionary_review": "Needs a decision (discretionary)",
     # roles and kinds

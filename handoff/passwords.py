@@ -13,6 +13,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from handoff.reference import ALPHABET
+
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
 COMMON_FILE = Path(__file__).parent / "common_passwords.txt"
@@ -28,6 +30,22 @@ _threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
 
 def hash_password(password: str) -> str:
     return hasher.hash(password)
+
+
+async def hash_off_the_loop(password: str) -> str:
+    """hash_password on the password threads (for the inbox's user administration)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_threads, hash_password, password)
+
+
+def new_password() -> str:
+    """A password made for someone (shown once, to pass on): four groups of four characters
+    from the reference numbers' alphabet (no 0/O or 1/I), 80 random bits, such as
+    K7QM-3XHV-PZ9A-D2WF."""
+    while True:
+        made = "-".join("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(4))
+        if password_problem(made) is None:  # a run or a repeat, by a very long chance
+            return made
 
 
 @cache

@@ -16,7 +16,7 @@ from handoff.store.database import Database, StoreUnavailable, engine_for
 from handoff.store.escalation_outbox import EscalationOutbox
 from handoff.store.escalations import AlreadyEscalated, Escalations
 from handoff.store.figures import Figures
-from handoff.store.inbox import OUTCOME_FIELDS, STATUSES, InboxQueries, status_of
+from handoff.store.inbox import OUTCOME_FIELDS, STATUSES, InboxQueries, Selection, status_of
 from handoff.store.intake import BATCH_LIMIT, Intake
 from handoff.store.outbox import Outbox
 from handoff.store.progress import PROGRESS_FIELDS, Progress
@@ -45,7 +45,7 @@ from handoff.store.tables import (
 
 __all__ = [
     "BATCH_LIMIT", "NOT_FINGERPRINTED", "OUTCOME_FIELDS", "PROGRESS_FIELDS", "STATUSES",
-    "AlreadyEscalated", "EscalationOutbox", "KeyReused", "Store", "StoreUnavailable",
+    "AlreadyEscalated", "EscalationOutbox", "KeyReused", "Selection", "Store", "StoreUnavailable",
     "Submission", "Submitted", "applications", "audit", "body_fingerprint", "case_progress",
     "deliveries", "engine_for", "escalation_deliveries", "escalations", "metadata", "sessions",
     "sign_in_attempts", "status_attempts", "status_of", "users",

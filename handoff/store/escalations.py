@@ -1,5 +1,6 @@
 """Escalation requests: storing one with its deliveries queued and its application marked
-escalated, and reading one back with its deliveries (the evidence pack shows them)."""
+escalated, reading one back with its deliveries (the evidence pack shows them), and listing
+them (the inbox's list of escalations)."""
 
 from __future__ import annotations
 
@@ -83,3 +84,15 @@ class Escalations:
                 .where(escalation_deliveries.c.escalation_id == row.id)
                 .order_by(escalation_deliveries.c.id)).all()]
         return out
+
+    def list_escalations(self) -> list[dict]:
+        """Every escalation, newest first: its reference, day, route, and its application's
+        reference and area (nothing personal)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(escalations.c.reference, escalations.c.requested_on, escalations.c.route,
+                       applications.c.reference.label("application_reference"),
+                       applications.c.area_id)
+                .join(applications, applications.c.id == escalations.c.application_id)
+                .order_by(escalations.c.id.desc())).all()
+        return [dict(row._mapping) for row in rows]

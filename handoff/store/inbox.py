@@ -1,14 +1,17 @@
-"""What the caseworker inbox reads and records: the list of applications, one application with
-its audit trail, the outcome recorded against it, who opened it."""
+"""What the caseworker inbox reads and records: the list of applications (chosen by a Selection,
+a page at a time, with the true total), one application with its audit trail, the outcome
+recorded against it, who opened it."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 
+from handoff.store.search import FIELD_LENGTH, folded
 from handoff.store.tables import applications, audit, deliveries
 
 # What a caseworker records, in the order the form shows it.
@@ -31,6 +34,36 @@ def status_of(outcome: dict) -> str:
     return "new"
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which applications the inbox lists: those meeting every condition given (None: any)."""
+
+    area_id: str | None = None
+    status: str | None = None
+    language: str | None = None
+    received_from: date | None = None  # both days included
+    received_to: date | None = None
+    reference: str | None = None  # the whole reference, as printed (handoff.reference)
+    person: str | None = None  # part of the victim's or applicant's name or of the postcode
+
+
+def _conditions(selection: Selection) -> list:
+    a = applications.c
+    equal = ((a.area_id, selection.area_id), (a.status, selection.status),
+             (a.language, selection.language), (a.reference, selection.reference))
+    conditions = [column == value for column, value in equal if value]
+    if selection.received_from:
+        conditions.append(a.received_on >= selection.received_from)
+    if selection.received_to:
+        conditions.append(a.received_on <= selection.received_to)
+    person = folded(selection.person or "")[:FIELD_LENGTH]
+    if person:  # the folded column's index is searched (SQLite scans it, not the documents)
+        searched = applications.alias("searched")
+        conditions.append(a.id.in_(select(searched.c.id).where(
+            searched.c.search_text.contains(person, autoescape=True))))
+    return conditions
+
+
 class InboxQueries:
     """Mixed into Store: needs `engine` and `_writing`."""
 
@@ -40,28 +73,34 @@ class InboxQueries:
             select(applications.c.id).where(applications.c.reference == reference)
         ).scalar()
 
-    def list_applications(
-        self, area_id: str | None = None, status: str | None = None, limit: int = 50,
-        offset: int = 0,
-    ) -> list[dict]:
+    def list_applications(self, selection: Selection | None = None, limit: int | None = 50,
+                          offset: int = 0, **conditions) -> list[dict]:
+        """The applications `selection` (or a Selection of `conditions`) chooses, newest first:
+        `limit` of them (None: all) after the first `offset`."""
         failed = (
             select(func.count()).select_from(deliveries)
             .where(deliveries.c.application_id == applications.c.id,
                    deliveries.c.state == "failed")
             .scalar_subquery()
         )
+        # The page's ids first, then their rows: the rows skipped to reach a later page are
+        # never read (nor their failed deliveries counted).
+        chosen = (select(applications.c.id)
+                  .where(*_conditions(selection or Selection(**conditions)))
+                  .order_by(applications.c.id.desc()).limit(limit).offset(offset).subquery())
         query = select(
             applications.c.reference, applications.c.area_id, applications.c.received_at,
-            applications.c.eligibility_outcome, applications.c.status,
+            applications.c.eligibility_outcome, applications.c.status, applications.c.language,
             applications.c.threshold_decision_due, failed.label("failed_deliveries"),
-        )
-        if area_id:
-            query = query.where(applications.c.area_id == area_id)
-        if status:
-            query = query.where(applications.c.status == status)
-        query = query.order_by(applications.c.id.desc()).limit(limit).offset(offset)
+        ).join(chosen, chosen.c.id == applications.c.id).order_by(applications.c.id.desc())
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query).all()]
+
+    def count_applications(self, selection: Selection) -> int:
+        """How many applications `selection` chooses, over every page."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(applications)
+                                .where(*_conditions(selection))).scalar_one()
 
     def application(self, reference: str) -> dict | None:
         with self.engine.connect() as conn:

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from handoff.reference import new_reference
+from handoff.store.search import search_text
 from handoff.store.submission import KeyReused, Submission, Submitted
 from handoff.store.tables import applications, audit, deliveries
 
@@ -172,6 +173,8 @@ class Intake:
             "threshold_decision_due": date.fromisoformat(
                 document["deadlines"]["threshold_decision_due"]),
             "status": "new",
+            "language": document.get("language"),
+            "search_text": search_text(document),
         }).inserted_primary_key[0]
 
     @staticmethod

@@ -40,7 +40,7 @@ class Retention:
             if not ids:
                 return 0
             conn.execute(applications.update().where(applications.c.id.in_(ids)).values(
-                document=None, threshold_reason=None, erased_on=today))
+                document=None, threshold_reason=None, search_text=None, erased_on=today))
             for entry in conn.execute(
                 select(audit.c.id, audit.c.detail)
                 .where(audit.c.application_id.in_(ids), audit.c.detail.is_not(None))

@@ -44,7 +44,18 @@ applications = Table(
     Column("review_held_on", Date),
     Column("recommendations_made", Boolean),
     Column("escalated_on", Date),
+    # The conversation's language code, for the inbox's list (kept when the document is erased).
+    Column("language", String(8)),
+    # The folded names and postcode the inbox's list is searched by (handoff/store/search.py);
+    # NULL once the personal data is erased.
+    Column("search_text", Text),
     Index("applications_area_received", "area_id", "received_on"),
+    # The inbox's list: each filter, newest first (the id is in every index), and the search.
+    Index("applications_area", "area_id"),
+    Index("applications_status", "status"),
+    Index("applications_language", "language"),
+    Index("applications_received_on", "received_on"),
+    Index("applications_search_text", "search_text"),
 )
 
 def _outbox_columns() -> list[Column]:
@@ -86,6 +97,9 @@ users = Table(
     Column("username", String(100), nullable=False, unique=True),
     Column("password_hash", String(200), nullable=False),
     Column("created_at", String(40), nullable=False),
+    # caseworker | manager | pcc_reviewer (handoff/roles.py)
+    Column("role", String(20), nullable=False, server_default="caseworker"),
+    Column("disabled_at", String(40)),  # ISO 8601; NULL while the account may sign in
 )
 
 sessions = Table(

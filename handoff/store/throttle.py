@@ -11,7 +11,14 @@ def count_attempt(conn: Connection, table: Table, now: float, window: float,
                   **keys: tuple[str, int]) -> tuple[int | None, float]:
     """Count an attempt before it is checked: (its row's id, 0), or (None, seconds until the
     oldest counted attempt leaves the window) when any key (column=(value, limit)) already has
-    its limit of attempts within `window` seconds. Rows older than the window are dropped."""
+    its limit of attempts within `window` seconds. Rows older than the window are dropped.
+
+    Attempts are counted one at a time: SQLite's writing transaction holds the write lock
+    already (BEGIN IMMEDIATE); on PostgreSQL the table is locked against other counters (its
+    readers go on), or attempts counted at once by several connections would each see the
+    count before the others' rows and all get through."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE")
     since = now - window
     at = table.c.at
     conn.execute(table.delete().where(at < since))

@@ -61,6 +61,31 @@ def test_add_user_checks_the_password_and_refuses_duplicates(tmp_path, monkeypat
     assert hasher.verify(stored, "another long passphrase")
 
 
+def test_add_user_makes_the_first_user_a_manager_and_takes_a_role(tmp_path, monkeypatch,
+                                                                  capsys):
+    monkeypatch.chdir(tmp_path)
+    for name in ("HANDOFF_DATABASE_URL", "ASB_DEPLOYMENT"):
+        monkeypatch.delenv(name, raising=False)
+    assert add_user(monkeypatch, "morgan", password=PASSWORD) == 0
+    assert "as a manager" in capsys.readouterr().out
+    assert add_user(monkeypatch, "casey", password=PASSWORD) == 0
+    assert "as a caseworker" in capsys.readouterr().out
+    assert add_user(monkeypatch, "pat", "--role", "pcc_reviewer", password=PASSWORD) == 0
+    assert "as a PCC reviewer" in capsys.readouterr().out
+    assert add_user(monkeypatch, "casey", "--reset", "--role", "manager",
+                    password="another long passphrase") == 0
+    assert "casey, a manager (signed out everywhere" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        add_user(monkeypatch, "lee", "--role", "owner", password=PASSWORD)
+    assert "invalid choice: 'owner'" in capsys.readouterr().err
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'handoff.sqlite3'}")
+    try:
+        assert {u["username"]: u["role"] for u in store.list_users()} == {
+            "casey": "manager", "morgan": "manager", "pat": "pcc_reviewer"}
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("password, reason", [
     ("aaaaaaaaaaaaaaaa", "one character repeated"),
     ("abcabcabcabcabc", "short pattern repeated"),

@@ -237,7 +237,9 @@ async def test_a_delivery_id_too_large_for_the_database_is_not_found(signed_in, 
 
 
 async def test_statutory_figures_page_and_csv(signed_in, browser, http):
-    service = await signed_in()
+    # Every count as it is (small numbers are suppressed by default: the next test).
+    service = await signed_in(make_deployment(handoff={"figures": {"suppress_below": 0}},
+                                              extra_area=True))
     refs = {}
     for name, area in (("a", "anytown"), ("b", "anytown"), ("c", "othertown")):
         _, body = await service.submit(http, example_application(area={"id": area}))
@@ -272,6 +274,39 @@ async def test_statutory_figures_page_and_csv(signed_in, browser, http):
     bad = await get(browser, f"{service.url}/inbox/figures?from=2026-04-01&to=2026-03-01",
                     status=400)
     assert "on or after its start" in bad
+
+
+def figure_cells(page: str, label: str) -> list[str]:
+    """The cells of the figures table's row for `label`, as shown."""
+    row = re.search(rf'<th scope="row">{label}</th>(.*?)</tr>', page, re.S).group(1)
+    return re.findall(r"<td>(.*?)</td>", row)
+
+
+async def test_small_numbers_are_suppressed_in_the_figures_page_and_csv(signed_in, browser,
+                                                                        http):
+    service = await signed_in()  # the example deployment: suppress_below 5
+    references = []
+    for area in ["anytown"] * 6 + ["othertown"] * 2:
+        _, body = await service.submit(http, example_application(area={"id": area}))
+        references.append(body["reference"])
+    page_url = f"{service.url}/inbox/applications/{references[0]}"
+    await post_form(browser, f"{page_url}/outcome", {
+        "threshold": "not_met", "threshold_reason": "Reported too late"}, page_url)
+    period = "from=2026-03-01&to=2026-03-31"
+    page = await get(browser, f"{service.url}/inbox/figures?{period}")
+    # Anytown, Othertown, all areas. Othertown's 2 would follow from the total 8 less 6.
+    assert figure_cells(page, "Applications received") == ["6", "fewer than 5", "not shown"]
+    assert figure_cells(page, "Times the threshold was not met") == [
+        "fewer than 5", "0", "fewer than 5"]
+    assert figure_cells(page, "Case reviews carried out") == ["0", "0", "0"]
+    assert "a count from 1 to 4 is shown as" in page
+    text = await get(browser, f"{service.url}/inbox/figures.csv?{period}")
+    rows = {row["area_id"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert (rows["anytown"]["received"], rows["othertown"]["received"]) == ("6", "<5")
+    assert (rows["anytown"]["threshold_not_met"], rows["othertown"]["threshold_not_met"]) == (
+        "<5", "0")
+    one_area = await get(browser, f"{service.url}/inbox/figures?{period}&area=othertown")
+    assert figure_cells(one_area, "Applications received") == ["fewer than 5"]
 
 
 @pytest.mark.parametrize("language, name, relationship, preferred, direction", [

@@ -34,10 +34,27 @@ BEFORE_MIGRATIONS = ["applications", "deliveries", "audit", "users", "sessions",
                      "sign_in_attempts"]
 
 
-def create_all_as_before(store: Store) -> None:
-    """The schema as the service made it before migrations."""
+def create_all_as_before(store: Store, write) -> None:
+    """The schema as the service made it before migrations, holding what `write()` stores:
+    written by today's code on today's tables, then what the migrations after the second added
+    to those tables is taken away by their own downgrades, and the version forgotten."""
     metadata.create_all(store.engine, tables=[metadata.tables[name]
                                               for name in BEFORE_MIGRATIONS])
+    write()
+    downgrade(store, "0002", stamp="head")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE alembic_version")
+
+
+def downgrade(store: Store, version: str, stamp: str | None = None) -> None:
+    """Take the database back to `version` with the migrations' downgrades (from `stamp`, the
+    version recorded first, when given)."""
+    from alembic import command
+
+    with store._writing.begin() as conn:
+        if stamp:
+            command.stamp(schema._config(conn), stamp)
+        command.downgrade(schema._config(conn), version)
 
 
 def test_the_migrated_schema_is_the_tables_the_code_queries(bare):
@@ -60,14 +77,19 @@ def test_migrating_again_changes_nothing(bare):
 
 
 def test_a_database_create_all_made_is_taken_over_with_its_rows(bare):
-    create_all_as_before(bare)
-    first = submit(bare, "k1")
-    (claimed, _) = bare.claim_due(time.time(), 30)
-    bare.delivered(claimed["id"], time.time())
-    bare.record_outcome(first.reference, {"threshold_met": True, "threshold_reason": "r",
-                                          "threshold_decided_on": date(2026, 3, 12)}, "c", "x")
-    bare.add_user("casey", "hash", "2026-03-10T09:00:00+00:00")
-    before = bare.application(first.reference)
+    def write():
+        written.append(submit(bare, "k1"))
+        (claimed, _) = bare.claim_due(time.time(), 30)
+        bare.delivered(claimed["id"], time.time())
+        bare.record_outcome(written[0].reference, {
+            "threshold_met": True, "threshold_reason": "r",
+            "threshold_decided_on": date(2026, 3, 12)}, "c", "x")
+        bare.add_user("casey", "hash", "2026-03-10T09:00:00+00:00")
+        written.append(bare.application(written[0].reference))
+
+    written = []
+    create_all_as_before(bare, write)
+    first, before = written
     assert bare.schema_behind() is not None
 
     assert bare.migrate() == (None, schema.head())
@@ -81,8 +103,9 @@ def test_a_database_create_all_made_is_taken_over_with_its_rows(bare):
 
 
 def test_a_database_made_before_body_hashes_gets_the_column_and_keeps_its_answers(bare):
-    create_all_as_before(bare)
-    first = submit(bare, "k1")
+    written = []
+    create_all_as_before(bare, lambda: written.append(submit(bare, "k1")))
+    (first,) = written
     with bare.engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE applications DROP COLUMN body_hash")
     bare.migrate()
@@ -134,14 +157,37 @@ def test_the_service_refuses_a_database_that_is_behind_when_it_may_not_migrate(t
 
 def test_a_database_at_the_first_version_gets_the_after_applying_tables_and_keeps_its_rows(
         bare):
-    from alembic import command
-
-    with bare._writing.begin() as conn:
-        command.upgrade(schema._config(conn), "0001")
+    bare.migrate()
     first = submit(bare, "k1")
+    downgrade(bare, "0001")
     assert "case_progress" not in tables(bare)
     assert bare.migrate() == ("0001", schema.head())
     with bare.engine.connect() as conn:
         assert schema.drift(conn) == []
     assert bare.find_submission("k1").to_json() == first.to_json()
     assert bare.case(first.reference)["progress"]["outcome_on"] is None
+
+
+def test_the_list_columns_are_filled_in_from_the_documents_held(bare):
+    bare.migrate()
+    kept = submit(bare, "k1")
+    erased = submit(bare, "k2", channels=())  # nothing pending: erased below
+    assert bare.erase_before(date(2027, 1, 1), date(2027, 1, 1)) == 1
+    downgrade(bare, "0002")
+    assert bare.migrate() == ("0002", schema.head())
+    with bare.engine.connect() as conn:
+        assert schema.drift(conn) == []
+    for person in ("alex example", "SAM EXAMPLE", "an12bb", "AN1 2BB"):
+        assert [row["reference"] for row in bare.list_applications(person=person)] == [
+            kept.reference]
+    assert {row["reference"]: row["language"] for row in bare.list_applications()} == {
+        kept.reference: "en", erased.reference: None}
+
+
+def test_the_users_there_are_become_caseworkers(bare):
+    bare.migrate()
+    bare.add_user("morgan", "hash", "2026-03-10T09:00:00+00:00", "manager")
+    downgrade(bare, "0003")  # before roles
+    assert bare.migrate() == ("0003", schema.head())
+    (user,) = bare.list_users()
+    assert (user["username"], user["role"], user["disabled_at"]) == ("morgan", "caseworker", None)

@@ -287,6 +287,10 @@ def test_retention_erases_personal_data_but_keeps_the_figures(store):
     assert erased["document"] is None and erased["threshold_reason"] is None
     assert erased["erased_on"] == today
     assert "Alex" not in json.dumps(erased["audit"])
+    assert erased["search_text"] is None and erased["language"] == "en"
+    # The names and postcode cannot be searched for any more; the one still held can.
+    assert [row["reference"] for row in store.list_applications(person="alex example")] == [
+        waiting]
     assert store.application(waiting)["document"] is not None  # still to be delivered
     assert store.figures(date(2026, 1, 1), date(2026, 12, 31)) == before
 
@@ -297,7 +301,8 @@ def test_users_and_sessions(store):
     assert store.set_password("casey", "hash-2") and not store.set_password("nobody", "h")
     user_id = store.user("casey")["id"]
     store.start_session("t" * 64, user_id, "csrf-token", expires_at=time.time() + 60)
-    assert store.session("t" * 64, time.time()) == {"csrf": "csrf-token", "username": "casey"}
+    assert store.session("t" * 64, time.time()) == {
+        "csrf": "csrf-token", "user_id": user_id, "username": "casey", "role": "caseworker"}
     assert store.session("t" * 64, time.time() + 61) is None
     store.end_session("t" * 64, time.time())
     assert store.session("t" * 64, time.time()) is None
