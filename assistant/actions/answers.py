@@ -236,22 +236,6 @@ class ActionExplainEscalation(_Answer):
         complaint_link(dispatcher, language)
 
 
-class ActionExplainStatus(_Answer):
-    """"Where is my application?": the one sent in this conversation by its reference; else who
-    keeps the applicant updated and how to reach them, with the reference to have ready."""
-
-    action_name = "action_explain_status"
-
-    def answer(self, dispatcher, tracker, language):
-        agency = service.area().lead_agency.name
-        reference = tracker.get_slot("reference")
-        if reference:
-            say(dispatcher, language, "status-sent-here", reference=reference, agency=agency)
-        else:
-            say(dispatcher, language, "status-how", agency=agency)
-        contact_lines(dispatcher, language)
-
-
 class ActionExplainSupport(_Answer):
     action_name = "action_explain_support"
     offers_next_step = True

@@ -35,7 +35,7 @@ from assistant.understanding.text import emoji_answer, ends_as_question, has_wor
 # Intents that interrupt a form (domain.yml's `not_intent` lists).
 QUESTIONS_BACK = frozenset({
     "ask_what_is_case_review", "ask_eligibility", "ask_who_can_apply", "ask_process",
-    "ask_timescales", "ask_data_sharing", "ask_appeal", "ask_status", "ask_support",
+    "ask_timescales", "ask_data_sharing", "ask_appeal", "ask_support",
 })
 TRIAGE = frozenset({"request_human", "report_incident", "make_complaint"})
 EXPLICIT = frozenset({"stop", "restart"})

@@ -162,21 +162,3 @@ async def test_the_fallback_forgets_a_message_it_could_not_place(intent, reverte
         dispatcher, tracker(latest=message("/inform{\"choice\": \"none\"}", intent)), {})
     assert "Check if I can apply" in button_titles(dispatcher)
     assert any(e["event"] == "rewind" for e in events) is reverted
-
-
-async def test_where_is_my_application_names_who_keeps_the_applicant_updated_and_how():
-    agency = service.area().lead_agency
-    dispatcher, _ = await run(answers.ActionExplainStatus())
-    text = said(dispatcher)
-    assert f"{agency.name} keeps you updated" in text
-    assert "starts with ASB" in text
-    assert agency.contact.phone in text
-
-
-async def test_where_is_my_application_after_sending_it_here_gives_its_reference():
-    agency = service.area().lead_agency
-    dispatcher, _ = await run(answers.ActionExplainStatus(), language="cy",
-                              reference="ASB-2026-7F3K9Q")
-    text = said(dispatcher)
-    assert text.startswith(f"Mae eich cais ASB-2026-7F3K9Q wedi'i anfon at {agency.name}.")
-    assert agency.contact.phone in text
