@@ -103,8 +103,8 @@ class Reader:
     parse (one); without, the reading with no model's word, or after each of `guesses`."""
 
     def __init__(self, model: Path | None = None):
-        from assistant.understanding import read_answer
         from assistant.understanding.kinds import QUESTIONS
+        from assistant.understanding.reader import read_answer
 
         self._read_answer = read_answer
         self.questions = QUESTIONS

@@ -118,7 +118,7 @@ def offered_intents(tracker) -> tuple[str, ...]:
 def reread(parse_data: dict[str, Any], tracker, metadata: dict[str, Any] | None) -> None:
     """Set the intent (and a `choice` or `language` entity) from reading the message as an
     answer to the form's question (assistant.understanding.read_answer)."""
-    from assistant.understanding import read_answer
+    from assistant.understanding.reader import read_answer
 
     text = parse_data.get("text") or ""
     if not _typed(text):

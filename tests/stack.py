@@ -71,6 +71,14 @@ class RunningStack:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
 
+    def parse(self, text: str, timeout: float = 30) -> dict:
+        """What the served model makes of a text (Rasa's /model/parse)."""
+        request = urllib.request.Request(
+            self.api_url("/model/parse"), data=json.dumps({"text": text}).encode(),
+            headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+
     def api_url(self, path: str) -> str:
         """A URL of Rasa's HTTP API (e.g. "/model/parse"), with the token it needs."""
         joiner = "&" if "?" in path else "?"

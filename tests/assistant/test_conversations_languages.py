@@ -17,8 +17,6 @@ the date parser can only guess, makes the assistant offer the date picker instea
 
 from __future__ import annotations
 
-import json
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -275,14 +273,6 @@ def test_switching_to_the_language_half_way_keeps_the_answers_and_sets_direction
     chat.expects("ask-report-date")  # the incident date typed before the switch is kept
 
 
-def parse(stack, text: str) -> dict:
-    request = urllib.request.Request(
-        stack.api_url("/model/parse"), data=json.dumps({"text": text}).encode(),
-        headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_typed_button_titles_are_understood(stack, language):
     wrong = []
@@ -290,7 +280,7 @@ def test_typed_button_titles_are_understood(stack, language):
         intent = button_intent(entry.id) if entry.id else None
         if intent is None:
             continue
-        got = (parse(stack, entry.string).get("intent") or {}).get("name")
+        got = (stack.parse(entry.string).get("intent") or {}).get("name")
         if got != intent:
             wrong.append((entry.id, entry.string, intent, got))
     assert wrong == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 
@@ -53,3 +54,27 @@ def test_macro_f1() -> None:
     # a: tp 1, fn 1 -> 2/3; b: tp 1, fp 1 -> 2/3
     assert abs(benchmark.macro_f1(["a", "a", "b"], ["a", "b", "b"]) - 2 / 3) < 1e-9
     assert benchmark.macro_f1(["a"], ["nlu_fallback"]) == 0.0
+
+
+def test_the_fingerprint_covers_the_components_code_and_not_the_reader() -> None:
+    sources = {path.relative_to(benchmark.ROOT).as_posix() for path in benchmark._project_sources()}
+    assert {"assistant/nlu/agencies.py", "assistant/nlu/button_titles.py",
+            "assistant/understanding/text.py", "assistant/actions/choices.py"} <= sources
+    assert "assistant/understanding/reader.py" not in sources  # answers, not the model's parses
+    assert benchmark.inputs_fingerprint(seed=1) != benchmark.inputs_fingerprint(seed=2)
+
+
+def test_a_report_is_reused_only_for_the_inputs_it_was_made_from(tmp_path) -> None:
+    result = benchmark.LanguageResult(language="en", examples=1, intent_accuracy=1.0,
+                                      macro_intent_f1=1.0, entity_f1=None, fallback_rate=0.0)
+    report = benchmark.Report(seed=2026, test_fraction=0.2, training_examples=1,
+                              training_seconds=1.0, languages=[result],
+                              fingerprint=benchmark.inputs_fingerprint())
+    path = tmp_path / "nlu.json"
+    path.write_text(json.dumps(report.to_json()), encoding="utf-8")
+    assert benchmark.cached(path=path) == report
+    assert benchmark.cached(seed=7, path=path) is None  # another split
+    path.write_text(json.dumps({**report.to_json(), "fingerprint": "0" * 20}), encoding="utf-8")
+    assert benchmark.cached(path=path) is None
+    path.write_text("{not json", encoding="utf-8")
+    assert benchmark.cached(path=path) is None

@@ -18,6 +18,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -48,11 +49,27 @@ TABLES_DIR = ROOT / "tests" / "assistant" / "understanding" / "answers"
 PEOPLE_RUN = os.environ.get("ASB_PEOPLE") == "1"
 
 
+@pytest.fixture(scope="module")
+def conversations(stack) -> dict:
+    """Every person's conversation, four at a time (as several people use one deployment at
+    once): their records, or what went wrong, by person."""
+    def talk(person):
+        try:
+            return Conversation(stack, person).run()
+        except Exception as error:  # noqa: BLE001 - reported by that person's test
+            return error
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip((p.id for p in PEOPLE), pool.map(talk, PEOPLE), strict=True))
+
+
 @pytest.mark.integration
 @pytest.mark.skipif(not PEOPLE_RUN, reason="the scripted people run with ASB_PEOPLE=1 (issue 10)")
 @pytest.mark.parametrize("person", PEOPLE, ids=[p.id for p in PEOPLE])
-def test_a_person_types_freely_and_the_right_application_is_stored(stack, person):
-    record = Conversation(stack, person).run()
+def test_a_person_types_freely_and_the_right_application_is_stored(conversations, person):
+    record = conversations[person.id]
+    if isinstance(record, Exception):
+        raise record
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"{person.id}.json").write_text(
         json.dumps({**record.as_json(), "problems": check(person, record)}, ensure_ascii=False,

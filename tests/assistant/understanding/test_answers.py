@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.understanding import read_answer
+from assistant.understanding.reader import read_answer
 
 ANSWERS = Path(__file__).parent / "answers"
 NAMES = Path(__file__).parent / "names.yml"
