@@ -28,13 +28,14 @@ from assistant.actions.messages import Button, language_of, render, say
 from deployment.config import in_language
 from eligibility.decision import THRESHOLD_MET
 
-MENU = (
-    Button("button-what-is-it", "/ask_what_is_case_review"),
-    Button("button-check", "/start_application"),
-    Button("button-process", "/ask_process"),
-    Button("button-support", "/ask_support"),
-    Button("button-human", "/request_human"),
-)
+WHAT_IS_IT = Button("button-what-is-it", "/ask_what_is_case_review")
+CHECK = Button("button-check", "/start_application")
+PROCESS = Button("button-process", "/ask_process")
+SUPPORT = Button("button-support", "/ask_support")
+HUMAN = Button("button-human", "/request_human")
+# The main menu, in the order it is shown; OTHER_HELP is the menu without its first three.
+MENU = (WHAT_IS_IT, CHECK, PROCESS, SUPPORT, HUMAN)
+OTHER_HELP = (SUPPORT, HUMAN)
 
 
 def threshold_lines(dispatcher: CollectingDispatcher, language: str) -> None:
@@ -139,7 +140,7 @@ def offer_after_decision(dispatcher: CollectingDispatcher, language: str, outcom
         say(dispatcher, language, "offer-pass-on",
             buttons=(Button(APPLY_OFFERS[1], "/start_application"), not_now))
     else:
-        say(dispatcher, language, "offer-other-help", buttons=MENU[3:])
+        say(dispatcher, language, "offer-other-help", buttons=OTHER_HELP)
 
 
 def offer_next_step(dispatcher: CollectingDispatcher, tracker: Tracker, language: str) -> None:
@@ -151,7 +152,7 @@ def offer_next_step(dispatcher: CollectingDispatcher, tracker: Tracker, language
     if outcome:
         offer_after_decision(dispatcher, language, outcome)
     else:
-        say(dispatcher, language, "offer-check", buttons=MENU[1:2])
+        say(dispatcher, language, "offer-check", buttons=(CHECK,))
 
 
 class ActionGreet(_Answer):
@@ -172,7 +173,7 @@ class ActionExplainCaseReview(_Answer):
         say(dispatcher, language, "explain-what", area=service.area().name)
         say(dispatcher, language, "explain-not")
         threshold_lines(dispatcher, language)
-        say(dispatcher, language, "offer-check", buttons=MENU[1:2])
+        say(dispatcher, language, "offer-check", buttons=(CHECK,))
 
 
 class ActionExplainEligibility(_Answer):
@@ -180,7 +181,7 @@ class ActionExplainEligibility(_Answer):
 
     def answer(self, dispatcher, tracker, language):
         threshold_lines(dispatcher, language)
-        say(dispatcher, language, "offer-check", buttons=MENU[1:2])
+        say(dispatcher, language, "offer-check", buttons=(CHECK,))
 
 
 class ActionExplainWhoCanApply(_Answer):
@@ -188,7 +189,7 @@ class ActionExplainWhoCanApply(_Answer):
 
     def answer(self, dispatcher, tracker, language):
         say(dispatcher, language, "explain-who")
-        say(dispatcher, language, "offer-check", buttons=MENU[1:2])
+        say(dispatcher, language, "offer-check", buttons=(CHECK,))
 
 
 class ActionExplainProcess(_Answer):
@@ -377,7 +378,7 @@ class ActionForget(_Answer):
     action_name = "action_forget"
 
     def answer(self, dispatcher, tracker, language):
-        say(dispatcher, language, "stop-done", buttons=MENU[:2])
+        say(dispatcher, language, "stop-done", buttons=(WHAT_IS_IT, CHECK))
         return forget(tracker.get_slot("language"))
 
 
