@@ -1,0 +1,146 @@
+"""The PCC's evidence pack in a real browser: Debian's Chromium (Playwright) signs in to a real
+handoff service holding an escalated application whose audit trail the test made, prints the pack
+(print media), and saves it as a PDF. On paper the pack's sections are there with the recorded
+facts, the missing Appendix A items are flagged, and no link, button or navigation is left; on
+screen axe-core finds no WCAG 2.2 AA violation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import aiohttp
+import pytest
+from handoff_parts import example_application
+from test_handoff_after_applying import (
+    apply,
+    escalate,
+    request_body,
+    reviewed,
+    sign_in,
+    with_escalation,
+)
+from test_handoff_inbox import PASSWORD, TODAY
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "web_widget" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "handoff"
+CHROMIUM = "/usr/bin/chromium"
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.parametrize("database", ["sqlite"], indirect=True)]
+
+
+@pytest.fixture(autouse=True)
+def before_easter(monkeypatch):
+    monkeypatch.setenv("ASB_TODAY", TODAY)
+
+
+@pytest.fixture
+async def chromium():
+    from playwright.async_api import async_playwright
+
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make widget-deps` (npm ci in web_widget/)")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking"])
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def caseworker():
+    """The caseworker's HTTP client that records the outcome (keeps the inbox's cookies)."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        yield session
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """The page count of a PDF as Chromium writes it: its page tree's /Count (the page objects
+    are counted too, and must agree)."""
+    assert pdf.startswith(b"%PDF-"), pdf[:20]
+    counts = [int(n) for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", pdf)]
+    counts += [int(n) for n in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", pdf)]
+    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+    assert counts and max(counts) == pages, (counts, pages)
+    return pages
+
+
+async def test_the_pack_prints_its_sections_without_the_controls(launch, http, caseworker,
+                                                                 store, chromium):
+    service = await launch(with_escalation({"window_weeks": 4}), worker=False)
+    reference = await apply(service, http)
+    await sign_in(caseworker, service, store)
+    await reviewed(caseworker, service, reference, ("2026-03-02", "2026-03-06", "yes",
+                                                    "2026-03-09"),
+                   "Action plan: a noise abatement notice by 20 March; patrols continue.")
+    status, answer = await escalate(service, http, request_body(
+        reference, grounds=["B"], reasons="Nobody spoke to the housing officer."))
+    assert status == 201, answer
+    escalation = answer["reference"]
+
+    context = await chromium.new_context(bypass_csp=True)  # axe is injected as a script
+    page = await context.new_page()
+    await page.goto(f"{service.url}/inbox/sign-in")
+    await page.get_by_label("Username").fill("casey")
+    await page.get_by_label("Password", exact=True).fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url(f"{service.url}/inbox")
+    await page.goto(f"{service.url}/inbox/escalations/{escalation}")
+    assert await page.title() == f"Evidence pack {escalation} – " + (
+        service.deployment.service_name)
+
+    # On screen: the links are there, and axe finds nothing wrong.
+    assert await page.get_by_role("link", name="Back to the application").is_visible()
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
+    assert [(v["id"], [n["target"] for n in v["nodes"]][:5])
+            for v in result["violations"]] == []
+
+    await page.emulate_media(media="print")
+    # The pack's sections, with what the audit trail holds, are shown on paper.
+    main = page.locator("main")
+    printed = await main.inner_text()
+    for text in (f"ASB case review application {reference}",
+                 "Incidents and reports", "Decision and outcome dates",
+                 "Three complaints in six months.",  # the threshold decision's reason
+                 "Review meeting", "6 March 2026",
+                 "Action plan: a noise abatement notice by 20 March; patrols continue.",
+                 "Applicant told the outcome", "9 March 2026",
+                 "Escalation asked for", "10 March 2026",
+                 "Nobody spoke to the housing officer.",
+                 "Appendix A checklist", "Timeline (from the audit trail)"):
+        assert text in printed, text
+    for section in ("#decisions", "#incidents", "#checklist", "#timeline", "#missing",
+                    "#item-9", "#reasons"):
+        assert await page.locator(section).is_visible(), section
+    # Every incident and report, as the application gave them.
+    incidents = example_application()["incidents"]
+    assert await page.locator("#incidents tbody tr").count() == len(incidents)
+    for incident in incidents:
+        assert incident["description"] in printed
+    missing = await page.locator("#missing").inner_text()
+    assert "items 4, 7, 10, 12" in missing
+    for number in (4, 7, 10, 12):
+        row = page.locator(f"#item-{number}")
+        assert await row.get_attribute("class") == "missing"
+        assert "No" in await row.locator("td").nth(1).inner_text()
+    # Nothing to click is left on paper: links, buttons, navigation, forms, the deliveries.
+    for selector in ("a", "button", "nav", "form", "#deliveries", ".no-print"):
+        for element in await page.locator(selector).all():
+            assert not await element.is_visible(), selector
+    assert "Download as JSON" not in printed and "Back to the application" not in printed
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "pack-print.png"), full_page=True)
+    pdf = await page.pdf(format="A4", print_background=True)
+    (ARTIFACTS / "pack.pdf").write_bytes(pdf)
+    assert pdf_pages(pdf) >= 1
+    await context.close()
+    actions = [entry["action"] for entry in store.application(reference)["audit"]]
+    assert actions.count("pack_viewed") == 1
