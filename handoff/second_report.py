@@ -135,7 +135,7 @@ def answer_for(deployment: Deployment, body: dict, today: date) -> tuple[dict, s
                                     "optionally area and vulnerable"))
     areas = {area.id: area for area in deployment.areas}
     area_id = body.get("area", deployment.areas[0].id)
-    if area_id not in areas:
+    if not isinstance(area_id, str) or area_id not in areas:
         raise BadReports(FieldError("area", "is not an area of this service: " + ", ".join(
             areas)))
     vulnerable = body.get("vulnerable", False)

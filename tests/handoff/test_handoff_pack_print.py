@@ -1,4 +1,4 @@
-"""The PCC's evidence pack in a real browser: Debian's Chromium (Playwright) signs in to a real
+"""The inbox's printable and new pages in a real browser. The PCC's evidence pack: Debian's Chromium (Playwright) signs in to a real
 handoff service holding an escalated application whose audit trail the test made, prints the pack
 (print media), and saves it as a PDF. On paper the pack's sections are there with the recorded
 facts, the missing Appendix A items are flagged, and no link, button or navigation is left; on
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from handoff_parts import example_application
+from handoff_parts import example_application, make_deployment
 from test_handoff_after_applying import (
     apply,
     escalate,
@@ -21,6 +21,8 @@ from test_handoff_after_applying import (
     with_escalation,
 )
 from test_handoff_inbox import PASSWORD, TODAY
+
+from handoff.inbox import hash_password
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "web_widget" / "node_modules" / "axe-core" / "axe.min.js"
@@ -59,6 +61,26 @@ async def caseworker():
         yield session
 
 
+async def signed_in(chromium, service):
+    """A new browser context signed in to the inbox as casey (axe is injected as a script,
+    so the page's Content-Security-Policy is bypassed)."""
+    context = await chromium.new_context(bypass_csp=True)
+    page = await context.new_page()
+    await page.goto(f"{service.url}/inbox/sign-in")
+    await page.get_by_label("Username").fill("casey")
+    await page.get_by_label("Password", exact=True).fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url(f"{service.url}/inbox")
+    return context, page
+
+
+async def axe_violations(page) -> list:
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
+    return [(v["id"], [n["target"] for n in v["nodes"]][:5]) for v in result["violations"]]
+
+
 def pdf_pages(pdf: bytes) -> int:
     """The page count of a PDF as Chromium writes it: its page tree's /Count (the page objects
     are counted too, and must agree)."""
@@ -83,24 +105,14 @@ async def test_the_pack_prints_its_sections_without_the_controls(launch, http, c
     assert status == 201, answer
     escalation = answer["reference"]
 
-    context = await chromium.new_context(bypass_csp=True)  # axe is injected as a script
-    page = await context.new_page()
-    await page.goto(f"{service.url}/inbox/sign-in")
-    await page.get_by_label("Username").fill("casey")
-    await page.get_by_label("Password", exact=True).fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url(f"{service.url}/inbox")
+    context, page = await signed_in(chromium, service)
     await page.goto(f"{service.url}/inbox/escalations/{escalation}")
     assert await page.title() == f"Evidence pack {escalation} – " + (
         service.deployment.service_name)
 
     # On screen: the links are there, and axe finds nothing wrong.
     assert await page.get_by_role("link", name="Back to the application").is_visible()
-    await page.add_script_tag(path=str(AXE))
-    result = await page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
-    assert [(v["id"], [n["target"] for n in v["nodes"]][:5])
-            for v in result["violations"]] == []
+    assert await axe_violations(page) == []
 
     await page.emulate_media(media="print")
     # The pack's sections, with what the audit trail holds, are shown on paper.
@@ -144,3 +156,27 @@ async def test_the_pack_prints_its_sections_without_the_controls(launch, http, c
     await context.close()
     actions = [entry["action"] for entry in store.application(reference)["audit"]]
     assert actions.count("pack_viewed") == 1
+
+
+async def test_the_second_report_form_and_its_answer_pass_axe(launch, store, chromium):
+    """The inbox's Second report page (handoff/second_report.py), empty, with an error, and
+    with an answer and its link to the assistant."""
+    service = await launch(make_deployment(handoff={"second_report": {
+        "assistant_url": "https://www.example.gov.uk/asb-case-review"}}), worker=False)
+    store.add_user("casey", hash_password(PASSWORD), "2026-03-01T09:00:00+00:00")
+    context, page = await signed_in(chromium, service)
+    await page.get_by_role("link", name="Second report").click()
+    assert await axe_violations(page) == []
+    await page.get_by_label("Reported to").first.select_option("police")
+    await page.get_by_role("button", name="Check").click()
+    assert "There is a problem" in await page.locator("main").inner_text()
+    assert await axe_violations(page) == []
+    await page.locator("#reported_on_0").fill("2026-01-06")
+    await page.locator("#reported_on_1").fill("2026-03-02")
+    await page.locator("#reported_to_1").select_option("council")
+    await page.get_by_role("button", name="Check").click()
+    assert "Explain the case review now" in await page.locator("#answer").inner_text()
+    assert await page.locator("#assistant-link").is_visible()
+    assert await axe_violations(page) == []
+    await page.screenshot(path=str(ARTIFACTS / "second-report.png"), full_page=True)
+    await context.close()

@@ -106,6 +106,22 @@ async def test_bad_input_is_refused_naming_the_field(launch, http):
     assert (status, answer["errors"][0]["field"]) == (422, "prefill")
 
 
+async def test_hostile_values_get_a_4xx_naming_the_field(launch, http):
+    service = await launch(with_assistant(), worker=False)
+    hostile = [None, 1, 1.5, True, "", "x" * 300, [], {}, ["police"], [1], {"a": 1},
+               "2026-03-01", -1, 10 ** 30, "\u202e2026-03-01", "2026-03-01\x00"]
+    report = {"reported_on": "2026-03-01", "reported_to": ["police"]}
+    for key in ("reported_on", "reported_to", "occurred_on", "same_problem", "hate_related",
+                "reports", "area", "vulnerable"):
+        for value in hostile:
+            body = ({"reports": [{**report, key: value}]} if key not in (
+                "reports", "area", "vulnerable") else {"reports": [report], key: value})
+            status, answer = await post(service, http, "second-report", body)
+            assert status in (200, 422), (key, value, status, answer)
+            if status == 422:
+                assert all(e["field"] and e["message"] for e in answer["errors"]), answer
+
+
 async def test_the_answer_follows_the_areas_policy(launch, http, store):
     service = await launch(with_assistant(), worker=False)
     status, answer = await ask(service, http, TWO[:1])
