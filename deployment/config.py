@@ -148,6 +148,15 @@ class HandoffFigures(_Model):
     suppress_below: int = Field(5, ge=0, le=100)
 
 
+class HandoffSecondReport(_Model):
+    """The 2nd-report offer (docs/after-applying.md): the page the assistant is on, which the
+    link opens with the incidents filled in, and how long a link lasts (never longer than
+    retention_days)."""
+
+    assistant_url: str | None = Field(None, regex=r"^https?://[^\s#]+$")  # None: no link
+    link_days: int = Field(14, ge=1, le=90)
+
+
 class Handoff(_Model):
     """The handoff service (`python -m handoff serve`)."""
 
@@ -167,6 +176,7 @@ class Handoff(_Model):
     session: HandoffSession = HandoffSession()
     status: HandoffStatus = HandoffStatus()
     figures: HandoffFigures = HandoffFigures()
+    second_report: HandoffSecondReport = HandoffSecondReport()
 
 
 class Delivery(_Model):

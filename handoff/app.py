@@ -22,6 +22,7 @@ from handoff import (
     languages,
     pack,
     progress,
+    second_report,
     status,
     users,
 )
@@ -99,7 +100,8 @@ def create_app(deployment: Deployment, store: Store, token: str, worker: bool = 
     app.add_routes(inbox.routes)
     app.add_routes(application_list.routes)
     app.add_routes(users.routes)
-    for after_applying in (progress, status, escalation, pack):  # see docs/after-applying.md
+    # See docs/after-applying.md.
+    for after_applying in (progress, status, escalation, pack, second_report):
         app.add_routes(after_applying.routes)
     delivery = Worker(deployment, store, app[METRICS])
     app[WORKER_WAKE] = delivery.wake

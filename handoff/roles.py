@@ -2,7 +2,7 @@
 security middleware asks it) before anything else is done.
 
 - caseworker: the applications (list, pages, downloads, outcome forms), the statutory figures,
-  the escalations and their evidence packs.
+  the escalations and their evidence packs, the Second report page (handoff/second_report.py).
 - manager: what a caseworker may, and the users (add, disable, reset a password, set a role).
 - pcc_reviewer (someone at the Police and Crime Commissioner's office who looks at escalations):
   the escalations and their evidence packs only; not the list of applications, an application's

@@ -160,10 +160,14 @@ class Worker:
             raise DeliveryFailed(f"the {item['channel']} channel is no longer configured")
 
     async def _retention(self) -> None:
-        days = self.deployment.handoff.retention_days
-        if days is None or time.monotonic() < self._next_retention:
+        if time.monotonic() < self._next_retention:
             return
         self._next_retention = time.monotonic() + RETENTION_EVERY_SECONDS
+        # The 2nd-report offer's links that were never used (handoff/second_report.py).
+        await self.store.run(self.store.delete_expired_prefills, clock.now().timestamp())
+        days = self.deployment.handoff.retention_days
+        if days is None:
+            return
         today = clock.today()
         erased = await self.store.run(self.store.erase_before, today - timedelta(days=days), today)
         if erased:

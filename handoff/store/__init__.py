@@ -4,7 +4,8 @@ and after applying, the case's progress, status checks and escalation requests.
 One data-access layer (SQLAlchemy Core 1.4) for SQLite (default, WAL mode) and PostgreSQL, in
 parts of one job each: the tables, the connection, intake, the outbox (and the leases both
 outboxes use), the inbox's queries, the statutory figures, retention, accounts, counted attempts,
-the case's progress, status checks, escalations and their outbox, and the schema's migrations.
+the case's progress, status checks, escalations and their outbox, the 2nd-report offer's
+prefills, and the schema's migrations.
 Calls are blocking; the service runs them on the store's own threads (`Store.run`).
 """
 
@@ -19,6 +20,7 @@ from handoff.store.figures import Figures
 from handoff.store.inbox import OUTCOME_FIELDS, STATUSES, InboxQueries, Selection, status_of
 from handoff.store.intake import BATCH_LIMIT, Intake
 from handoff.store.outbox import Outbox
+from handoff.store.prefills import Prefills
 from handoff.store.progress import PROGRESS_FIELDS, Progress
 from handoff.store.retention import Retention
 from handoff.store.status_checks import StatusChecks
@@ -37,6 +39,7 @@ from handoff.store.tables import (
     escalation_deliveries,
     escalations,
     metadata,
+    prefills,
     sessions,
     sign_in_attempts,
     status_attempts,
@@ -47,13 +50,13 @@ __all__ = [
     "BATCH_LIMIT", "NOT_FINGERPRINTED", "OUTCOME_FIELDS", "PROGRESS_FIELDS", "STATUSES",
     "AlreadyEscalated", "EscalationOutbox", "KeyReused", "Selection", "Store", "StoreUnavailable",
     "Submission", "Submitted", "applications", "audit", "body_fingerprint", "case_progress",
-    "deliveries", "engine_for", "escalation_deliveries", "escalations", "metadata", "sessions",
-    "sign_in_attempts", "status_attempts", "status_of", "users",
+    "deliveries", "engine_for", "escalation_deliveries", "escalations", "metadata", "prefills",
+    "sessions", "sign_in_attempts", "status_attempts", "status_of", "users",
 ]
 
 
 class Store(Database, Intake, Outbox, InboxQueries, Figures, Retention, Accounts, Progress,
-            StatusChecks, Escalations):
+            StatusChecks, Escalations, Prefills):
     """Every part of the store on one connection."""
 
     def __init__(self, url: str, busy_timeout: float = 5.0):

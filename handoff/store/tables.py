@@ -170,3 +170,16 @@ escalation_deliveries = Table(
     *_outbox_columns(),
     Index("escalation_deliveries_due", "state", "next_attempt_at"),
 )
+
+# The 2nd-report offer's prefills (handoff/second_report.py): the incidents an agency gave, kept
+# for the assistant's link until it is used or expires. The link holds a random id; this table
+# keeps only its SHA-256.
+prefills = Table(
+    "prefills", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("area_id", String(100), nullable=False),
+    Column("incidents", Text, nullable=False),  # JSON, the application document's shape
+    Column("created_at", Float, nullable=False),  # Unix time
+    Column("expires_at", Float, nullable=False),
+    Index("prefills_expires_at", "expires_at"),
+)

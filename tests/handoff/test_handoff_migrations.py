@@ -191,3 +191,16 @@ def test_the_users_there_are_become_caseworkers(bare):
     assert bare.migrate() == ("0003", schema.head())
     (user,) = bare.list_users()
     assert (user["username"], user["role"], user["disabled_at"]) == ("morgan", "caseworker", None)
+
+
+def test_the_prefills_table_comes_with_its_migration_and_goes_with_its_downgrade(bare):
+    bare.migrate()
+    bare.store_prefill("a" * 64, "anytown", [{"reported_on": "2026-03-02"}], 1.0, 2.0)
+    downgrade(bare, "0004")  # before the 2nd-report offer
+    assert "prefills" not in tables(bare)
+    assert bare.migrate() == ("0004", schema.head())
+    with bare.engine.connect() as conn:
+        assert schema.drift(conn) == []
+    assert bare.take_prefill("a" * 64, 1.5) is None  # a new, empty table
+    bare.store_prefill("b" * 64, "anytown", [], 1.0, 2.0)
+    assert bare.take_prefill("b" * 64, 1.5) == {"area_id": "anytown", "incidents": []}
