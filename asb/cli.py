@@ -66,10 +66,10 @@ def _function(target: str) -> Callable:
     return getattr(importlib.import_module(module), name)
 
 
-def _with_argv(function: Callable, argv: list[str]) -> int:
+def _with_argv(function: Callable, name: str, argv: list[str]) -> int:
     """Run a command that parses sys.argv, in the project folder (as the stack runs it)."""
     saved, here = sys.argv, os.getcwd()
-    sys.argv = ["asb", *argv]
+    sys.argv = [f"asb {name}", *argv]
     os.chdir(env.project_root())
     try:
         return function() or 0
@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     target, first, _, _ = COMMANDS[name]
     function = _function(target)
     if target.startswith("argv:"):
-        return _with_argv(function, [*first, *rest])
+        return _with_argv(function, name, [*first, *rest])
     return int(function([*first, *rest]) or 0)
 
 
