@@ -59,10 +59,6 @@ def get(name: str, default: str | None = None) -> str | None:
     return default
 
 
-def is_set(name: str) -> bool:
-    return get(name) is not None
-
-
 def number(name: str, default: float) -> float:
     value = get(name)
     if value is None:
