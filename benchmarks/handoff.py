@@ -28,6 +28,7 @@ from pathlib import Path
 
 import aiohttp
 
+from asb import env as asb_env
 from tests.throwaway_postgres import free_port, start_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,11 +126,11 @@ def cpu_wait_seconds(pid: int) -> float:
 def run(store: str, database_url: str | None, total: int, submitters: int) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="asb-handoff-bench-"))
     port, token = free_port(), uuid.uuid4().hex
-    env = {**os.environ, "HANDOFF_INTAKE_TOKEN": token, "PYTHONPATH": str(ROOT),
-           "ASB_TODAY": "2026-03-10"}
-    env.pop("HANDOFF_DATABASE_URL", None)
+    env = {**os.environ, "ASB_HANDOFF_INTAKE_TOKEN": token, "PYTHONPATH": str(ROOT),
+           **asb_env.clock_fixed_on("2026-03-10")}
+    env.pop("ASB_HANDOFF_DATABASE_URL", None)
     if database_url:
-        env["HANDOFF_DATABASE_URL"] = database_url
+        env["ASB_HANDOFF_DATABASE_URL"] = database_url
     process = subprocess.Popen(
         [sys.executable, "-m", "handoff", "serve", "--port", str(port)], cwd=folder, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -1,8 +1,9 @@
 """The deployment file's shape and its validation.
 
 The file is YAML (see deployment.example.yml). Its path comes from the ASB_DEPLOYMENT environment
-variable, or defaults to deployment.example.yml at the repository root, so `make run` works with
-no set-up. Secrets are never in the file: it names the environment variables that hold them.
+variable, or defaults to deployment.example.yml in the project folder (asb/env.py), so `make run`
+works with no set-up. Secrets are never in the file: it names the environment variables that hold
+them.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
 
+from asb import env
 from eligibility import EligibilityError, Nation, Policy, resolve_policy
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = env.project_root()
 DEFAULT_FILE = ROOT / "deployment.example.yml"
 LANGUAGES = ("en", "cy", "pl", "ro", "pa", "ur", "pt", "es", "ar", "bn")
 
@@ -164,11 +166,11 @@ class Handoff(_Model):
     port: int = Field(5056, ge=1, le=65535)
     data_dir: str = "data"  # relative to the working directory
     database_url: str | None = None  # SQLAlchemy URL without a password; default SQLite
-    database_url_env: str = "HANDOFF_DATABASE_URL"  # env var with a URL/DSN; wins when set
+    database_url_env: str = "ASB_HANDOFF_DATABASE_URL"  # env var with a URL/DSN; wins when set
     # At start: bring the schema to this version (the embedded default), or, when false, refuse
     # to start while the database is behind (`python -m handoff migrate` is then a release step).
     migrate_at_start: bool = True
-    intake_token_env: str = "HANDOFF_INTAKE_TOKEN"
+    intake_token_env: str = "ASB_HANDOFF_INTAKE_TOKEN"
     intake_token_file: str = "intake-token"  # in data_dir; made at start when the env var is unset
     max_body_bytes: int = Field(262144, ge=1024)
     retention_days: int | None = Field(730, ge=1)  # then personal data is erased; None: never
@@ -372,7 +374,7 @@ def _first_error(exc: ValidationError) -> str:
 
 def load_deployment(path: str | os.PathLike | None = None) -> Deployment:
     """Read and validate the deployment file (ASB_DEPLOYMENT, or the example file)."""
-    file = Path(path or os.environ.get("ASB_DEPLOYMENT") or DEFAULT_FILE)
+    file = Path(path or env.get("ASB_DEPLOYMENT") or DEFAULT_FILE)
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
     except OSError as exc:

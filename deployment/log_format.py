@@ -15,6 +15,8 @@ import logging
 import os
 from datetime import datetime, timezone
 
+from asb import env
+
 ENV = "ASB_LOG_FORMAT"
 FORMATS = ("plain", "json")
 # Loggers that do not pass records to the root logger's handlers (Sanic's).
@@ -42,7 +44,7 @@ def add_argument(parser) -> None:
 
 
 def chosen(given: str | None = None) -> str:
-    value = (given or os.environ.get(ENV) or "plain").strip().lower()
+    value = (given or env.get(ENV) or "plain").strip().lower()
     if value not in FORMATS:
         raise SystemExit(f"{ENV} must be one of {', '.join(FORMATS)}, not {value!r}")
     return value

@@ -1,24 +1,25 @@
 """One clock: "today" is the date in Europe/London.
 
-Tests and demonstrations fix it with the ASB_TODAY environment variable (YYYY-MM-DD), read at
-every call so a test can set it for a whole running stack.
+Tests, benchmarks and demonstrations fix it with ASB_TODAY (YYYY-MM-DD) and the test switch
+ASB_TEST_CLOCK=1 beside it (asb/env.py), read at every call so a test can set it for a whole
+running stack.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from asb import env
 from eligibility.errors import EligibilityError
 
 LONDON = ZoneInfo("Europe/London")
 
 
 def now() -> datetime:
-    """The current time in Europe/London (on the fixed day, if ASB_TODAY is set)."""
+    """The current time in Europe/London (on the fixed day, if the test clock is on)."""
     current = datetime.now(LONDON)
-    fixed = os.environ.get("ASB_TODAY")
+    fixed = env.fixed_today()
     if fixed:
         day = today()
         current = current.replace(year=day.year, month=day.month, day=day.day)
@@ -26,7 +27,7 @@ def now() -> datetime:
 
 
 def today() -> date:
-    fixed = os.environ.get("ASB_TODAY")
+    fixed = env.fixed_today()
     if fixed:
         try:
             return date.fromisoformat(fixed)

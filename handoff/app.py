@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from asb import env
 from deployment.config import Deployment, Handoff
 from deployment.log_format import announce
 from handoff import (
@@ -43,7 +44,7 @@ def data_dir(settings: Handoff) -> Path:
 def database_url(settings: Handoff) -> str:
     """The DSN in the environment variable named by database_url_env, else database_url, else
     SQLite in the data folder."""
-    from_env = os.environ.get(settings.database_url_env, "").strip()
+    from_env = (env.get(settings.database_url_env) or "").strip()
     if from_env:
         return from_env
     if settings.database_url:
@@ -54,7 +55,7 @@ def database_url(settings: Handoff) -> str:
 def intake_token(settings: Handoff) -> tuple[str, str]:
     """The intake bearer token and where it came from: the environment variable, else the token
     file in the data folder (made now, readable by this user only, if it does not exist)."""
-    from_env = os.environ.get(settings.intake_token_env, "").strip()
+    from_env = (env.get(settings.intake_token_env) or "").strip()
     if from_env:
         return from_env, f"the environment variable {settings.intake_token_env}"
     file = data_dir(settings) / settings.intake_token_file
@@ -130,7 +131,7 @@ def warn_missing_secrets(deployment: Deployment) -> None:
             names += [n for n in (area.delivery.email.username_env,
                                   area.delivery.email.password_env) if n]
         for name in names:
-            if not os.environ.get(name):
+            if not env.get(name):
                 log.warning("area %s: environment variable %s is not set; its deliveries will "
                             "fail until it is", area.id, name)
 

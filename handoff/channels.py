@@ -6,7 +6,6 @@ Each sender raises DeliveryFailed with a short reason that holds no personal dat
 from __future__ import annotations
 
 import asyncio
-import os
 import smtplib
 import ssl
 import time
@@ -15,6 +14,7 @@ from email.utils import formatdate
 
 import aiohttp
 
+from asb import env
 from deployment.config import EmailDelivery, WebhookDelivery
 from handoff import signature
 from handoff.pages import templates
@@ -25,7 +25,7 @@ class DeliveryFailed(RuntimeError):
 
 
 def secret_from_env(name: str) -> str:
-    value = os.environ.get(name)
+    value = env.get(name)
     if not value:
         raise DeliveryFailed(f"environment variable {name} is not set")
     return value

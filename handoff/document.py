@@ -4,7 +4,6 @@ completing it with the reference, the submission time, the deadlines and the eng
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
@@ -14,6 +13,7 @@ from typing import Any
 import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
+from asb import env
 from deployment.config import Area, Deployment
 from eligibility import EligibilityError, Nation, add_working_days, clock, decide_application
 
@@ -169,8 +169,8 @@ def contact_routes(document: dict) -> list[str]:
 
 def _latest_plausible(now: datetime) -> datetime:
     """The latest consent time that can be true now: a little clock skew allowed. With the day
-    fixed for tests and demonstrations (ASB_TODAY), the whole of that day."""
-    if os.environ.get("ASB_TODAY"):
+    fixed for tests and demonstrations (the test clock, asb/env.py), the whole of that day."""
+    if env.fixed_today():
         end_of_day = datetime.combine(clock.today(), time(23, 59, 59), tzinfo=clock.LONDON)
         return max(now, end_of_day) + CLOCK_SKEW
     return now + CLOCK_SKEW

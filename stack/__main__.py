@@ -17,6 +17,7 @@ import socket
 import sys
 import time
 
+from asb import env
 from deployment import log_format
 from stack.model import Project, StackError, TrainResult, ensure_model, fingerprint, model_path
 from stack.retention import default_environment, forget_conversations, prune_runs
@@ -32,7 +33,7 @@ def _ports() -> dict[str, int]:
     """Default ports, each overridable by ASB_<NAME>_PORT (e.g. ASB_RASA_PORT=5006)."""
     ports = {}
     for name, default in DEFAULT_PORTS.items():
-        value = os.environ.get(f"ASB_{name.upper()}_PORT", str(default))
+        value = env.get(f"ASB_{name.upper()}_PORT", str(default))
         if not value.isdigit():
             raise StackError(f"ASB_{name.upper()}_PORT must be a port number, not {value!r}")
         ports[name] = int(value)

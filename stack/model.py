@@ -19,9 +19,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from asb import env
 from stack.environment import child_environment, die_with_parent
 
-ROOT = Path(__file__).resolve().parent.parent
+# The project folder: ASB_PROJECT_ROOT, else the checkout (asb/env.py).
+ROOT = env.project_root()
 
 
 class StackError(RuntimeError):
@@ -108,8 +110,8 @@ def ensure_model(project: Project, log_path: Path | None = None) -> TrainResult:
         raise StackError(
             "cannot train the model: "
             + ", ".join(missing)
-            + " not in the tree yet (config.yml comes from the NLU engineer; domain.yml, rules "
-            "and stories from the dialogue engineer)"
+            + f" not in the tree yet at {project.root} (ASB_PROJECT_ROOT names the project "
+            "folder that holds them)"
         )
     models = project.root / project.models
     models.mkdir(parents=True, exist_ok=True)

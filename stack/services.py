@@ -20,15 +20,16 @@ from pathlib import Path
 
 import yaml
 
+from asb import env as asb_env
 from stack.environment import child_environment
 from stack.model import ROOT, StackError
 from stack.processes import ManagedProcess, ServiceSpec, wait_all_ready
 
 SERVICES = ("actions", "handoff", "rasa", "widget")
 DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "handoff": 5056, "widget": 8080}
-DEFAULT_TOKEN_ENV = "HANDOFF_INTAKE_TOKEN"
+DEFAULT_TOKEN_ENV = "ASB_HANDOFF_INTAKE_TOKEN"
 # Logging without personal data, for Rasa and the action server (stack/log_privacy.py).
-LOGGING_CONFIG = str(ROOT / "stack" / "log_privacy.yml")
+LOGGING_CONFIG = str(Path(__file__).resolve().parent / "log_privacy.yml")
 # Limits for tests and benchmarks: every simulated user comes from 127.0.0.1, as fast as it can.
 LOAD_TEST_LIMITS = {"conversation_messages_per_minute": 100_000,
                     "address_requests_per_minute": 1_000_000}
@@ -64,7 +65,7 @@ def intake_token_env() -> str:
 
 def handoff_database_env() -> str:
     """The name of the env var holding the handoff database URL (`handoff.database_url_env`)."""
-    return _handoff_setting("database_url_env", "HANDOFF_DATABASE_URL")
+    return _handoff_setting("database_url_env", "ASB_HANDOFF_DATABASE_URL")
 
 
 @dataclass
@@ -77,7 +78,7 @@ class Settings:
     ports: dict[str, int]
     host: str = "127.0.0.1"
     intake_token: str = ""
-    today: str | None = None  # ASB_TODAY for every child (tests); None keeps the real date
+    today: str | None = None  # the test clock for every child (asb/env.py); None: the real date
     cors: list[str] = field(default_factory=list)
     rasa_ready_timeout: float = 180.0
     # Rasa's HTTP API (/conversations, /model, /status) is on only with a token: this one, or a
@@ -102,19 +103,19 @@ class Settings:
     def for_run(cls, ports: dict[str, int] | None = None, data_dir: Path | None = None) -> Settings:
         """`make run`: default ports, data/ in the repository (or ASB_DATA_DIR), a token from the
         env or a new one."""
-        data_dir = Path(data_dir or os.environ.get("ASB_DATA_DIR") or ROOT / "data").resolve()
+        data_dir = Path(data_dir or asb_env.get("ASB_DATA_DIR") or ROOT / "data").resolve()
         run_dir = data_dir / "runs" / time.strftime("%Y%m%d-%H%M%S")
         ports = dict(ports or DEFAULT_PORTS)
-        token = os.environ.get(intake_token_env()) or secrets.token_urlsafe(32)
+        token = asb_env.get(intake_token_env()) or secrets.token_urlsafe(32)
         widget_origins = [f"http://{name}:{ports['widget']}" for name in ("localhost", "127.0.0.1")]
         # The sites that embed the widget call Rasa from the browser too.
         extra_origins = [*_deployment_setting("widget", "allowed_origins", []),
-                         *os.environ.get("ASB_CORS_ORIGINS", "").split()]
+                         *(asb_env.get("ASB_CORS_ORIGINS") or "").split()]
         return cls(root=ROOT, data_dir=data_dir, run_dir=run_dir, ports=ports,
-                   host=os.environ.get("ASB_BIND", "127.0.0.1"), intake_token=token,
-                   today=os.environ.get("ASB_TODAY"), cors=widget_origins + extra_origins,
-                   rasa_token=os.environ.get("ASB_RASA_AUTH_TOKEN") or None,
-                   rasa_ready_timeout=float(os.environ.get("ASB_RASA_READY_TIMEOUT") or 180))
+                   host=asb_env.get("ASB_BIND", "127.0.0.1"), intake_token=token,
+                   today=asb_env.fixed_today(), cors=widget_origins + extra_origins,
+                   rasa_token=asb_env.get("ASB_RASA_AUTH_TOKEN"),
+                   rasa_ready_timeout=asb_env.number("ASB_RASA_READY_TIMEOUT", 180.0))
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -137,7 +138,7 @@ class Settings:
         """A copy of the deployment file with this run's `limits`, in the run's log folder."""
         from deployment.config import DEFAULT_FILE, load_deployment
 
-        source = Path(os.environ.get("ASB_DEPLOYMENT") or DEFAULT_FILE)
+        source = Path(asb_env.get("ASB_DEPLOYMENT") or DEFAULT_FILE)
         data = yaml.safe_load(source.read_text(encoding="utf-8"))
         data["limits"] = {**(data.get("limits") or {}), **(self.limits or {})}
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -165,7 +166,7 @@ class Settings:
             "ASB_ACTION_ENDPOINT_URL": f"{self.url('actions')}/webhook",
             "ASB_TRACKER_DB": str(self.tracker_db),
             "ASB_RASA_URL": self.url("rasa"),
-            "HANDOFF_URL": self.url("handoff"),  # read by assistant/actions/submission.py
+            "ASB_HANDOFF_URL": self.url("handoff"),  # read by assistant/actions/submission.py
             "ASB_WIDGET_URL": self.url("widget"),
         }
         # Sanic closes idle keep-alive connections after 5 s, while aiohttp clients (Rasa calling
@@ -173,9 +174,9 @@ class Settings:
         # sent on a connection the server is closing fails ("Cannot write to closing transport").
         # The server must keep them longer than the client.
         env["SANIC_KEEP_ALIVE_TIMEOUT"] = os.environ.get("SANIC_KEEP_ALIVE_TIMEOUT", "75")
-        if self.today:
-            env["ASB_TODAY"] = self.today
-        if not os.environ.get(handoff_database_env()):  # a deployment's PostgreSQL wins
+        if self.today:  # the test clock (asb/env.py)
+            env.update(asb_env.clock_fixed_on(self.today))
+        if not asb_env.get(handoff_database_env()):  # a deployment's PostgreSQL wins
             env[handoff_database_env()] = f"sqlite:///{self.handoff_db}"
         env.update(self.extra_env)
         return child_environment(env)

@@ -6,11 +6,16 @@ training (minutes from a fresh clone) overlaps the unit tests instead of adding 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
+from asb import env
 from tests.stack import Launcher, RunningStack, new_base
+
+# The test switch: every test, and every process a test starts, may fix "today" with ASB_TODAY.
+os.environ[env.TEST_CLOCK] = "1"
 
 _launcher: Launcher | None = None
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 
 from aiohttp import web
 
+from asb import env
 from deployment import DeploymentError, load_deployment, log_format
 from deployment.log_format import announce
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument(
         "--rasa-url",
-        default=os.environ.get("ASB_WIDGET_RASA_URL") or os.environ.get("ASB_RASA_URL"),
+        default=env.get("ASB_WIDGET_RASA_URL") or env.get("ASB_RASA_URL"),
         help="the Rasa server as browsers reach it (default: ASB_WIDGET_RASA_URL, then "
         "ASB_RASA_URL as set by `make run`, then the deployment's widget.rasa_url)",
     )

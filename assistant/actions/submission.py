@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -21,6 +20,7 @@ import aiohttp
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 
+from asb import env
 from assistant.actions import service
 from assistant.actions.answers import contact_lines
 from assistant.actions.application_form import CONSENT_GIVEN_BY, EMAIL, PHONE, blocked
@@ -108,15 +108,15 @@ def handoff_url() -> str:
     settings = service.deployment().handoff
     host = getattr(settings, "host", "127.0.0.1")
     port = getattr(settings, "port", 5056)
-    return os.environ.get("HANDOFF_URL") or f"http://{host}:{port}"
+    return env.get("ASB_HANDOFF_URL") or f"http://{host}:{port}"
 
 
 def intake_token() -> str | None:
     """From the env var the deployment names, else the token file the handoff service made."""
     settings = service.deployment().handoff
-    env = getattr(settings, "intake_token_env", "HANDOFF_INTAKE_TOKEN")
-    if os.environ.get(env):
-        return os.environ[env]
+    token = env.get(getattr(settings, "intake_token_env", "ASB_HANDOFF_INTAKE_TOKEN"))
+    if token:
+        return token
     token_file = Path(getattr(settings, "data_dir", "data")) / getattr(
         settings, "intake_token_file", "intake-token")
     try:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from pathlib import Path
 from typing import Any
 
+from asb import env
 from assistant.channels.messages import Incoming, MessageRules, Refused, Vocabulary
 from assistant.channels.rates import Gate, retry_after
 
@@ -75,7 +75,7 @@ class Edge:
 def _project_domain() -> Any:
     from rasa.shared.core.domain import Domain
 
-    return Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
+    return Domain.load(str(env.project_root() / "domain.yml"))
 
 
 @functools.lru_cache(maxsize=1)

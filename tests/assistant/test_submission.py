@@ -80,8 +80,8 @@ async def intake(tmp_path, monkeypatch):
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    monkeypatch.setenv("HANDOFF_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("HANDOFF_INTAKE_TOKEN", TOKEN)
+    monkeypatch.setenv("ASB_HANDOFF_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("ASB_HANDOFF_INTAKE_TOKEN", TOKEN)
     yield store
     await runner.cleanup()
     store.close()
@@ -114,7 +114,7 @@ async def test_sending_the_same_conversation_twice_gives_one_application(intake)
 
 
 async def test_handoff_down_keeps_every_answer_and_offers_try_again(monkeypatch):
-    monkeypatch.setenv("HANDOFF_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("ASB_HANDOFF_URL", f"http://127.0.0.1:{free_port()}")
     dispatcher, slots = await submit(consented())
     assert slots == {}  # nothing cleared, no reference
     assert "I have kept all your answers" in said(dispatcher)
@@ -122,7 +122,7 @@ async def test_handoff_down_keeps_every_answer_and_offers_try_again(monkeypatch)
 
 
 async def test_a_refused_token_is_a_failure_said_plainly(intake, monkeypatch):
-    monkeypatch.setenv("HANDOFF_INTAKE_TOKEN", "wrong")
+    monkeypatch.setenv("ASB_HANDOFF_INTAKE_TOKEN", "wrong")
     dispatcher, slots = await submit(consented())
     assert slots == {}
     assert button_titles(dispatcher) == ["Try again"]

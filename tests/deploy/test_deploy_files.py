@@ -666,7 +666,7 @@ def test_kubernetes_cronjob_and_migration_job_shape():
 
 def test_no_secret_value_is_inlined():
     names = secret_names()
-    assert names >= {"HANDOFF_INTAKE_TOKEN", "HANDOFF_DATABASE_URL"}
+    assert names >= {"ASB_HANDOFF_INTAKE_TOKEN", "ASB_HANDOFF_DATABASE_URL"}
     # compose: every secret is interpolated from deploy/.env
     services = compose()["services"]
     for service_name, service in services.items():

@@ -292,7 +292,7 @@ async def serve_process(deployment: Deployment, folder: Path, env: dict) -> Serv
     """Start the service as its own process in `folder` (its data folder is there) and wait
     until /healthz answers."""
     port = free_port()
-    token = env.get("HANDOFF_INTAKE_TOKEN", "")
+    token = env.get("ASB_HANDOFF_INTAKE_TOKEN", "")
     process = subprocess.Popen(
         [sys.executable, "-m", "handoff", "--deployment",
          str(write_deployment(deployment, folder)), "serve", "--port", str(port)],

@@ -24,7 +24,7 @@ PASSWORD = "a long enough passphrase"
 
 def no_handoff_env() -> dict:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("HANDOFF_INTAKE_TOKEN", "HANDOFF_DATABASE_URL", "ASB_DEPLOYMENT")}
+           if k not in ("ASB_HANDOFF_INTAKE_TOKEN", "ASB_HANDOFF_DATABASE_URL", "ASB_DEPLOYMENT")}
     return env | {"PYTHONPATH": str(ROOT)}
 
 
@@ -42,7 +42,7 @@ def add_user(monkeypatch, *args: str, password: str) -> int:
 
 def test_add_user_checks_the_password_and_refuses_duplicates(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    for name in ("HANDOFF_DATABASE_URL", "ASB_DEPLOYMENT"):
+    for name in ("ASB_HANDOFF_DATABASE_URL", "ASB_DEPLOYMENT"):
         monkeypatch.delenv(name, raising=False)
     assert add_user(monkeypatch, "casey", password="short") == 2
     assert "at least 12 characters" in capsys.readouterr().err
@@ -64,7 +64,7 @@ def test_add_user_checks_the_password_and_refuses_duplicates(tmp_path, monkeypat
 def test_add_user_makes_the_first_user_a_manager_and_takes_a_role(tmp_path, monkeypatch,
                                                                   capsys):
     monkeypatch.chdir(tmp_path)
-    for name in ("HANDOFF_DATABASE_URL", "ASB_DEPLOYMENT"):
+    for name in ("ASB_HANDOFF_DATABASE_URL", "ASB_DEPLOYMENT"):
         monkeypatch.delenv(name, raising=False)
     assert add_user(monkeypatch, "morgan", password=PASSWORD) == 0
     assert "as a manager" in capsys.readouterr().out
@@ -102,7 +102,7 @@ def test_add_user_makes_the_first_user_a_manager_and_takes_a_role(tmp_path, monk
 def test_add_user_refuses_common_and_repeated_passwords(tmp_path, monkeypatch, capsys, password,
                                                        reason):
     monkeypatch.chdir(tmp_path)
-    for name in ("HANDOFF_DATABASE_URL", "ASB_DEPLOYMENT"):
+    for name in ("ASB_HANDOFF_DATABASE_URL", "ASB_DEPLOYMENT"):
         monkeypatch.delenv(name, raising=False)
     assert add_user(monkeypatch, "casey", password=password) == 2
     err = capsys.readouterr().err

@@ -178,7 +178,7 @@ async def test_killed_mid_delivery_it_completes_after_a_restart(
     await receiver.start()
     deployment = make_deployment(
         handoff={"delivery": {"lease_seconds": 1.5}}, delivery=webhook(receiver))
-    env = {"HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "HANDOFF_DATABASE_URL": database.url,
+    env = {"ASB_HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "ASB_HANDOFF_DATABASE_URL": database.url,
            "TEST_AGENCY_WEBHOOK_SECRET": receiver.secret.decode()}
     first = await serve_process(deployment, tmp_path, env)
     try:

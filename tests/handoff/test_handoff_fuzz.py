@@ -4,14 +4,13 @@ hostile requests (malformed and deep JSON, wrong types, lone surrogates, control
 bodies up to the size limit, wrong Content-Types and keys, path tricks, raw bytes).
 
 Every answer must be below 500 and carry no traceback; afterwards the service still answers and
-still takes an application. A quick slice runs by default; HANDOFF_FUZZ_EXAMPLES=10000 (per
+still takes an application. A quick slice runs by default; ASB_HANDOFF_FUZZ_EXAMPLES=10000 (per
 endpoint) runs the long campaign."""
 
 from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import uuid
 from collections import Counter
@@ -22,11 +21,12 @@ from handoff_parts import example_application, make_deployment, serve_process
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from asb import env as asb_env
 from tests import run_coroutine
 from tests.fuzzing import leaf_paths, put
 
 pytestmark = pytest.mark.integration
-EXAMPLES = int(os.environ.get("HANDOFF_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(asb_env.get("ASB_HANDOFF_FUZZ_EXAMPLES", "150"))
 LIMIT = 262144  # handoff.max_body_bytes in the example deployment
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
@@ -64,15 +64,15 @@ class Served:
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql")])
 def served(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(f"fuzz-{request.param}")
-    env = {"HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "ASB_TODAY": "2026-03-10"}
+    env = {"ASB_HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "ASB_TODAY": "2026-03-10"}
     drop = None
     if request.param == "sqlite":
-        env["HANDOFF_DATABASE_URL"] = f"sqlite:///{folder / 'handoff.sqlite3'}"
+        env["ASB_HANDOFF_DATABASE_URL"] = f"sqlite:///{folder / 'handoff.sqlite3'}"
     else:
         cluster = request.getfixturevalue("postgres")
         name = "fuzz_" + uuid.uuid4().hex[:10]
         cluster.admin(f"CREATE DATABASE {name}")
-        env["HANDOFF_DATABASE_URL"] = cluster.url(name)
+        env["ASB_HANDOFF_DATABASE_URL"] = cluster.url(name)
 
         def drop():
             cluster.admin(f"DROP DATABASE {name} WITH (FORCE)")

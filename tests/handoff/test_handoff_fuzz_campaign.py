@@ -2,7 +2,7 @@
 (the intake API, the inbox sign-in, the signed-in inbox's forms and pages) of one real
 `python -m handoff serve` process on SQLite, sent over keep-alive connections with several in
 flight (tests/fuzzing.py). The strategies are test_handoff_fuzz.py's, which also runs a slice
-of them on PostgreSQL. HANDOFF_CAMPAIGN_REQUESTS sets the count per part.
+of them on PostgreSQL. ASB_HANDOFF_CAMPAIGN_REQUESTS sets the count per part.
 
 No answer may be a 5xx or hold a traceback; the process must not die; afterwards it still
 answers, still takes an application and still lets the caseworker sign in.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import uuid
 from urllib.parse import quote_from_bytes
@@ -38,13 +37,14 @@ from test_handoff_fuzz import (
     still_answers,
 )
 
+from asb import env as asb_env
 from handoff.passwords import hash_password
 from handoff.store import Store
 from tests import run_coroutine
 from tests.fuzzing import HEADER_VALUES, PATH_TRICKS, Probe, blast, leaf_paths, mixed, pool, splice
 
 pytestmark = pytest.mark.integration
-REQUESTS = int(os.environ.get("HANDOFF_CAMPAIGN_REQUESTS", "2500"))  # 10000: full campaign
+REQUESTS = int(asb_env.get("ASB_HANDOFF_CAMPAIGN_REQUESTS", "2500"))  # 10000: full campaign
 PASSWORD = "campaign walnut lantern 93"
 
 
@@ -56,8 +56,8 @@ def served(tmp_path_factory):
     store.migrate()
     store.add_user("casey", hash_password(PASSWORD), "2026-03-01T09:00:00+00:00")
     store.close()
-    env = {"HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "ASB_TODAY": "2026-03-10",
-           "HANDOFF_DATABASE_URL": url}
+    env = {"ASB_HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "ASB_TODAY": "2026-03-10",
+           "ASB_HANDOFF_DATABASE_URL": url}
     service = run_coroutine(serve_process(make_deployment(), folder, env))
     made = Served(service, folder)
     yield made

@@ -119,7 +119,7 @@ def raw_exchange(port: int, request: bytes) -> bytes:
 async def test_the_serving_process_names_no_version_even_to_a_malformed_request(
     tmp_path, database
 ):
-    env = {"HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "HANDOFF_DATABASE_URL": database.url}
+    env = {"ASB_HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "ASB_HANDOFF_DATABASE_URL": database.url}
     service = await serve_process(make_deployment(), tmp_path, env)
     try:
         port = int(service.url.rsplit(":", 1)[1])

@@ -21,8 +21,8 @@ def fixed_today(monkeypatch):
 @pytest.fixture
 async def service(launch, monkeypatch):
     started = await launch(worker=False)
-    monkeypatch.setenv("HANDOFF_URL", started.url)
-    monkeypatch.setenv("HANDOFF_INTAKE_TOKEN", started.token)
+    monkeypatch.setenv("ASB_HANDOFF_URL", started.url)
+    monkeypatch.setenv("ASB_HANDOFF_INTAKE_TOKEN", started.token)
     return started
 
 

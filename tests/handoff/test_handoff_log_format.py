@@ -14,8 +14,8 @@ pytestmark = pytest.mark.integration
 async def test_json_logs_one_object_per_line(tmp_path, http):
     token = "log-format-test-token"
     service = await serve_process(make_deployment(), tmp_path, {
-        "ASB_LOG_FORMAT": "json", "HANDOFF_INTAKE_TOKEN": token,
-        "HANDOFF_DATABASE_URL": f"sqlite:///{tmp_path / 'handoff.sqlite3'}"})
+        "ASB_LOG_FORMAT": "json", "ASB_HANDOFF_INTAKE_TOKEN": token,
+        "ASB_HANDOFF_DATABASE_URL": f"sqlite:///{tmp_path / 'handoff.sqlite3'}"})
     document = example_application()
     try:
         async with http.post(f"{service.url}/api/v1/applications", json=document, headers={

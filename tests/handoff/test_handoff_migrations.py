@@ -129,7 +129,7 @@ def test_tables_the_service_did_not_make_are_left_as_they_are(bare):
 
 def test_migrate_command_migrates_once_then_has_nothing_to_do(database, tmp_path, monkeypatch,
                                                               capsys):
-    monkeypatch.setenv("HANDOFF_DATABASE_URL", database.url)
+    monkeypatch.setenv("ASB_HANDOFF_DATABASE_URL", database.url)
     path = write_deployment(make_deployment(), tmp_path)
     assert main(["--deployment", str(path), "migrate"]) == 0
     assert f"migrated from nothing to {schema.head()}" in capsys.readouterr().out

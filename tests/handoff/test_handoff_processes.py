@@ -128,7 +128,7 @@ async def test_two_processes_deliver_each_application_once_even_when_one_is_kill
         # a send time out (and go a third time); only the killed process's claims are retried.
         handoff={"delivery": {"lease_seconds": 10, "timeout_seconds": 8}},
         delivery={"webhook": {"url": agency.url, "secret_env": "TEST_AGENCY_WEBHOOK_SECRET"}})
-    env = {"HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "HANDOFF_DATABASE_URL": url,
+    env = {"ASB_HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "ASB_HANDOFF_DATABASE_URL": url,
            "TEST_AGENCY_WEBHOOK_SECRET": uuid.uuid4().hex}
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()

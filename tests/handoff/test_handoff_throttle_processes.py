@@ -30,7 +30,7 @@ async def two_processes(postgres, tmp_path):
     for username in ("casey", "robin"):
         store.add_user(username, QUICK.hash(PASSWORD), "2026-03-01T09:00:00+00:00")
     store.close()
-    env = {"HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "HANDOFF_DATABASE_URL": url,
+    env = {"ASB_HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "ASB_HANDOFF_DATABASE_URL": url,
            "ASB_TODAY": "2026-03-10"}
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()

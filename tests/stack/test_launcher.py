@@ -36,7 +36,7 @@ class Launcher:
         env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", ASB_DATA_DIR=str(tmp_path / "data"),
                    ASB_RASA_READY_TIMEOUT=str(READY_TIMEOUT),
                    **{f"ASB_{name.upper()}_PORT": str(port) for name, port in self.ports.items()})
-        for name in ("HANDOFF_DATABASE_URL", "ASB_RASA_AUTH_TOKEN", "ASB_DEPLOYMENT"):
+        for name in ("ASB_HANDOFF_DATABASE_URL", "ASB_RASA_AUTH_TOKEN", "ASB_DEPLOYMENT"):
             env.pop(name, None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "stack", "run"], cwd=ROOT, env=env, text=True,
