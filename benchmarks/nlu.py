@@ -349,8 +349,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=RESULTS)
     parser.add_argument("--config", type=Path, default=CONFIG, help="another pipeline to try")
     parser.add_argument("--errors", action="store_true", help="print every held-out mistake")
+    parser.add_argument("--keep-model", type=Path, metavar="FOLDER",
+                        help="keep the held-out model (and its training data) in FOLDER, to study "
+                             "its mistakes or thresholds without training again")
     args = parser.parse_args(argv)
-    report = run(args.seed, args.test_fraction, config=args.config)
+    report = run(args.seed, args.test_fraction, folder=args.keep_model, config=args.config)
     print(table(report))
     if args.errors:
         for result in report.languages:
