@@ -15,10 +15,11 @@ import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
 
 from eligibility import EligibilityError, Nation, Policy, resolve_policy
+from languages import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = ROOT / "deployment.example.yml"
-LANGUAGES = ("en", "cy", "pl", "ro", "pa", "ur", "pt", "es", "ar", "bn")
+LANGUAGES = CODES  # the languages a deployment may offer: the registry's (languages/)
 
 
 class DeploymentError(ValueError):
