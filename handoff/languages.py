@@ -45,7 +45,7 @@ def _locale(code: object) -> Locale | None:
 def language_name(code: object) -> str:
     """"pl" -> "Polish (pl)". Anything else (a language named in words, an unknown code) is
     shown as given; None as ""."""
-    if code in BY_CODE:
+    if isinstance(code, str) and code in BY_CODE:
         return f"{BY_CODE[code].english_name} ({code})"
     locale = _locale(code)
     if locale is None:
