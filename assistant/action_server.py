@@ -38,7 +38,7 @@ from sanic.request import Request
 
 from assistant.actions.submission import handoff_url
 from deployment import log_format
-from deployment.config import LANGUAGES
+from languages import CODES
 
 # sanic_cors warns (distutils' LooseVersion) on import, before any logging is set up, so the
 # warning would be the one line of the log that is not in the chosen format.
@@ -52,7 +52,7 @@ SUBMIT = "action_submit_application"
 
 def _language(tracker: dict) -> str:
     value = (tracker.get("slots") or {}).get("language")
-    return value if value in LANGUAGES else "other"
+    return value if value in CODES else "other"
 
 
 class ActionMetrics:

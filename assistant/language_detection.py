@@ -19,7 +19,9 @@ from pathlib import Path
 
 import yaml
 
-SUPPORTED = ("en", "cy", "pl", "ro", "pa", "ur", "pt", "es", "ar", "bn")
+from languages import BY_CODE, CODES, script_ranges
+
+SUPPORTED = CODES  # the registry's (languages/)
 _SHARED_NLU = Path(__file__).parent / "data" / "nlu" / "shared.yml"
 _OTHER_LANGUAGES = Path(__file__).parent / "other_languages.yml"  # not spoken: "can't speak it"
 
@@ -134,15 +136,15 @@ def _request_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
 # --- detection ---------------------------------------------------------------------------------
 
 # Scripts used by only one supported language: a message in them is that language.
-_SCRIPT_OF = (("\u0a00", "\u0a7f", "pa"), ("\u0980", "\u09ff", "bn"))
+_SCRIPT_OF = tuple((chr(low), chr(high), codes[0])
+                   for low, high, codes in script_ranges() if len(codes) == 1)
 
 
 @lru_cache(maxsize=8)
 def _detector(languages: tuple[str, ...]):
-    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+    from lingua import Language, LanguageDetectorBuilder
 
-    wanted = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper()))
-              for code in languages]
+    wanted = [getattr(Language, BY_CODE[code].lingua) for code in languages]
     if len(wanted) == 1:
         return None
     return (
@@ -182,8 +184,7 @@ def detect_language(text: str, shipped: Sequence[str]) -> str | None:
     needed = 0.8 if len(words) < 2 else 0.6
     if best.value < needed:
         return None
-    code = best.language.iso_code_639_1.name.lower()
-    return code if code in languages else None
+    return next((code for code in languages if BY_CODE[code].lingua == best.language.name), None)
 
 
 def warm_up(shipped: Sequence[str]) -> None:

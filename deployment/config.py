@@ -17,10 +17,11 @@ from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, v
 
 from asb import env
 from eligibility import EligibilityError, Nation, Policy, resolve_policy
+from languages import CODES
 
 ROOT = env.project_root()
 DEFAULT_FILE = ROOT / "deployment.example.yml"
-LANGUAGES = ("en", "cy", "pl", "ro", "pa", "ur", "pt", "es", "ar", "bn")
+LANGUAGES = CODES  # the languages a deployment may offer: the registry's (languages/)
 
 
 class DeploymentError(ValueError):

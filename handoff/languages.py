@@ -7,27 +7,29 @@ its English name ("Polish (pl)"), the English title of such a button, the consen
 English, and the lang/dir attributes that mark the applicant's own words. Free text is never
 translated.
 
-Button titles and the consent wording come from the assistant's catalogs (assistant/locales):
-the very words the applicant was shown.
+Names and directions come from the language registry (languages/); the consent wording in
+English comes in the document (`consent.wording_in_english`, made by the assistant when it builds
+the document). Button titles are read from the assistant's catalogs as data files (the .po files
+under assistant/locales), the very words the applicant was shown; nothing of the assistant's code
+is imported.
 """
 
 from __future__ import annotations
 
 import re
-import string
 import unicodedata
 from functools import cache
+from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.messages.pofile import read_po
 from markupsafe import Markup
 
-from assistant.locales import read_catalog, shipped_languages
+from languages import BY_CODE, CODES
 
 CODE = re.compile(r"[a-z]{2,3}")
-# Where CLDR's English name is not the one used in England and Wales (the Census's).
-_NAMES = {"bn": "Bengali"}
-# The assistant's consent question (CONSENT_MSG in assistant/actions/application_form.py).
-CONSENT_MESSAGE = "ask-consent-share"
+# The assistant's catalogs: assistant/locales/<code>/LC_MESSAGES/assistant.po.
+CATALOGS = Path(__file__).resolve().parents[1] / "assistant" / "locales"
 
 
 @cache
@@ -43,10 +45,12 @@ def _locale(code: object) -> Locale | None:
 def language_name(code: object) -> str:
     """"pl" -> "Polish (pl)". Anything else (a language named in words, an unknown code) is
     shown as given; None as ""."""
+    if isinstance(code, str) and code in BY_CODE:
+        return f"{BY_CODE[code].english_name} ({code})"
     locale = _locale(code)
     if locale is None:
         return "" if code is None else str(code)
-    return f"{_NAMES.get(code) or locale.get_display_name('en')} ({code})"
+    return f"{locale.get_display_name('en')} ({code})"  # an interpreter language, from CLDR
 
 
 def lang_attributes(code: object, words: object = None) -> Markup:
@@ -58,7 +62,10 @@ def lang_attributes(code: object, words: object = None) -> Markup:
     locale = _locale(code)
     if locale is None:
         return Markup(' dir="auto"')
-    right_to_left = locale.character_order == "right-to-left" and (
+    shipped = BY_CODE.get(code)
+    written_right_to_left = (shipped.direction == "rtl" if shipped
+                             else locale.character_order == "right-to-left")
+    right_to_left = written_right_to_left and (
         not isinstance(words, str) or _has_right_to_left_letter(words))
     direction = "rtl" if right_to_left else "auto"
     return Markup(f' lang="{code}" dir="{direction}"')  # code is [a-z]{2,3}: nothing to escape
@@ -71,11 +78,12 @@ def _has_right_to_left_letter(words: str) -> bool:
 @cache
 def _catalogs() -> dict[str, dict[str, str]]:
     """Every shipped catalog's translated messages: language -> message id -> text."""
-    return {
-        language: {m.id: str(m.string) for m in read_catalog(language)
-                   if m.id and m.string and not m.fuzzy}
-        for language in shipped_languages()
-    }
+    catalogs = {}
+    for language in CODES:
+        with (CATALOGS / language / "LC_MESSAGES" / "assistant.po").open("rb") as handle:
+            catalogs[language] = {m.id: str(m.string) for m in read_po(handle, locale=language)
+                                  if m.id and m.string and not m.fuzzy}
+    return catalogs
 
 
 @cache
@@ -111,42 +119,10 @@ def with_english_title(answer: object) -> str:
     return f"{answer} (in English: {english})" if english else str(answer)
 
 
-@cache
-def _shown_pattern(template: str) -> re.Pattern[str]:
-    """A catalog text as a pattern matching the words it renders to, each placeholder a group."""
-    parts: list[str] = []
-    seen: set[str] = set()
-    for literal, field, _spec, _conversion in string.Formatter().parse(template):
-        parts.append(re.escape(literal))
-        if field is not None:
-            parts.append(f"(?P={field})" if field in seen else f"(?P<{field}>.+?)")
-            seen.add(field)
-    return re.compile("".join(parts), re.S)
-
-
-def english_wording(msg_id: str, language: object, shown: object) -> str | None:
-    """The English of words the assistant showed in `language` from message `msg_id`: the
-    English catalog's text, with the values (such as the agencies' names) read back from the
-    words shown. None when the words were shown in English, or no longer match the catalog
-    (the wording has changed since)."""
-    catalogs = _catalogs()
-    if language == "en" or not isinstance(shown, str) or not isinstance(language, str):
-        return None
-    template = catalogs.get(language, {}).get(msg_id)
-    english = catalogs.get("en", {}).get(msg_id)
-    if template is None or english is None:
-        return None
-    match = _shown_pattern(template).fullmatch(shown.strip())
-    if match is None:
-        return None
-    try:
-        return english.format(**match.groupdict())
-    except (KeyError, IndexError, ValueError):
-        return None
-
-
 def consent_in_english(consent: object) -> str | None:
-    """The consent wording the applicant was shown, in English (None if shown in English)."""
-    if not isinstance(consent, dict):
+    """The consent wording the applicant was shown, in English, as the assistant recorded it in
+    the document (None when shown in English, or not recorded)."""
+    if not isinstance(consent, dict) or consent.get("language") == "en":
         return None
-    return english_wording(CONSENT_MESSAGE, consent.get("language"), consent.get("wording"))
+    english = consent.get("wording_in_english")
+    return english if isinstance(english, str) and english.strip() else None

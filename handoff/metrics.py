@@ -34,8 +34,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 
-from deployment.config import LANGUAGES
 from handoff.store import Store, deliveries
+from languages import CODES
 
 log = logging.getLogger("handoff.metrics")
 INTAKE_PATH = "/api/v1/applications"
@@ -43,8 +43,8 @@ STATES = ("pending", "delivered", "failed")
 
 
 def language_label(language: object) -> str:
-    """A language code of the deployment's list, or "other": a label never holds free text."""
-    return language if isinstance(language, str) and language in LANGUAGES else "other"
+    """A language code of the registry's, or "other": a label never holds free text."""
+    return language if isinstance(language, str) and language in CODES else "other"
 
 
 class _DeliveryStates:

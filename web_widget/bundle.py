@@ -17,7 +17,7 @@ from babel import Locale
 from babel.dates import parse_pattern
 
 from deployment import Deployment
-from deployment.config import LANGUAGES
+from languages import CODES, language
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -74,21 +74,22 @@ def hashed(stem: str, suffix: str, body: bytes, content_type: str) -> Asset:
 
 
 def language_strings(code: str) -> dict[str, str]:
-    """The widget's own words (launcher, labels, errors) in one language."""
-    return json.loads((STRINGS / f"{code}.json").read_text(encoding="utf-8"))
+    """The widget's own words (launcher, labels, errors) in one language, with the language's
+    own name (`name`) and direction (`dir`) from the registry (languages/)."""
+    entry = language(code)
+    words = json.loads((STRINGS / f"{code}.json").read_text(encoding="utf-8"))
+    return {"name": entry.own_name, **words, "dir": entry.direction}
 
 
-# The locale the assistant writes dates in (assistant.actions.messages.babel_locale; the browser
-# tests check that both write every language's dates alike).
-_BABEL_LOCALE = {"en": "en_GB"}
 _DATE_FIELDS = {"EEEE": "{E}", "d": "{d}", "MMMM": "{M}", "y": "{y}"}
 
 
 def date_words(code: str) -> dict:
     """How the assistant writes a date in full ("Sunday, 13 September 2026"): the pattern with
     {E} {d} {M} {y}, the month and weekday names (Monday first). From Babel, as the assistant's
-    are, since browsers lack some languages (Chromium has no Welsh or Punjabi dates)."""
-    locale = Locale.parse(_BABEL_LOCALE.get(code, code))
+    are, since browsers lack some languages (Chromium has no Welsh or Punjabi dates), in the
+    registry's locale for the language, as the assistant's are."""
+    locale = Locale.parse(language(code).locale)
     pattern = parse_pattern(locale.date_formats["full"].pattern).format
 
     def field(match: re.Match) -> str:
@@ -195,6 +196,6 @@ def build(
 def size_report(deployment: Deployment) -> dict[str, tuple[int, int]]:
     """Compressed sizes (script, styles) with every language the project ships, per encoding:
     {"gzip": (script, styles), "br": (script, styles)}."""
-    bundle = build(deployment, languages=list(LANGUAGES))
+    bundle = build(deployment, languages=list(CODES))
     return {encoding: (len(bundle.script.encoded(encoding)), len(bundle.styles.encoded(encoding)))
             for encoding in ("gzip", "br")}

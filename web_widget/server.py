@@ -13,7 +13,7 @@ import jinja2
 from aiohttp import ClientSession, web
 
 from deployment import Deployment
-from deployment.config import LANGUAGES
+from languages import CODES
 
 from .bundle import ENCODINGS, HERE, TIMEOUT_SECONDS, Asset, Bundle, build, language_strings
 
@@ -269,7 +269,7 @@ async def wire_sizes(deployment: Deployment) -> dict[str, tuple[int, int]]:
     them, per encoding: {"gzip": (script, styles), "br": (script, styles)}, each fetched from a
     loopback port by a client that takes only that encoding and counted without decompressing
     (a browser sending `Accept-Encoding: gzip, deflate, br` gets the "br" ones)."""
-    app = create_app(deployment, languages=list(LANGUAGES))
+    app = create_app(deployment, languages=list(CODES))
     bundle = app[BUNDLE]
     runner = web.AppRunner(app)
     await runner.setup()

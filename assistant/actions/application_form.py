@@ -47,6 +47,15 @@ def consent_wording(language: str) -> str:
     return render(language, CONSENT_MSG, **consent_params(None))  # type: ignore[arg-type]
 
 
+def consent_wording_in_english(language: str | None, wording: str | None) -> str | None:
+    """The consent words shown in `language`, in English, for the agency (the document's
+    `consent.wording_in_english`): None when the words shown are no longer what the catalogs
+    say (changed since), so the English is always of the very words shown."""
+    if not wording or not language or consent_wording(language) != wording:
+        return None
+    return consent_wording("en")
+
+
 def wording_version(wording: str) -> str:
     """Identifies the words shown: changing them (or the partner agencies) changes it."""
     return "1-" + hashlib.sha256(wording.encode("utf-8")).hexdigest()[:12]

@@ -1,4 +1,5 @@
-"""The buttons of every question with choices, and reading a choice back.
+"""The buttons of every question with choices, and reading a choice back (what a typed title
+means to the NLU is `assistant.understanding.buttons`).
 
 A choice arrives as a button click (`/inform{"choice": "<value>"}`), as an intent (affirm/deny for
 yes/no questions), as entities (agencies), or typed. Typed text is compared, normalised, with the
@@ -14,7 +15,7 @@ from functools import cache
 from rasa_sdk import Tracker
 
 from assistant.actions.messages import Button, render
-from assistant.locales import CatalogError, catalog_ids, shipped_languages
+from assistant.locales import CatalogError, shipped_languages
 from assistant.understanding.text import normalise
 from eligibility import AGENCIES
 
@@ -35,54 +36,6 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
     "not_sure": ("not_sure",),
     "review": ("send",),
 }
-
-# The intent each button's title means when typed instead of clicked: the intent its payload
-# sends (menu buttons, yes/no); the choices of a question and "Change ..." are answers (`inform`).
-BUTTON_INTENTS = {
-    "button-what-is-it": "ask_what_is_case_review",
-    "button-check": "ask_eligibility",  # explains the threshold, then offers the check
-    "button-process": "ask_process",
-    "button-support": "ask_support",
-    "button-human": "request_human",
-    "button-apply": "start_application",
-    "button-not-now": "deny",
-    "button-pass-on": "start_application",
-    "button-try-again": "affirm",
-    "choice-stop-delete": "affirm",
-    "choice-stop-keep": "deny",
-    "choice-yes": "affirm",
-    "choice-no": "deny",
-    "choice-not-sure": "dont_know",
-}
-
-
-def button_intent(msg_id: str) -> str | None:
-    """The intent a typed button title should get, or None for a message that is no button."""
-    if msg_id in BUTTON_INTENTS:
-        return BUTTON_INTENTS[msg_id]
-    if msg_id.startswith(("choice-", "change-")):
-        return "inform"
-    return None
-
-
-@cache
-def typed_title_intents() -> dict[str, str]:
-    """Every button title of every shipped catalog, normalised -> the intent of its button. A
-    title that two buttons with different intents share (in any languages) is left out."""
-    found: dict[str, set[str]] = {}
-    for language in shipped_languages():
-        for msg_id in catalog_ids(language):
-            intent = button_intent(msg_id)
-            if intent is None:
-                continue
-            try:
-                title = normalise(render(language, msg_id))
-            except (CatalogError, KeyError, IndexError):  # a draft, or a title with a placeholder
-                continue
-            if title:
-                found.setdefault(title, set()).add(intent)
-    return {title: intents.pop() for title, intents in found.items() if len(intents) == 1}
-
 
 # Yes/no questions also take the affirm/deny intents.
 _INTENT_VALUES = {"affirm": YES, "deny": NO}

@@ -18,9 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions import service
 from assistant.locales import message
-
-# Babel locale per language where the plain code would give the wrong conventions.
-_BABEL_LOCALE = {"en": "en_GB"}
+from languages import BY_CODE
 
 
 @dataclass(frozen=True)
@@ -39,10 +37,16 @@ def language_of(tracker: Tracker) -> str:
 
 
 def babel_locale(language: str) -> str:
-    return _BABEL_LOCALE.get(language, language)
+    """The Babel locale the language's dates are written in (the registry's)."""
+    entry = BY_CODE.get(language)
+    return entry.locale if entry else language
 
 
 def direction(language: str) -> str:
+    """"rtl" or "ltr": the registry's, else Babel's for a language the registry lacks."""
+    entry = BY_CODE.get(language)
+    if entry:
+        return entry.direction
     order = Locale.parse(babel_locale(language)).character_order
     return "rtl" if order == "right-to-left" else "ltr"
 

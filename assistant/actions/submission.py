@@ -23,7 +23,13 @@ from rasa_sdk.events import SlotSet
 from asb import env
 from assistant.actions import service
 from assistant.actions.answers import contact_lines
-from assistant.actions.application_form import CONSENT_GIVEN_BY, EMAIL, PHONE, blocked
+from assistant.actions.application_form import (
+    CONSENT_GIVEN_BY,
+    EMAIL,
+    PHONE,
+    blocked,
+    consent_wording_in_english,
+)
 from assistant.actions.eligibility_form import decide_document
 from assistant.actions.messages import Button, language_of, say
 
@@ -88,6 +94,8 @@ def application_document(tracker: Tracker) -> dict[str, Any]:
             "given_by": CONSENT_GIVEN_BY[slot("victim_consent")] if on_behalf else "victim",
             "without_consent_reason": _or_none(slot("consent_exception_reason")),
             "wording": slot("consent_wording"),
+            "wording_in_english": consent_wording_in_english(slot("consent_language"),
+                                                             slot("consent_wording")),
             "wording_version": slot("consent_wording_version"),
             "language": slot("consent_language"),
             "given_at": slot("consent_given_at"),

@@ -21,7 +21,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from assistant.actions.choices import typed_title_intents
+from assistant.understanding.buttons import typed_title_intents
 from assistant.understanding.text import normalise
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from assistant.dates import DateAnswer, understand_date
 from assistant.understanding.reader import written_in
 from assistant.understanding.text import tokens
+from languages import ROMANISED
 
 
 def understood_day(text: str, language: str, today: date,
@@ -19,7 +20,7 @@ def understood_day(text: str, language: str, today: date,
         return answer
     others = written_in(text, tokens(text), language)
     if text.isascii():  # romanised Urdu, Panjabi, Bengali are typed on any page
-        others += ["ur", "pa", "bn"]
+        others += ROMANISED
     for other in dict.fromkeys(code for code in others if code != language):
         found = understand_date(text.strip(), other, today, anchor)
         if found.value is not None and found.certain:

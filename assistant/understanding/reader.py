@@ -31,6 +31,7 @@ from assistant.language_detection import language_request, languages_named_in
 from assistant.understanding.kinds import QUESTIONS, Asked
 from assistant.understanding.lexicon import Match, available, raw, table
 from assistant.understanding.text import emoji_answer, ends_as_question, has_words, tokens
+from languages import ROMANISED, script_ranges
 
 # Intents that interrupt a form (domain.yml's `not_intent` lists).
 QUESTIONS_BACK = frozenset({
@@ -125,8 +126,7 @@ def read_answer(
     return reading
 
 
-_SCRIPTS = ((0x0A00, 0x0A7F, ("pa",)), (0x0980, 0x09FF, ("bn",)), (0x0600, 0x06FF, ("ar", "ur")),
-            (0x0750, 0x077F, ("ar", "ur")), (0xFB50, 0xFDFF, ("ar", "ur")))
+_SCRIPTS = script_ranges()  # the registry's (languages/): blocks and the languages written in them
 
 
 def written_in(text: str, words: tuple[str, ...], language: str = "en") -> list[str]:
@@ -148,7 +148,7 @@ def romanised_in(words: tuple[str, ...]) -> str | None:
     language's own common words (one in a message of up to three words)."""
     needed = 1 if len(words) <= 3 else 2
     counts = {code: sum(word in romanised_words(code) for word in words)
-              for code in ("ur", "pa", "bn")}
+              for code in ROMANISED}
     best = max(counts, key=counts.get)
     return best if counts[best] >= needed else None
 

@@ -24,10 +24,11 @@ from datetime import date, timedelta
 import pytest
 
 from assistant.actions import service
-from assistant.actions.choices import button_intent, payload, title_id
+from assistant.actions.choices import payload, title_id
 from assistant.actions.messages import direction, render
 from assistant.dates import understand_date
 from assistant.locales import read_catalog
+from assistant.understanding.buttons import button_intent
 from tests.assistant.test_conversations_rest import Chat as RestChat
 from tests.assistant.test_languages import LANGUAGES
 

@@ -10,9 +10,10 @@ import pytest
 import yaml
 
 from assistant.dates import understand_date
+from languages import CODES
 
 TABLES = Path(__file__).parent / "dates"
-LANGUAGES = ("en", "cy", "pl", "ro", "pa", "ur", "pt", "es", "ar", "bn")
+LANGUAGES = CODES
 NOT_CERTAIN = "not certain"
 KEYS = {"text", "date", "anchor", "today", "approximate", "grain", "future"}
 

@@ -13,19 +13,21 @@ from pathlib import Path
 
 import pytest
 import yaml
+from babel import Locale
 from babel.messages.plurals import get_plural
 
 from assistant.actions import choices
-from assistant.actions.choices import button_intent
 from assistant.actions.messages import direction, render
 from assistant.locales import LOCALES_DIR, placeholders, po_path, read_catalog, shipped_languages
+from assistant.understanding.buttons import button_intent
 from assistant.understanding.text import normalise
+from languages import CODES
 from tests.assistant.trackers import ROOT
+from web_widget.bundle import language_strings
 
-LANGUAGES = ("pl", "ro", "pa", "ur", "pt", "es", "ar", "bn")
-RIGHT_TO_LEFT = {"ar", "ur"}
+# The languages after English and Welsh (draft translations): a catalog, glossary and table each.
+LANGUAGES = tuple(code for code in CODES if code not in ("en", "cy"))
 NLU_DIR = ROOT / "assistant" / "data" / "nlu"
-WIDGET_STRINGS = ROOT / "web_widget" / "strings"
 REVIEW_STATUS = re.compile(
     r"^# Status: (draft translation, awaiting review by a native speaker|reviewed by a native "
     r"speaker .+)\.$", re.MULTILINE)
@@ -37,7 +39,7 @@ GLOSSARY_TERMS = ("ASB case review", "anti-social behaviour", "lead agency", "co
 # placeholders and punctuation ("{label}: {value}") is the same in every language.
 INTENTIONALLY_SAME: dict[str, set[str]] = {
     # Each language is offered under its own name, the same in every catalog.
-    "*": {f"language-name-{code}" for code in ("en", "cy", *LANGUAGES)},
+    "*": {f"language-name-{code}" for code in CODES},
     "es": {"choice-no"},  # "No" is Spanish too
 }
 
@@ -76,8 +78,10 @@ def spec_intents() -> list[str]:
     return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]
 
 
-def test_the_eight_languages_are_shipped():
-    assert set(LANGUAGES) <= set(shipped_languages())
+def test_the_registrys_languages_are_shipped_and_no_other():
+    catalogs = {path.parent.parent.name for path in LOCALES_DIR.glob("*/LC_MESSAGES/*.po")}
+    assert catalogs == set(CODES) == set(shipped_languages())
+    assert len(LANGUAGES) == 8
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -147,10 +151,11 @@ def test_messages_render_with_every_placeholder_filled(language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_direction_is_right(language):
-    expected = "rtl" if language in RIGHT_TO_LEFT else "ltr"
+    # The registry's, as CLDR has it; the assistant and the widget both follow it.
+    order = Locale.parse(language).character_order
+    expected = "rtl" if order == "right-to-left" else "ltr"
     assert direction(language) == expected
-    widget = yaml.safe_load((WIDGET_STRINGS / f"{language}.json").read_text(encoding="utf-8"))
-    assert widget["dir"] == expected
+    assert language_strings(language)["dir"] == expected
 
 
 def test_a_typed_button_title_means_one_answer_in_every_language():

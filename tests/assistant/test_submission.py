@@ -54,6 +54,21 @@ def test_the_document_matches_schema_version_1(slots):
     assert "reference" not in document and "deadlines" not in document
 
 
+@pytest.mark.parametrize("language", ["en", "pl", "ar"])
+def test_the_document_carries_the_consent_wording_in_english(language):
+    consent = application_document(tracker(consented(language)))["consent"]
+    assert consent["wording"] == consent_wording(language)
+    assert consent["wording_in_english"] == consent_wording("en")
+
+
+def test_no_english_is_sent_for_consent_words_the_catalogs_no_longer_have():
+    slots = consented("pl")
+    slots["consent_wording"] = slots["consent_wording"] + " (stara wersja)"
+    document = application_document(tracker(slots))
+    assert document["consent"]["wording_in_english"] is None
+    assert schema_errors(document) == []
+
+
 def test_on_behalf_without_consent_records_why_and_never_to_phone():
     document = application_document(tracker(on_behalf()))
     assert document["applicant"] == {

@@ -61,7 +61,7 @@ def application_in(language: str) -> dict:
     (pl or ur): names and impact in the applicant's words, the relationship (and the safe
     times, where no words of their own are given) as the title of the button chosen, and the
     consent wording as the assistant showed it, made by the assistant's own functions."""
-    from assistant.actions.application_form import wording_version
+    from assistant.actions.application_form import consent_wording_in_english, wording_version
     from assistant.actions.choices import title_id
     from assistant.actions.messages import render
 
@@ -85,6 +85,7 @@ def application_in(language: str) -> dict:
     }
     document["impact"] = words["impact"]
     document["consent"] |= {"wording": wording, "wording_version": wording_version(wording),
+                            "wording_in_english": consent_wording_in_english(language, wording),
                             "language": language}
     return document
 

@@ -352,16 +352,23 @@ async def test_an_application_in_another_language_reads_in_english_to_the_agency
         assert f"{victim['contact']['safe_times']}</span></dd>" in page
 
 
-async def test_consent_wording_no_longer_in_the_catalog_is_shown_without_english(
-    signed_in, browser, http
+@pytest.mark.parametrize("recorded", [None, "absent"])
+async def test_consent_without_its_english_in_the_document_is_shown_without_english(
+    signed_in, browser, http, recorded
 ):
+    # A document stored before the field existed, or words the assistant's catalogs no longer
+    # have (it sends null then): the words shown, and no English made up for them.
     service = await signed_in()
     document = application_in("pl")
     document["consent"]["wording"] = "Czy zgadzasz się na przekazanie wniosku? (stara wersja)"
+    if recorded == "absent":
+        del document["consent"]["wording_in_english"]
+    else:
+        document["consent"]["wording_in_english"] = recorded
     _, body = await service.submit(http, document)
     page = await get(browser, f"{service.url}/inbox/applications/{body['reference']}")
     assert holder_of(page, document["consent"]["wording"])["lang"] == "pl"
-    assert "Not available: the assistant&#39;s wording has changed since" in page
+    assert "Not available: the assistant did not record the English" in page
     assert f"<dt>Wording version</dt><dd>{document['consent']['wording_version']}</dd>" in page
 
 

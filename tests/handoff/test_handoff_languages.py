@@ -1,12 +1,15 @@
 """How languages read to the agency: codes as English names, the English of the assistant's
-buttons and consent wording, and the attributes marking the applicant's own words."""
+buttons and consent wording (the latter as the document carries it), and the attributes marking
+the applicant's own words."""
 
 from __future__ import annotations
 
 import pytest
 from handoff_parts import application_in, consent_shown
 
+from assistant.actions.application_form import consent_wording_in_english
 from handoff import languages
+from languages import CODES
 
 
 @pytest.mark.parametrize("code, shown", [
@@ -43,15 +46,25 @@ def test_a_button_title_in_any_language_has_its_english_title():
     assert languages.with_english_title("mój sąsiad") == "mój sąsiad"
 
 
-@pytest.mark.parametrize("language", ["cy", "pl", "ro", "pa", "ur", "pt", "es", "ar", "bn"])
+@pytest.mark.parametrize("language", [code for code in CODES if code != "en"])
 def test_the_consent_shown_in_any_language_has_its_english_wording(language):
-    consent = {"language": language, "wording": consent_shown(language)}
+    # The document carries the English as the assistant makes it; the agency reads that.
+    shown = consent_shown(language)
+    consent = {"language": language, "wording": shown,
+               "wording_in_english": consent_wording_in_english(language, shown)}
+    assert shown != consent_shown("en")
     assert languages.consent_in_english(consent) == consent_shown("en")
 
 
 def test_no_english_wording_for_english_consent_or_words_the_catalog_no_longer_has():
-    assert languages.consent_in_english({"language": "en", "wording": consent_shown("en")}) is None
+    english = consent_shown("en")
+    assert languages.consent_in_english(
+        {"language": "en", "wording": english, "wording_in_english": english}) is None
     changed = consent_shown("pl").replace("Czy wyrażasz", "Czy wyraża Pan/Pani")
+    assert consent_wording_in_english("pl", changed) is None  # what the assistant sends then
+    assert languages.consent_in_english(
+        {"language": "pl", "wording": changed, "wording_in_english": None}) is None
+    # A document stored before the field existed.
     assert languages.consent_in_english({"language": "pl", "wording": changed}) is None
-    assert languages.consent_in_english({"language": "xx", "wording": "words"}) is None
-    assert languages.consent_in_english({"language": "pl", "wording": None}) is None
+    assert languages.consent_in_english({"language": "pl", "wording_in_english": " "}) is None
+    assert languages.consent_in_english(None) is None

@@ -17,17 +17,15 @@ import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
 from deployment import DeploymentError, load_deployment
-from deployment.config import LANGUAGES, Deployment
+from deployment.config import Deployment
+from languages import CODES as LANGUAGES
+from languages import language
 from tests import run_coroutine
-from web_widget.bundle import SIZE_LIMIT, STATIC, build, language_strings, size_report
+from web_widget.bundle import SIZE_LIMIT, STATIC, STRINGS, build, language_strings, size_report
 from web_widget.server import ROUTES, create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = "http://127.0.0.1:59999"
-OWN_NAMES = {
-    "en": "English", "cy": "Cymraeg", "pl": "Polski", "ro": "Română", "pa": "ਪੰਜਾਬੀ",
-    "ur": "اردو", "pt": "Português", "es": "Español", "ar": "العربية", "bn": "বাংলা",
-}
 
 
 def deployment_with(**widget) -> Deployment:
@@ -169,8 +167,9 @@ def test_every_language_table_has_every_key_in_its_own_words():
         table = language_strings(code)
         assert set(table) == set(english), code
         assert all(value.strip() for value in table.values()), code
-        assert table["name"] == OWN_NAMES[code]
-        assert table["dir"] == ("rtl" if code in ("ar", "ur") else "ltr")
+        # The language's own name and direction are the registry's, never the table's own.
+        assert (table["name"], table["dir"]) == (language(code).own_name, language(code).direction)
+        assert not {"name", "dir"} & set(json.loads((STRINGS / f"{code}.json").read_text("utf-8")))
         if code != "en":
             same = [k for k in english if k not in ("dir",) and table[k] == english[k]]
             assert not same, f"{code} copies English for {same}"

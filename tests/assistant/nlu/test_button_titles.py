@@ -6,10 +6,11 @@ import pytest
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from assistant.actions.choices import button_intent, title_id, typed_title_intents
+from assistant.actions.choices import title_id
 from assistant.actions.messages import render
 from assistant.locales import catalog_ids, shipped_languages
 from assistant.nlu.button_titles import ButtonTitleClassifier
+from assistant.understanding.buttons import button_intent, typed_title_intents
 from assistant.understanding.text import normalise
 
 DIET_GUESS = {"name": "emergency", "confidence": 0.91}
