@@ -201,70 +201,36 @@ def score_language(reader: Reader, language: str, show: bool,
                    tables: Path = TABLES) -> LanguageResult:
     data = load(tables / f"{language}.yml")
     first, misread = Score(), Score()
-    for asked, values in (data.get("answers") or {}).items():
-        for value, texts in (values or {}).items():
-            # YAML 1.1 reads the keys yes/no as booleans.
-            wanted = "yes" if value is True else "no" if value is False else str(value)
-            for text in texts or []:
-                readings = reader.read(str(text), asked, language)
-                ok = all(r.choice == wanted and not _interrupted(r) for r in readings)
-                wrong = any(_interrupted(r) or r.choice not in (None, wanted) for r in readings)
-                what = f"{asked}={wanted}: {text!r} -> {_said(readings)}"
-                first.add(ok, what)
-                misread.add(not wrong, what)
-    for asked, texts in (data.get("free_text") or {}).items():
-        question = reader.questions.get(asked)
-        optional = question.optional if question is not None else None
-        for text in texts or []:
-            readings = reader.read(str(text), asked, language, MISREADS)
-            # Taken as typed: never an interruption, never "there is none".
-            wrong = any(_interrupted(r) or (optional and r.choice == optional) for r in readings)
-            ok = not wrong and all(r.intent == "inform" for r in readings)
-            what = f"{asked} (free text): {text!r} -> {_said(readings)}"
-            first.add(ok, what)
-            misread.add(not wrong, what)
+    _score_choices(reader, language, data.get("answers") or {}, first, misread)
+    _score_free_text(reader, language, data.get("free_text") or {}, first, misread)
 
     questions = [None, *reader.questions]
-    recall = Score()
-    for text in data.get("emergencies") or []:
-        for asked in questions:
-            readings = reader.read(str(text), asked, language, (AN_ANSWER,))
-            recall.add(all(r.emergency or r.intent == "emergency" for r in readings),
-                       f"emergency at {asked}: {text!r} -> {_said(readings)}")
-    alarms = Score()
-    for text in data.get("not_emergencies") or []:
-        for asked in questions:
-            # The model's alarm is given where an answer is free text (there the words decide);
-            # at a choice or yes/no question a very sure model on a sentence may still count.
-            free = asked is not None and reader.questions[asked].kind in FREE_KINDS
-            readings = reader.read(str(text), asked, language, MISREADS[:1] if free else ())
-            alarms.add(not any(r.emergency or r.intent == "emergency" for r in readings),
-                       f"not an emergency at {asked}: {text!r} -> {_said(readings)}")
-    stops = Score()
-    for text in data.get("stops") or []:
-        for asked in questions:
-            readings = reader.read(str(text), asked, language, (AN_ANSWER,))
-            stops.add(all(r.intent in ("stop", "restart") for r in readings),
-                      f"stop at {asked}: {text!r} -> {_said(readings)}")
-    not_stops = Score()
-    for text in data.get("not_stops") or []:
-        for asked in questions:
-            readings = reader.read(str(text), asked, language, MISREADS[1:3])
-            not_stops.add(not any(r.intent in ("stop", "restart") for r in readings),
-                          f"not a stop at {asked}: {text!r} -> {_said(readings)}")
-    answered = Score()
-    for text in data.get("questions") or []:
-        for asked in ("victim_name", "more_incidents", "incident_date", None):
-            readings = reader.read(str(text), asked, language, (A_QUESTION,))
-            answered.add(all(r.intent not in ("inform", *INTERRUPTIONS) for r in readings),
-                         f"question back at {asked}: {text!r} -> {_said(readings)}")
-    names = Score()
-    for name in names_for(language):
-        for asked in NAME_QUESTIONS:
-            readings = reader.read(name, asked, language, MISREADS)
-            names.add(all(r.intent == "inform" and not _interrupted(r) and r.choice is None
-                          for r in readings),
-                      f"name at {asked}: {name!r} -> {_said(readings)}")
+
+    def free_text_alarm(asked: str | None) -> tuple[Guess, ...]:
+        # The model's alarm is given where an answer is free text (there the words decide);
+        # at a choice or yes/no question a very sure model on a sentence may still count.
+        free = asked is not None and reader.questions[asked].kind in FREE_KINDS
+        return MISREADS[:1] if free else ()
+
+    def at(texts, label: str, where, guesses, passes) -> Score:
+        return _score_at(reader, language, texts, label, where, guesses, passes)
+
+    recall = at(data.get("emergencies"), "emergency", questions, lambda asked: (AN_ANSWER,),
+                lambda readings: all(_alarmed(r) for r in readings))
+    alarms = at(data.get("not_emergencies"), "not an emergency", questions, free_text_alarm,
+                lambda readings: not any(_alarmed(r) for r in readings))
+    stops = at(data.get("stops"), "stop", questions, lambda asked: (AN_ANSWER,),
+               lambda readings: all(_stopped(r) for r in readings))
+    not_stops = at(data.get("not_stops"), "not a stop", questions, lambda asked: MISREADS[1:3],
+                   lambda readings: not any(_stopped(r) for r in readings))
+    answered = at(data.get("questions"), "question back",
+                  ("victim_name", "more_incidents", "incident_date", None),
+                  lambda asked: (A_QUESTION,),
+                  lambda readings: all(r.intent not in ("inform", *INTERRUPTIONS)
+                                       for r in readings))
+    names = at(names_for(language), "name", NAME_QUESTIONS, lambda asked: MISREADS,
+               lambda readings: all(r.intent == "inform" and not _interrupted(r)
+                                    and r.choice is None for r in readings))
 
     target = TARGET_FIRST.get(language, TARGET_FIRST_OTHER)
     examples = [*first.misses, *recall.misses, *alarms.misses, *stops.misses,
@@ -288,6 +254,60 @@ def score_language(reader: Reader, language: str, show: bool,
                       and names.right == names.total),
         misread_examples=examples,
     )
+
+
+def _score_choices(reader: Reader, language: str, answers: dict, first: Score,
+                   misread: Score) -> None:
+    """The answers that mean a stored value: taken as it, and never as another or as an
+    interruption."""
+    for asked, values in answers.items():
+        for value, texts in (values or {}).items():
+            # YAML 1.1 reads the keys yes/no as booleans.
+            wanted = "yes" if value is True else "no" if value is False else str(value)
+            for text in texts or []:
+                readings = reader.read(str(text), asked, language)
+                ok = all(r.choice == wanted and not _interrupted(r) for r in readings)
+                wrong = any(_interrupted(r) or r.choice not in (None, wanted) for r in readings)
+                what = f"{asked}={wanted}: {text!r} -> {_said(readings)}"
+                first.add(ok, what)
+                misread.add(not wrong, what)
+
+
+def _score_free_text(reader: Reader, language: str, free_text: dict, first: Score,
+                     misread: Score) -> None:
+    """Free-text answers: taken as typed, whatever a model says, never an interruption and
+    never "there is none"."""
+    for asked, texts in free_text.items():
+        question = reader.questions.get(asked)
+        optional = question.optional if question is not None else None
+        for text in texts or []:
+            readings = reader.read(str(text), asked, language, MISREADS)
+            wrong = any(_interrupted(r) or (optional and r.choice == optional) for r in readings)
+            ok = not wrong and all(r.intent == "inform" for r in readings)
+            what = f"{asked} (free text): {text!r} -> {_said(readings)}"
+            first.add(ok, what)
+            misread.add(not wrong, what)
+
+
+def _score_at(reader: Reader, language: str, texts, label: str, questions,
+              guesses: Callable[[str | None], tuple[Guess, ...]],
+              passes: Callable[[list], bool]) -> Score:
+    """Each text typed at each of `questions` (None: nothing asked), read after `guesses(asked)`;
+    counted right when `passes` holds for its readings."""
+    score = Score()
+    for text in texts or []:
+        for asked in questions:
+            readings = reader.read(str(text), asked, language, guesses(asked))
+            score.add(passes(readings), f"{label} at {asked}: {text!r} -> {_said(readings)}")
+    return score
+
+
+def _alarmed(reading) -> bool:
+    return reading.emergency or reading.intent == "emergency"
+
+
+def _stopped(reading) -> bool:
+    return reading.intent in ("stop", "restart")
 
 
 def _pct(value: float | None) -> str:

@@ -41,6 +41,21 @@ _INCIDENT_KEYS = {"id", "occurred_on", "reported_on", "reported_to", "hate_relat
 
 
 def incident_from_json(field: str, data: Any, applied_on: date) -> IncidentRecord:
+    _check_incident_keys(field, data)
+    occurred_on, reported_on = _incident_dates(field, data, applied_on)
+    agencies = _agencies(field, data["reported_to"])
+    return IncidentRecord(
+        occurred_on=occurred_on,
+        reported_on=reported_on,
+        reported_to=tuple(dict.fromkeys(agencies)),
+        id=_record_id(field, data.get("id")),
+        hate_related=require_bool(f"{field}.hate_related", data.get("hate_related", False)),
+        reporter=require_text(f"{field}.reporter", data.get("reporter", DEFAULT_REPORTER)),
+    )
+
+
+def _check_incident_keys(field: str, data: Any) -> None:
+    """An object, with no key it does not know and the three it needs."""
     if not isinstance(data, Mapping):
         raise EligibilityError(field, "must be an object with occurred_on and reported_on")
     unknown = sorted(set(data) - _INCIDENT_KEYS)
@@ -52,6 +67,11 @@ def incident_from_json(field: str, data: Any, applied_on: date) -> IncidentRecor
     for key in ("occurred_on", "reported_on", "reported_to"):
         if key not in data:
             raise EligibilityError(f"{field}.{key}", "is missing")
+
+
+def _incident_dates(field: str, data: Mapping, applied_on: date) -> tuple[date, date]:
+    """When it happened and when it was reported: neither after the application, and not
+    reported before it happened."""
     occurred_on = parse_date(f"{field}.occurred_on", data["occurred_on"])
     reported_on = parse_date(f"{field}.reported_on", data["reported_on"])
     if occurred_on > applied_on:
@@ -70,7 +90,11 @@ def incident_from_json(field: str, data: Any, applied_on: date) -> IncidentRecor
             f"{reported_on.isoformat()} is before the incident happened "
             f"(occurred_on {occurred_on.isoformat()})",
         )
-    agencies = data["reported_to"]
+    return occurred_on, reported_on
+
+
+def _agencies(field: str, agencies: Any) -> list[str]:
+    """A non-empty list of known agencies."""
     if not isinstance(agencies, list) or not agencies:
         raise EligibilityError(
             f"{field}.reported_to", "must be a non-empty list of agencies: " + ", ".join(AGENCIES)
@@ -81,19 +105,16 @@ def incident_from_json(field: str, data: Any, applied_on: date) -> IncidentRecor
                 f"{field}.reported_to[{i}]",
                 f"unknown agency {agency!r}; use one of " + ", ".join(AGENCIES),
             )
-    record_id = data.get("id")
-    if record_id is not None:
-        if isinstance(record_id, int) and not isinstance(record_id, bool):
-            record_id = str(record_id)
-        record_id = require_text(f"{field}.id", record_id)
-    return IncidentRecord(
-        occurred_on=occurred_on,
-        reported_on=reported_on,
-        reported_to=tuple(dict.fromkeys(agencies)),
-        id=record_id,
-        hate_related=require_bool(f"{field}.hate_related", data.get("hate_related", False)),
-        reporter=require_text(f"{field}.reporter", data.get("reporter", DEFAULT_REPORTER)),
-    )
+    return agencies
+
+
+def _record_id(field: str, record_id: Any) -> str | None:
+    """The record's id as text (a whole number is taken as its digits), or None."""
+    if record_id is None:
+        return None
+    if isinstance(record_id, int) and not isinstance(record_id, bool):
+        record_id = str(record_id)
+    return require_text(f"{field}.id", record_id)
 
 
 def case_from_json(data: Any, today: date) -> Case:

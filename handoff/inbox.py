@@ -281,6 +281,29 @@ def _form_values(found: dict) -> dict:
     }
 
 
+_OUTCOME_DATES = (("threshold_decided_on", "The date of the threshold decision"),
+                  ("review_held_on", "The date the review was held"),
+                  ("escalated_on", "The date the escalation was requested"))
+
+
+def parse_dates(values: dict, labels, errors: dict, not_after: date | None = None) -> dict:
+    """The dates named in `labels` ((field, what it is) pairs) from `values`, None where empty;
+    a date that is not real, or after `not_after` when given, is put in `errors` instead."""
+    dates: dict[str, date | None] = {}
+    for name, what in labels:
+        dates[name] = None
+        if not values[name]:
+            continue
+        try:
+            dates[name] = date.fromisoformat(values[name])
+        except ValueError:
+            errors[name] = f"{what} must be a real date, like 2026-03-27"
+            continue
+        if not_after and dates[name] > not_after:
+            errors[name] = f"{what} must be today or in the past"
+    return dates
+
+
 def parse_outcome(form) -> tuple[dict, dict, dict]:
     """The outcome form as store values, the values to show again, and errors by field."""
     values = {name: str(form.get(name, "")).strip() for name in (
@@ -288,32 +311,10 @@ def parse_outcome(form) -> tuple[dict, dict, dict]:
         "recommendations_made", "escalated_on")}
     errors: dict[str, str] = {}
     today = clock.today()
-    dates: dict[str, date | None] = {}
-    for name, what in (("threshold_decided_on", "The date of the threshold decision"),
-                       ("review_held_on", "The date the review was held"),
-                       ("escalated_on", "The date the escalation was requested")):
-        dates[name] = None
-        if values[name]:
-            try:
-                dates[name] = date.fromisoformat(values[name])
-            except ValueError:
-                errors[name] = f"{what} must be a real date, like 2026-03-27"
-                continue
-            if dates[name] > today:
-                errors[name] = f"{what} must be today or in the past"
-    if values["threshold"] not in ("", "met", "not_met"):
-        errors["threshold"] = "Select whether the threshold was met"
-    if values["recommendations_made"] not in ("", "yes", "no"):
-        errors["recommendations_made"] = "Select whether recommendations were made"
+    dates = parse_dates(values, _OUTCOME_DATES, errors, not_after=today)
+    _check_outcome_choices(values, errors)
+    _check_outcome_order(values, dates, errors)
     decided = values["threshold"] in ("met", "not_met")
-    if decided and not values["threshold_reason"]:
-        errors["threshold_reason"] = "Enter the reason for the threshold decision"
-    if not decided and (values["threshold_reason"] or dates["threshold_decided_on"]):
-        errors["threshold"] = "Select whether the threshold was met"
-    if dates["review_held_on"] and values["threshold"] != "met":
-        errors["review_held_on"] = "A review can only be held when the threshold was met"
-    if values["recommendations_made"] and not dates["review_held_on"]:
-        errors["recommendations_made"] = "Enter the date the review was held first"
     outcome = {
         "threshold_met": {"met": True, "not_met": False}.get(values["threshold"]),
         "threshold_reason": values["threshold_reason"] or None,
@@ -323,6 +324,28 @@ def parse_outcome(form) -> tuple[dict, dict, dict]:
         "escalated_on": dates["escalated_on"],
     }
     return outcome, values, errors
+
+
+def _check_outcome_choices(values: dict, errors: dict) -> None:
+    """The two radio questions answered with one of their choices, or not at all."""
+    if values["threshold"] not in ("", "met", "not_met"):
+        errors["threshold"] = "Select whether the threshold was met"
+    if values["recommendations_made"] not in ("", "yes", "no"):
+        errors["recommendations_made"] = "Select whether recommendations were made"
+
+
+def _check_outcome_order(values: dict, dates: dict, errors: dict) -> None:
+    """A decision comes with its reason; a review only after the threshold was met, and
+    recommendations only with the review's date."""
+    decided = values["threshold"] in ("met", "not_met")
+    if decided and not values["threshold_reason"]:
+        errors["threshold_reason"] = "Enter the reason for the threshold decision"
+    if not decided and (values["threshold_reason"] or dates["threshold_decided_on"]):
+        errors["threshold"] = "Select whether the threshold was met"
+    if dates["review_held_on"] and values["threshold"] != "met":
+        errors["review_held_on"] = "A review can only be held when the threshold was met"
+    if values["recommendations_made"] and not dates["review_held_on"]:
+        errors["recommendations_made"] = "Enter the date the review was held first"
 
 
 @routes.post(r"/inbox/applications/{reference:ASB-\d{4}-[0-9A-Z]{6}}/outcome")

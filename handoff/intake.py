@@ -183,42 +183,54 @@ async def submit(request: web.Request) -> web.Response:
         return errors(413, FieldError("body", f"is larger than the limit of {limit} bytes"))
     except Unreadable as exc:
         return errors(exc.status, FieldError(exc.field, exc.message))
-    store: Store = request.app[STORE]
-    deployment = request.app[DEPLOYMENT]
     try:
-        now = clock.now().replace(microsecond=0)
-        if len(raw) <= INLINE_BYTES:
-            area, completed = _checked(document, deployment, now)
-        else:  # thousands of incidents take the engine a second: not on the event loop
-            area, completed = await asyncio.to_thread(_checked, document, deployment, now)
-        channels = [name for name in ("webhook", "email") if getattr(area.delivery, name)]
-        result = await store.submit_async(
-            Submission(key, area.id, completed, channels, time.time(),
-                       body_fingerprint(document)))
-    except DocumentError as exc:
-        return errors(422, *exc.errors)
-    except OverflowError:  # a date the engine cannot count from
-        return errors(422, FieldError("incidents", "holds a date out of range"))
-    except KeyReused:
-        log.warning("intake: an Idempotency-Key was sent again with a different application; "
-                    "refused")
-        return errors(409, FieldError(
-            "Idempotency-Key", "was used for a different application; each application "
-            "needs its own key"))
-    except StoreUnavailable as exc:
-        log.error("intake: the database is unavailable (%s); nothing was stored", exc)
-        return errors(
-            503,
-            FieldError("database", "The application could not be stored just now. Nothing was "
-                       "saved. Please send it again in a moment."),
-            headers={"Retry-After": "5"},
-        )
+        area, channels, result = await _store(request, key, raw, document)
+    except (DocumentError, OverflowError, KeyReused, StoreUnavailable) as exc:
+        return _not_stored(exc)
     if result.created:
         request.app[METRICS].stored(document.get("language"))
         log.info("application %s stored for area %s", result.reference, area.id)
         if channels:
             request.app[WORKER_WAKE].set()
     return web.json_response(result.to_json(), status=201 if result.created else 200)
+
+
+async def _store(request: web.Request, key: str, raw: bytes, document):
+    """Check and complete the document, and store it with its deliveries: the area, the
+    delivery channels and the store's result."""
+    store: Store = request.app[STORE]
+    deployment = request.app[DEPLOYMENT]
+    now = clock.now().replace(microsecond=0)
+    if len(raw) <= INLINE_BYTES:
+        area, completed = _checked(document, deployment, now)
+    else:  # thousands of incidents take the engine a second: not on the event loop
+        area, completed = await asyncio.to_thread(_checked, document, deployment, now)
+    channels = [name for name in ("webhook", "email") if getattr(area.delivery, name)]
+    result = await store.submit_async(
+        Submission(key, area.id, completed, channels, time.time(), body_fingerprint(document)))
+    return area, channels, result
+
+
+def _not_stored(exc: Exception) -> web.Response:
+    """The answer for an application that was not stored: 422 for one the engine refuses, 409
+    for a key already used with another application, 503 while the database does not answer."""
+    if isinstance(exc, DocumentError):
+        return errors(422, *exc.errors)
+    if isinstance(exc, OverflowError):  # a date the engine cannot count from
+        return errors(422, FieldError("incidents", "holds a date out of range"))
+    if isinstance(exc, KeyReused):
+        log.warning("intake: an Idempotency-Key was sent again with a different application; "
+                    "refused")
+        return errors(409, FieldError(
+            "Idempotency-Key", "was used for a different application; each application "
+            "needs its own key"))
+    log.error("intake: the database is unavailable (%s); nothing was stored", exc)
+    return errors(
+        503,
+        FieldError("database", "The application could not be stored just now. Nothing was "
+                   "saved. Please send it again in a moment."),
+        headers={"Retry-After": "5"},
+    )
 
 
 @routes.get("/healthz")

@@ -38,13 +38,15 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE = re.compile(r"\+?\d[\d ()-]{8,}\d")
 
 
-def consent_params(tracker: Tracker) -> dict[str, Any]:
+def consent_params(tracker: Tracker | None = None) -> dict[str, Any]:
+    """The consent question's values: the area's partner agencies, whoever is asked (the
+    question's `params` gives the tracker; `consent_wording` has none)."""
     return {"agencies": ", ".join(service.area().partner_agencies)}
 
 
 def consent_wording(language: str) -> str:
     """The exact consent words shown, in the conversation's language."""
-    return render(language, CONSENT_MSG, **consent_params(None))  # type: ignore[arg-type]
+    return render(language, CONSENT_MSG, **consent_params())
 
 
 def consent_wording_in_english(language: str | None, wording: str | None) -> str | None:

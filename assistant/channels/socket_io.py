@@ -74,73 +74,17 @@ class SocketIOInput(RasaSocketIOInput):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         webhook = _Blueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
-        namespace = self.namespace
-        addresses: dict[str, str] = {}  # socket id: client address
-        sessions: dict[str, str] = {}  # socket id: the session (conversation) it asked for
+        sockets = _Sockets(self, sio, webhook, on_new_message)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        async def refuse(sid: str, refused: Refused) -> None:
-            await sio.emit(REFUSED_EVENT, refused.body(), room=sid, namespace=namespace)
-
-        @sio.on("connect", namespace=namespace)
-        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
-            if self.jwt_key:
-                token = auth.get("token") if isinstance(auth, dict) else None
-                if not isinstance(token, str) or not decode_bearer_token(
-                        token, self.jwt_key, self.jwt_algorithm):
-                    return False
-            request = environ.get("sanic.request")
-            if request is not None:
-                addresses[sid] = request.remote_addr or request.ip
-            return True
-
-        @sio.on("disconnect", namespace=namespace)
-        async def disconnect(sid: str, *args: Any) -> None:
-            addresses.pop(sid, None)
-            sessions.pop(sid, None)
-
-        @sio.on("session_request", namespace=namespace)
-        async def session_request(sid: str, data: Any = None) -> None:
-            try:
-                self.edge.admit_address(addresses.get(sid, ""))
-            except Refused as refused:
-                await refuse(sid, refused)
-                return
-            asked = data.get("session_id") if isinstance(data, dict) else None
-            session_id = (asked if isinstance(asked, str) and SENDER.fullmatch(asked)
-                          else uuid.uuid4().hex)
-            if self.session_persistence:
-                previous = sessions.get(sid)
-                if previous and previous != session_id:
-                    await sio.leave_room(sid, previous, namespace=namespace)
-                await sio.enter_room(sid, session_id, namespace=namespace)
-            sessions[sid] = session_id
-            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
-
-        @sio.on(self.user_message_evt, namespace=namespace)
-        async def handle_message(sid: str, data: Any = None) -> None:
-            edge = self.edge
-            try:
-                edge.admit_address(addresses.get(sid, ""))
-                incoming = edge.admit(self._body(sid, data, sessions),
-                                      getattr(webhook.ctx, "app", None))
-            except Refused as refused:
-                await refuse(sid, refused)
-                return
-            output = SocketIOOutputChannel(sio, self.bot_message_evt)
-            try:
-                await on_new_message(UserMessage(
-                    incoming.text, output, incoming.sender, input_channel=self.name(),
-                    metadata=incoming.metadata or None))
-            except Exception as exc:  # never the text or the exception's message: personal data
-                logger.error("socket.io channel: a message could not be handled (%s)",
-                             type(exc).__name__)
-                await refuse(sid, Refused(500, "not_answered", "the assistant could not answer "
-                                          "this message; try again in a moment"))
-
+        for event, handler in (("connect", sockets.connect),
+                               ("disconnect", sockets.disconnect),
+                               ("session_request", sockets.session_request),
+                               (self.user_message_evt, sockets.handle_message)):
+            sio.on(event, namespace=self.namespace)(handler)
         return webhook
 
     def _body(self, sid: str, data: Any, sessions: dict[str, str]) -> dict[str, Any]:
@@ -170,3 +114,73 @@ class SocketIOInput(RasaSocketIOInput):
         if metadata is not None:
             body["metadata"] = metadata
         return body
+
+
+class _Sockets:
+    """The socket.io server's handlers for one channel, with what they know of each socket: its
+    client's address and the session (conversation) it asked for."""
+
+    def __init__(self, channel: SocketIOInput, sio: AsyncServer, webhook: _Blueprint,
+                 on_new_message: Callable[[UserMessage], Awaitable[Any]]):
+        self.channel, self.sio, self.webhook = channel, sio, webhook
+        self.on_new_message = on_new_message
+        self.namespace = channel.namespace
+        self.addresses: dict[str, str] = {}  # socket id: client address
+        self.sessions: dict[str, str] = {}  # socket id: the session it asked for
+
+    async def refuse(self, sid: str, refused: Refused) -> None:
+        await self.sio.emit(REFUSED_EVENT, refused.body(), room=sid, namespace=self.namespace)
+
+    async def connect(self, sid: str, environ: dict, auth: dict | None = None) -> bool:
+        channel = self.channel
+        if channel.jwt_key:
+            token = auth.get("token") if isinstance(auth, dict) else None
+            if not isinstance(token, str) or not decode_bearer_token(
+                    token, channel.jwt_key, channel.jwt_algorithm):
+                return False
+        request = environ.get("sanic.request")
+        if request is not None:
+            self.addresses[sid] = request.remote_addr or request.ip
+        return True
+
+    async def disconnect(self, sid: str, *args: Any) -> None:
+        self.addresses.pop(sid, None)
+        self.sessions.pop(sid, None)
+
+    async def session_request(self, sid: str, data: Any = None) -> None:
+        try:
+            self.channel.edge.admit_address(self.addresses.get(sid, ""))
+        except Refused as refused:
+            await self.refuse(sid, refused)
+            return
+        asked = data.get("session_id") if isinstance(data, dict) else None
+        session_id = (asked if isinstance(asked, str) and SENDER.fullmatch(asked)
+                      else uuid.uuid4().hex)
+        if self.channel.session_persistence:
+            previous = self.sessions.get(sid)
+            if previous and previous != session_id:
+                await self.sio.leave_room(sid, previous, namespace=self.namespace)
+            await self.sio.enter_room(sid, session_id, namespace=self.namespace)
+        self.sessions[sid] = session_id
+        await self.sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+    async def handle_message(self, sid: str, data: Any = None) -> None:
+        channel = self.channel
+        edge = channel.edge
+        try:
+            edge.admit_address(self.addresses.get(sid, ""))
+            incoming = edge.admit(channel._body(sid, data, self.sessions),
+                                  getattr(self.webhook.ctx, "app", None))
+        except Refused as refused:
+            await self.refuse(sid, refused)
+            return
+        output = SocketIOOutputChannel(self.sio, channel.bot_message_evt)
+        try:
+            await self.on_new_message(UserMessage(
+                incoming.text, output, incoming.sender, input_channel=channel.name(),
+                metadata=incoming.metadata or None))
+        except Exception as exc:  # never the text or the exception's message: personal data
+            logger.error("socket.io channel: a message could not be handled (%s)",
+                         type(exc).__name__)
+            await self.refuse(sid, Refused(500, "not_answered", "the assistant could not answer "
+                                           "this message; try again in a moment"))

@@ -8,15 +8,18 @@ The keys are described in `words/README.md`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
 from assistant.dates.text import normalise
 
 WORDS_DIR = Path(__file__).parent / "words"
+Meaning = TypeVar("Meaning")
 
 PHRASES = (
     "today", "yesterday", "day_before_yesterday", "tomorrow", "day_after_tomorrow", "same_day",
@@ -86,8 +89,8 @@ def _plain(values, where: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _lookup(pairs, where: str) -> dict[str, object]:
-    table: dict[str, object] = {}
+def _lookup(pairs: Iterable[tuple[str, Meaning]], where: str) -> dict[str, Meaning]:
+    table: dict[str, Meaning] = {}
     for phrase, meaning in pairs:
         if table.get(phrase, meaning) != meaning:
             raise WordTableError(f"{where}: {phrase!r} means both {table[phrase]} and {meaning}")
@@ -148,12 +151,12 @@ def parse(data: dict, language: str) -> Words:
         language=language,
         hedges=_plain(data.get("hedges"), f"{w} hedges"),
         ignore=_plain(data.get("ignore"), f"{w} ignore"),
-        numbers=numbers,  # type: ignore[arg-type]
+        numbers=numbers,
         vague_numbers=frozenset(normalise(str(k)) for k in vague_data),
         phrases={key: _plain(phrases_data.get(key), f"{w} phrases.{key}") for key in PHRASES},
         maybe={key: _plain(maybe_data.get(key), f"{w} maybe.{key}") for key in MAYBE},
         past_markers=_plain(data.get("past_markers"), f"{w} past_markers"),
-        units=units,  # type: ignore[arg-type]
+        units=units,
         plural_units=frozenset(_plain(data.get("plural_units"), f"{w} plural_units")),
         counted_units=counted,
         sided=sided,
@@ -163,7 +166,7 @@ def parse(data: dict, language: str) -> Words:
         months=months,
         ambiguous_months=frozenset(_plain(data.get("ambiguous_months"), w)),
         of=_plain(data.get("of"), f"{w} of"),
-        month_parts=parts,  # type: ignore[arg-type]
+        month_parts=parts,
         ordinal_suffixes=_plain(data.get("ordinal_suffixes"), f"{w} ordinal_suffixes"),
         holidays=holidays,
         fallback=tuple(data.get("fallback") or ()),

@@ -88,33 +88,13 @@ def read_answer(
     # the English "march").
     if "emergency" in keys or table(available()).find(words, frozenset({"emergency"}), False):
         return Reading("emergency", emergency=True, reason="danger-words")
-    kind = question.kind if question else None
-    # "what else can I do?" with no question asked, where the model places it nowhere better:
-    # the other help, then the offer again (after a "not met" it is the question people ask; it
-    # never starts again).
-    if not question and "what_else" in keys and model not in QUESTIONS_BACK | TRIAGE:
-        return Reading("ask_support", reason="what-else")
-    # A yes or no to the buttons just offered (a confirmation: "yes, start again") first.
-    if not question and offered:
-        button = _offer_taken(text, words, own, offered, model)
-        if button:
-            return Reading(button, reason="offer")
-    # "can I delete my data later?" asks about stopping; "can we stop" stops.
-    opens_stop = any(m.key in ("stop", "restart") and m.start == 0 for m in matches)
-    asks_back = ends_as_question(text) or (not opens_stop and any(
-        m.key in _ASKING and m.start == 0 for m in matches))
-    if asks_back:
-        pass
-    elif _says_only("stop", matches, words, kind):
-        return Reading("stop", reason="stop-words")
-    elif _says_only("restart", matches, words, kind):  # confirmed first, as a stop is
-        return Reading("stop", choice="restart", reason="restart-words")
+    if not question and (reading := _what_else_or_offer(text, words, own, keys, offered, model)):
+        return reading
+    if reading := _stop_words(text, words, matches, question.kind if question else None):
+        return reading
     code, bare = named_language(text, question)
-    if code:
-        switch = bool(_SWITCH.search(" ".join(words)))
-        answers_it = bool(question and question.languages)
-        if switch or (not answers_it and (bare or not question)):
-            return Reading("change_language", choice=code, reason="language-asked")
+    if code and _switches_language(words, question, bare):
+        return Reading("change_language", choice=code, reason="language-asked")
     if model == "emergency" and _model_danger(question, model_confidence, words):
         return Reading("emergency", emergency=True, reason="model-danger")
     if not question:
@@ -124,6 +104,46 @@ def read_answer(
     if question.kind == "date" and reading.intent != "inform" and _a_date(text, own):
         return Reading("inform", reason="date")  # "parson", "yr un noson": a day, whatever else
     return reading
+
+
+def _what_else_or_offer(text: str, words: tuple[str, ...], own: tuple[str, ...],
+                        keys: set[str], offered: Sequence[str], model: str) -> Reading | None:
+    """With no question asked: "what else can I do?", where the model places it nowhere better,
+    is the other help, then the offer again (after a "not met" it is the question people ask; it
+    never starts again); then a yes or no to the buttons just offered (a confirmation: "yes,
+    start again"). None for neither."""
+    if "what_else" in keys and model not in QUESTIONS_BACK | TRIAGE:
+        return Reading("ask_support", reason="what-else")
+    if offered:
+        button = _offer_taken(text, words, own, offered, model)
+        if button:
+            return Reading(button, reason="offer")
+    return None
+
+
+def _stop_words(text: str, words: tuple[str, ...], matches: list[Match],
+                kind: str | None) -> Reading | None:
+    """A stop or a start again, in words that say so and little else, and not asked about: "can
+    I delete my data later?" asks about stopping; "can we stop" stops. None otherwise."""
+    opens_stop = any(m.key in ("stop", "restart") and m.start == 0 for m in matches)
+    asks_back = ends_as_question(text) or (not opens_stop and any(
+        m.key in _ASKING and m.start == 0 for m in matches))
+    if asks_back:
+        return None
+    if _says_only("stop", matches, words, kind):
+        return Reading("stop", reason="stop-words")
+    if _says_only("restart", matches, words, kind):  # confirmed first, as a stop is
+        return Reading("stop", choice="restart", reason="restart-words")
+    return None
+
+
+def _switches_language(words: tuple[str, ...], question: Asked | None, bare: bool) -> bool:
+    """Whether naming a language asks to switch to it: in words that ask to switch, or, away
+    from the interpreter question (where a language named is the answer), with little more
+    than its name or with nothing asked."""
+    switch = bool(_SWITCH.search(" ".join(words)))
+    answers_it = bool(question and question.languages)
+    return switch or (not answers_it and (bare or not question))
 
 
 _SCRIPTS = script_ranges()  # the registry's (languages/): blocks and the languages written in them
@@ -289,13 +309,10 @@ def _put_as_question(text: str, matches: list[Match]) -> bool:
 
 
 def _answer(question: Asked, text, words, matches, model, confidence, named, emoji) -> Reading:
-    says = {m.key for m in matches}
     if _question_back(text, matches, model, confidence):
         return Reading(model, reason="question-back")
     if question.languages and named:
-        if named == "en":  # "no need, I speak English"
-            return Reading("inform", choice=question.optional, reason="none")
-        return Reading("inform", choice=named, reason="language-named")
+        return _language_named(question, named)
     if _asks_something(text, words, matches, question):
         # "what do you mean?", "where do I find this number?": never taken as the answer; a
         # person can answer what the assistant cannot, then the question comes again.
@@ -308,24 +325,52 @@ def _answer(question: Asked, text, words, matches, model, confidence, named, emo
         # good but change my phone" is no "send").
         if question.kind not in ("text", "review") or _covers(value, matches, words):
             return Reading("inform", choice=value, reason="phrase")
-    if question.kind in ("yes_no", "choice") and "not_sure" in says:
+    says = {m.key for m in matches}
+    return (_not_sure(question, says)
+            or _closed_question(question, text, words, model, confidence, value)
+            or Reading("inform", reason="answer"))
+
+
+def _language_named(question: Asked, named: str) -> Reading:
+    """At the interpreter question, the language named; English is no interpreter ("no need, I
+    speak English")."""
+    if named == "en":
+        return Reading("inform", choice=question.optional, reason="none")
+    return Reading("inform", choice=named, reason="language-named")
+
+
+def _not_sure(question: Asked, says: set[str]) -> Reading | None:
+    """A "not sure" at a choice, yes/no or date question: the question's own "not sure" where
+    it has one, else a "don't know"; None otherwise."""
+    if "not_sure" not in says:
+        return None
+    if question.kind in ("yes_no", "choice"):
         if "not_sure" in question.values:
             return Reading("inform", choice="not_sure", reason="not-sure")
         return Reading("dont_know", reason="not-sure")
-    if question.kind == "date" and "not_sure" in says:
+    if question.kind == "date":
         return Reading("dont_know", reason="not-sure")
-    if question.kind in ("yes_no", "choice", "date", "agency", "review"):
-        if question.kind == "yes_no" and model in ("affirm", "deny") and not value:
-            return Reading(model)
-        if question.kind == "review" and model == "affirm" and len(words) > 4:
-            return Reading("inform", reason="review-unclear")  # the buttons again, nothing sent
-        if question.kind == "review" and model not in EXPLICIT | {"emergency"}:
-            return Reading(model)
-        if model in TRIAGE and confidence >= MODEL_SURE and len(words) >= 3:
-            return Reading(model, reason="triage")
-        if not has_words(text) and question.kind != "date":
-            return Reading("dont_know", reason="no-words")
-    return Reading("inform", reason="answer")
+    return None
+
+
+def _closed_question(question: Asked, text: str, words: tuple[str, ...], model: str,
+                     confidence: float, value: str | None) -> Reading | None:
+    """Where the model's reading stands at a yes/no, choice, date, agency or review question
+    (or nothing answers it); None to take the message as the answer."""
+    kind = question.kind
+    if kind not in ("yes_no", "choice", "date", "agency", "review"):
+        return None
+    if kind == "yes_no" and model in ("affirm", "deny") and not value:
+        return Reading(model)
+    if kind == "review" and model == "affirm" and len(words) > 4:
+        return Reading("inform", reason="review-unclear")  # the buttons again, nothing sent
+    if kind == "review" and model not in EXPLICIT | {"emergency"}:
+        return Reading(model)
+    if model in TRIAGE and confidence >= MODEL_SURE and len(words) >= 3:
+        return Reading(model, reason="triage")
+    if not has_words(text) and kind != "date":
+        return Reading("dont_know", reason="no-words")
+    return None
 
 
 _ANSWER_KEYS = ("none", "not_sure")

@@ -667,38 +667,61 @@ def test_kubernetes_cronjob_and_migration_job_shape():
 def test_no_secret_value_is_inlined():
     names = secret_names()
     assert names >= {"ASB_HANDOFF_INTAKE_TOKEN", "ASB_HANDOFF_DATABASE_URL"}
-    # compose: every secret is interpolated from deploy/.env
-    services = compose()["services"]
-    for service_name, service in services.items():
+    _check_compose_secrets(names)
+    _check_kubernetes_secrets(names)
+    _check_systemd_secrets(names)
+    _check_no_password_in_deploy()
+    assert not (DEPLOY / ".env").exists()
+
+
+_SECRET_LIKE = re.compile(r"PASSWORD|TOKEN|SECRET")
+
+
+def _is_secret(name: str, names: frozenset[str]) -> bool:
+    return name in names or bool(_SECRET_LIKE.search(name))
+
+
+def _check_compose_secrets(names: frozenset[str]) -> None:
+    """compose: every secret is interpolated from deploy/.env"""
+    for service_name, service in compose()["services"].items():
         env = service.get("environment") or {}
         for name, value in env.items():
-            if name in names or re.search(r"PASSWORD|TOKEN|SECRET", name):
+            if _is_secret(name, names):
                 assert is_reference(str(value)), f"compose {service_name}: {name} is inlined"
-    # kubernetes: secrets only by secretKeyRef; no Secret objects with data
+
+
+def _check_kubernetes_secrets(names: frozenset[str]) -> None:
+    """kubernetes: secrets only by secretKeyRef; no Secret objects with data"""
     for document in kubernetes():
         assert document["kind"] != "Secret", "create Secrets with kubectl, not in deploy/"
         if document["kind"] == "ConfigMap":
             assert not names & set(document["data"]), "a secret in a ConfigMap"
-            assert not [n for n in document["data"] if re.search(r"PASSWORD|TOKEN|SECRET", n)]
+            assert not [n for n in document["data"] if _SECRET_LIKE.search(n)]
         if document["kind"] in ("Deployment", "Job", "CronJob"):
             for container in pod_spec(document)["containers"]:
                 for item in container.get("env", []):
-                    if item["name"] in names or re.search(r"PASSWORD|TOKEN|SECRET", item["name"]):
+                    if _is_secret(item["name"], names):
                         assert "secretKeyRef" in item.get("valueFrom", {}), item["name"]
-    # systemd: the example leaves every secret empty
+
+
+def _check_systemd_secrets(names: frozenset[str]) -> None:
+    """systemd: the example leaves every secret empty"""
     env_file = systemd_environment_file()
     for name, value in env_file.items():
-        if name in names or re.search(r"PASSWORD|TOKEN|SECRET", name):
+        if _is_secret(name, names):
             assert value == "", f"asb.env.example: {name} must be left for the machine"
     for name in names:
         assert name in env_file, f"asb.env.example: {name} missing"
-    # no credentials in any URL, no password values anywhere in deploy/
+
+
+def _check_no_password_in_deploy() -> None:
+    """no credentials in any URL, no password values anywhere in deploy/"""
     for file in DEPLOY.rglob("*"):
-        if file.is_file():
-            text = file.read_text(encoding="utf-8")
-            for user_info in re.findall(r"://([^/@\s:]+):([^/@\s]+)@", text):
-                assert is_reference(user_info[1]) or user_info[1] == "PASSWORD", (
-                    f"{file.name}: a password in a URL")
-            for value in re.findall(r"^\s*password:\s*(\S+)", text, re.M):
-                assert is_reference(value), f"{file.name}: password: {value}"
-    assert not (DEPLOY / ".env").exists()
+        if not file.is_file():
+            continue
+        text = file.read_text(encoding="utf-8")
+        for user_info in re.findall(r"://([^/@\s:]+):([^/@\s]+)@", text):
+            assert is_reference(user_info[1]) or user_info[1] == "PASSWORD", (
+                f"{file.name}: a password in a URL")
+        for value in re.findall(r"^\s*password:\s*(\S+)", text, re.M):
+            assert is_reference(value), f"{file.name}: password: {value}"

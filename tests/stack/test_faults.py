@@ -100,48 +100,21 @@ def test_killed_services_lose_no_application(stack):
     plan = [("actions", lambda: min(a.turns for a in applicants) >= 4),
             ("rasa", lambda: min(a.turns for a in applicants) >= 12),
             ("handoff", first.at_review.is_set)]
-    kills: list[tuple[str, float]] = []
-    held: str | None = None
     started = time.monotonic()
     with ThreadPoolExecutor(APPLICATIONS) as pool:
         running = [pool.submit(a.run) for a in applicants]
         try:
-            while not all(f.done() for f in running):
-                assert time.monotonic() - started < CAMPAIGN_SECONDS, "the campaign took too long"
-                now = time.monotonic()
-                if held is None and plan and plan[0][1]() and all(
-                        stack.running(n) for n in SUPERVISED):
-                    held = plan.pop(0)[0]
-                    stack.kill(held)
-                    kills.append((held, now))
-                    if held == "handoff":
-                        first.may_send.set()
-                if held is not None:  # restart only once a user has met the failure
-                    met = [entry for entry in log if entry[0] >= kills[-1][1]]
-                    if met or now - kills[-1][1] > 120:
-                        held = None
-                if held is None:
-                    supervisor.tick()
-                time.sleep(0.5)
+            kills = _kill_while_applying(stack, supervisor, plan, running, log, first, started)
         finally:
             first.may_send.set()
             for applicant in applicants:
                 applicant.may_send.set()
-            back_deadline = time.monotonic() + 900
-            while not all(stack.running(n) and not supervisor.states[n].starting
-                          and supervisor.states[n].restart_at is None for n in SUPERVISED):
-                assert time.monotonic() < back_deadline, f"not all back: {said}"
-                supervisor.tick()
-                time.sleep(0.5)
+            _wait_until_all_back(stack, supervisor, said)
         for future in running:
             future.result()
     seconds = time.monotonic() - started
 
-    with stack.handoff_db() as db:
-        documents = [(row["reference"], json.loads(row["document"])) for row in db.execute(
-            "select reference, document from applications")]
-    stored = {a.number: [ref for ref, d in documents if d["victim"]["name"] == a.person.name]
-              for a in applicants}
+    stored = _stored(stack, applicants)
     lost = [n for n, refs in stored.items() if not refs]
     duplicated = [n for n, refs in stored.items() if len(refs) > 1]
     silence = [entry for entry in log if entry[2] == "silence"]
@@ -160,3 +133,49 @@ def test_killed_services_lose_no_application(stack):
     assert any("unreachable" in what for _, _, what in log)  # Rasa down
     assert any(what.startswith("edge 500") for _, _, what in log)  # the action server down
     assert any(what == "assistant: try again" for _, _, what in log)  # the handoff down
+
+
+def _kill_while_applying(stack, supervisor, plan: list, running: list, log: list,
+                         first: Applicant, started: float) -> list[tuple[str, float]]:
+    """Until every application is done: kill the next service of `plan` when its moment comes
+    and all are running, keep it down until a user has met the failure (or two minutes), and let
+    the supervisor restart it. The kills, with when each was made."""
+    kills: list[tuple[str, float]] = []
+    held: str | None = None
+    while not all(f.done() for f in running):
+        assert time.monotonic() - started < CAMPAIGN_SECONDS, "the campaign took too long"
+        now = time.monotonic()
+        if held is None and plan and plan[0][1]() and all(
+                stack.running(n) for n in SUPERVISED):
+            held = plan.pop(0)[0]
+            stack.kill(held)
+            kills.append((held, now))
+            if held == "handoff":
+                first.may_send.set()
+        if held is not None:  # restart only once a user has met the failure
+            met = [entry for entry in log if entry[0] >= kills[-1][1]]
+            if met or now - kills[-1][1] > 120:
+                held = None
+        if held is None:
+            supervisor.tick()
+        time.sleep(0.5)
+    return kills
+
+
+def _wait_until_all_back(stack, supervisor, said: list[str]) -> None:
+    """Every service running and ready again, for the tests that run after this one."""
+    back_deadline = time.monotonic() + 900
+    while not all(stack.running(n) and not supervisor.states[n].starting
+                  and supervisor.states[n].restart_at is None for n in SUPERVISED):
+        assert time.monotonic() < back_deadline, f"not all back: {said}"
+        supervisor.tick()
+        time.sleep(0.5)
+
+
+def _stored(stack, applicants: list[Applicant]) -> dict[int, list[str]]:
+    """Each applicant's number: the references of the applications stored with their name."""
+    with stack.handoff_db() as db:
+        documents = [(row["reference"], json.loads(row["document"])) for row in db.execute(
+            "select reference, document from applications")]
+    return {a.number: [ref for ref, d in documents if d["victim"]["name"] == a.person.name]
+            for a in applicants}

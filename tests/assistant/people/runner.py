@@ -278,22 +278,13 @@ class Conversation:
 
     def problems(self, asked: str | None, expected: str | None = None) -> list[str]:
         """What went wrong with the turn just sent, as an answer to `asked`."""
-        text = self.text
+        found = _what_was_said(self.text, expected) + self._what_came_next(asked, expected)
+        return sorted(set(found))
+
+    def _what_came_next(self, asked: str | None, expected: str | None) -> list[str]:
+        """The question after the turn: a new one once answered, the same one again after an
+        interruption, and there is always a question or the reference."""
         found = []
-        for msg_id in NOT_TAKEN:
-            if SAID.has(text, msg_id):
-                found.append(f"said {msg_id}")
-        for msg_id, what in UNWANTED.items():
-            if msg_id == expected:
-                continue
-            if msg_id == "language-changed" and expected == LANGUAGE:
-                continue
-            if SAID.has(text, msg_id):
-                found.append(f"gave {what}")
-        if expected == EMERGENCY and not SAID.has(text, "emergency"):
-            found.append("no 999 advice")
-        if expected == LANGUAGE and not SAID.has(text, "language-changed"):
-            found.append("the language was not changed")
         now = self.asks()
         if asked and expected is None and now == asked:
             found.append("the same question again")
@@ -301,7 +292,7 @@ class Conversation:
             found.append(f"then asked {now!r} instead of {asked!r} again")
         if now is None and self.reference() is None:
             found.append("no question and no reference after it")
-        return sorted(set(found))
+        return found
 
     def turn(self, asked: str | None, sent: str, kind: str,
              expected: str | None = None) -> Turn:
@@ -316,75 +307,138 @@ class Conversation:
     def run(self) -> Record:
         person, record = self.person, self.record
         self.send("/greet")
-        asked_times: dict[str, int] = {}
-        done_interruptions: set[int] = set()
-        for number, opening in enumerate(person.opening):
-            last = number == len(person.opening) - 1
-            self.turn("start", opening, "opening")
-            if not last and record.turns[-1].problems == ["no question and no reference after it"]:
-                record.turns[-1].problems = []  # "hi" then the story: nothing asked yet is fine
-        tries: list[str] = []
-        try_index = 0
-        previous: str | None = None
-        for _ in range(person.max_turns):
-            if self.reference():
-                record.reference = self.reference()
-                break
-            asks = self.asks()
-            if asks is None:
-                record.ended = "the assistant asked nothing and offered nothing to go on with"
-                break
-            if asks == "stop_confirm":
-                # Not something the person asked for (already a miss): press "keep".
-                self.turn(asks, "payload:/deny", "auto")
-                continue
-            last = record.turns[-1] if record.turns else None
-            if (last is not None and last.kind in ("answer", "retry") and previous
-                    and asks != previous and any(p.startswith("gave ") for p in last.problems)):
-                # Taken for an emergency, a stop or a language change: the person says their
-                # answer to the same question again, their next way (a button, say).
-                try_index += 1
-                if try_index >= len(tries):
-                    record.ended = f"stuck at {previous!r}: every try was refused"
+        self._openings()
+        state = _State()
+        try:
+            for _ in range(person.max_turns):
+                if self.reference():
+                    record.reference = self.reference()
                     break
-                self.turn(previous, tries[try_index], "retry")
-                continue
-            fresh = asks != previous or not tries
-            if fresh:
-                asked_times[asks] = asked_times.get(asks, 0) + 1
-                if asked_times[asks] > ROUNDS.get(asks, 3):
-                    record.ended = f"going round in circles: {asks!r} asked {asked_times[asks]} times"
-                    break
-                for index, interruption in enumerate(person.interruptions):
-                    if (index not in done_interruptions and interruption.at == asks
-                            and interruption.time == asked_times[asks]):
-                        done_interruptions.add(index)
-                        self.turn(asks, interruption.say, "interruption", interruption.kind)
-                        if interruption.kind == LANGUAGE and interruption.to:
-                            if self.lang != interruption.to:
-                                record.turns[-1].problems.append(
-                                    f"the page was not switched to {interruption.to}")
-                if self.asks() != asks:
-                    previous = None
-                    tries = []
-                    continue
-                found = person.answer(asks, asked_times[asks])
-                if found is None:
-                    record.ended = f"the person has no answer for {asks!r}"
-                    break
-                tries, try_index = found, 0
+                self._step(state)
             else:
-                try_index += 1
-                if try_index >= len(tries):
-                    record.ended = f"stuck at {asks!r}: every try was refused"
-                    break
-            previous = asks
-            self.turn(asks, tries[try_index], "answer" if try_index == 0 else "retry")
-        else:
-            record.ended = f"no reference after {person.max_turns} turns"
+                record.ended = f"no reference after {person.max_turns} turns"
+        except _Ended as ended:
+            record.ended = ended.reason
         if record.reference:
             record.document = stored(self.stack, record.reference)
         return record
+
+    def _openings(self) -> None:
+        openings = self.person.opening
+        for number, opening in enumerate(openings):
+            last = number == len(openings) - 1
+            self.turn("start", opening, "opening")
+            turns = self.record.turns
+            if not last and turns[-1].problems == ["no question and no reference after it"]:
+                turns[-1].problems = []  # "hi" then the story: nothing asked yet is fine
+
+    def _step(self, state: _State) -> None:
+        """One turn (or two, with interruptions) answering what the assistant asks now; _Ended
+        when the conversation cannot go on."""
+        asks = self.asks()
+        if asks is None:
+            raise _Ended("the assistant asked nothing and offered nothing to go on with")
+        if asks == "stop_confirm":
+            # Not something the person asked for (already a miss): press "keep".
+            self.turn(asks, "payload:/deny", "auto")
+            return
+        if self._answer_refused(state.previous, asks):
+            # Taken for an emergency, a stop or a language change: the person says their
+            # answer to the same question again, their next way (a button, say).
+            self.turn(state.previous, state.next_try(state.previous), "retry")
+            return
+        if asks != state.previous or not state.tries:
+            if not self._first_asked(state, asks):
+                return
+        else:
+            state.next_try(asks)
+        state.previous = asks
+        self.turn(asks, state.tries[state.try_index],
+                  "answer" if state.try_index == 0 else "retry")
+
+    def _answer_refused(self, previous: str | None, asks: str) -> bool:
+        """The last answer (or retry) to `previous` was taken for an emergency, a stop or a
+        language change, and the assistant moved on to `asks`."""
+        last = self.record.turns[-1] if self.record.turns else None
+        return bool(last is not None and last.kind in ("answer", "retry") and previous
+                    and asks != previous and any(p.startswith("gave ") for p in last.problems))
+
+    def _first_asked(self, state: _State, asks: str) -> bool:
+        """`asks` asked afresh: the person's interruptions due at it, then their tries for it
+        (False when the interruptions moved the assistant to another question)."""
+        state.asked_times[asks] = times = state.asked_times.get(asks, 0) + 1
+        if times > ROUNDS.get(asks, 3):
+            raise _Ended(f"going round in circles: {asks!r} asked {times} times")
+        self._interrupt(state, asks, times)
+        if self.asks() != asks:
+            state.previous = None
+            state.tries = []
+            return False
+        found = self.person.answer(asks, times)
+        if found is None:
+            raise _Ended(f"the person has no answer for {asks!r}")
+        state.tries, state.try_index = found, 0
+        return True
+
+    def _interrupt(self, state: _State, asks: str, times: int) -> None:
+        """The person's interruptions at the `times`-th asking of `asks`, each once."""
+        for index, interruption in enumerate(self.person.interruptions):
+            if (index not in state.done_interruptions and interruption.at == asks
+                    and interruption.time == times):
+                state.done_interruptions.add(index)
+                self.turn(asks, interruption.say, "interruption", interruption.kind)
+                if (interruption.kind == LANGUAGE and interruption.to
+                        and self.lang != interruption.to):
+                    self.record.turns[-1].problems.append(
+                        f"the page was not switched to {interruption.to}")
+
+
+def _what_was_said(text: str, expected: str | None) -> list[str]:
+    """The messages in `text` saying an answer was not taken, or doing what was not expected;
+    and the 999 advice or the language change missing where expected."""
+    found = []
+    for msg_id in NOT_TAKEN:
+        if SAID.has(text, msg_id):
+            found.append(f"said {msg_id}")
+    for msg_id, what in UNWANTED.items():
+        if msg_id == expected:
+            continue
+        if msg_id == "language-changed" and expected == LANGUAGE:
+            continue
+        if SAID.has(text, msg_id):
+            found.append(f"gave {what}")
+    if expected == EMERGENCY and not SAID.has(text, "emergency"):
+        found.append("no 999 advice")
+    if expected == LANGUAGE and not SAID.has(text, "language-changed"):
+        found.append("the language was not changed")
+    return found
+
+
+class _Ended(Exception):
+    """The conversation cannot go on: `reason` says why (the record's `ended`)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class _State:
+    """Where the person is: the question answered last and their tries for it, how many times
+    each question was asked afresh, and the interruptions already made."""
+
+    previous: str | None = None
+    tries: list[str] = field(default_factory=list)
+    try_index: int = 0
+    asked_times: dict[str, int] = field(default_factory=dict)
+    done_interruptions: set[int] = field(default_factory=set)
+
+    def next_try(self, asks: str) -> str:
+        """The person's next way of answering `asks`; _Ended when none is left."""
+        self.try_index += 1
+        if self.try_index >= len(self.tries):
+            raise _Ended(f"stuck at {asks!r}: every try was refused")
+        return self.tries[self.try_index]
 
 
 def _all_titles(*msg_ids: str) -> set[str]:
