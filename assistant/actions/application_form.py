@@ -65,28 +65,32 @@ def wording_version(wording: str) -> str:
 
 QUESTIONS = {
     "applicant_role": Question("ask-applicant-role", choices=("applicant_role",)),
-    "applicant_name": Question("ask-applicant-name", purpose="name", always_own=True),
-    "applicant_relationship": Question("ask-applicant-relationship", choices=("relationship",)),
-    "applicant_contact": Question("ask-applicant-contact"),
+    "applicant_name": Question("ask-applicant-name", purpose="name", always_own=True,
+                               free_text=True),
+    "applicant_relationship": Question("ask-applicant-relationship", choices=("relationship",),
+                                       free_text=True),
+    "applicant_contact": Question("ask-applicant-contact", free_text=True),
     "victim_consent": Question("ask-victim-consent", choices=("victim_consent",)),
-    "consent_exception_reason": Question("ask-consent-exception-reason"),
+    "consent_exception_reason": Question("ask-consent-exception-reason", free_text=True),
     "victim_kind": Question("ask-victim-kind", choices=("victim_kind",)),
-    "victim_name": Question("ask-victim-name", purpose="name"),
-    "victim_address": Question("ask-victim-address", purpose="street-address"),
+    "victim_name": Question("ask-victim-name", purpose="name", free_text=True),
+    "victim_address": Question("ask-victim-address", purpose="street-address", free_text=True),
     "victim_postcode": Question("ask-victim-postcode", purpose="postal-code"),
     "contact_preferred": Question("ask-contact-preferred", choices=("contact_preferred",)),
     "contact_phone": Question("ask-contact-phone", purpose="tel"),
     "contact_email": Question("ask-contact-email", purpose="email"),
     "safe_to_call": Question("ask-safe-to-call", choices=("yes_no",)),
-    "safe_times": Question("ask-safe-times", choices=("any_time",)),
-    "interpreter_language": Question("ask-interpreter", choices=("none",)),
-    "accessibility_needs": Question("ask-accessibility", choices=("none",)),
-    "impact": Question("ask-impact"),
-    "vulnerabilities": Question("ask-vulnerabilities", choices=("none",)),
+    "safe_times": Question("ask-safe-times", choices=("any_time",), free_text=True),
+    "interpreter_language": Question("ask-interpreter", choices=("none",), free_text=True),
+    "accessibility_needs": Question("ask-accessibility", choices=("none",), free_text=True),
+    "impact": Question("ask-impact", free_text=True),
+    "vulnerabilities": Question("ask-vulnerabilities", choices=("none",), free_text=True),
     "support_wanted": Question("ask-support-wanted", choices=("yes_no",)),
     "consent_share": Question(CONSENT_MSG, choices=("yes_no",), params=consent_params),
 }
 ASK_ACTIONS = ask_actions(QUESTIONS)
+# Asked again inside this form when the incidents are changed.
+INCIDENTS_AGAIN = tuple(slot for slot in INCIDENT_QUESTIONS if slot != "at_risk")
 
 # What a "Change" button empties: the answer and the answers that depend on it.
 CHANGES = {
@@ -168,6 +172,7 @@ class ValidateApplicationForm(ValidateEligibilityForm):
     """Inherits the incident questions' validation: changing the incidents asks them again."""
 
     questions = {**INCIDENT_QUESTIONS, **QUESTIONS}
+    form_slots = (*QUESTIONS, "review_choice", *INCIDENTS_AGAIN)
 
     def name(self) -> str:
         return "validate_application_form"
@@ -180,8 +185,7 @@ class ValidateApplicationForm(ValidateEligibilityForm):
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain):
         if tracker.get_slot("review_choice") == INCIDENTS:
-            incident_slots = [s for s in INCIDENT_QUESTIONS if s != "at_risk"]
-            return incident_slots + application_slots(tracker)
+            return [*INCIDENTS_AGAIN, *application_slots(tracker)]
         return application_slots(tracker)
 
     def _choice(self, slot, question, dispatcher, tracker):
@@ -205,7 +209,7 @@ class ValidateApplicationForm(ValidateEligibilityForm):
         if out.get("more_incidents") is False:
             # The incidents are given again: back to the summary, with a fresh decision.
             out.update({"review_choice": None, "more_incidents": None})
-            out.update({slot: None for slot in INCIDENT_QUESTIONS if slot != "at_risk"})
+            out.update({slot: None for slot in INCIDENTS_AGAIN})
         return out
 
     def validate_applicant_role(self, value, dispatcher, tracker, domain):
@@ -335,7 +339,7 @@ class ValidateApplicationForm(ValidateEligibilityForm):
                  else typed_change_field((tracker.latest_message or {}).get("text")))
         if field == INCIDENTS:
             return {"review_choice": INCIDENTS, "incidents": [], "more_incidents": None,
-                    **{slot: None for slot in INCIDENT_QUESTIONS if slot != "at_risk"}}
+                    **{slot: None for slot in INCIDENTS_AGAIN}}
         if field in CHANGES:
             return {"review_choice": None, **{slot: None for slot in CHANGES[field]}}
         if choices.chosen(tracker, "review", "yes_no") in (SEND, choices.YES):

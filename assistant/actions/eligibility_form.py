@@ -136,6 +136,9 @@ def yes_no(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dic
 
 class ValidateEligibilityForm(FormValidationAction):
     questions = QUESTIONS
+    # Every slot the form may ask, in order: the domain's `required_slots` (`python -m
+    # assistant.domain` writes them); `required_slots()` picks the ones a conversation needs.
+    form_slots: tuple[str, ...] = tuple(QUESTIONS)
 
     def name(self) -> str:
         return "validate_eligibility_form"

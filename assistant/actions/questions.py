@@ -1,7 +1,8 @@
 """A form's questions as data, and the `action_ask_<slot>` action of each.
 
 A question is a message id, the choices offered as buttons, whether it asks for a date (the page
-then shows a date picker), and the values its text needs from the conversation. For someone
+then shows a date picker), the values its text needs from the conversation and whether its answer
+is free text. For someone
 applying on a victim's behalf a question may have a second wording, `<id>-other`.
 """
 
@@ -30,6 +31,11 @@ class Question:
     # on a victim's behalf is asked the victim's details, so those get none unless `always_own`.
     purpose: str = ""
     always_own: bool = False
+    # The answer is the text as typed (a name, an address, a story): only emergency, stop, start
+    # again, a change of language and asking for a person interrupt it (the domain's
+    # `not_intent`, written by `python -m assistant.domain`). A question with choices, a date or
+    # a pattern (postcode, phone) also gives way to reporting, complaints and questions back.
+    free_text: bool = False
 
 
 def on_behalf(tracker: Tracker) -> bool:
