@@ -5,6 +5,7 @@ console script is run from another folder with nothing of the checkout on its pa
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,9 +17,16 @@ from stack.model import ROOT, Project, fingerprint
 
 # Building and installing the wheel takes half a minute: -m "not slow" leaves it out.
 pytestmark = pytest.mark.slow
-# What the wheel is built from (pyproject.toml's packages and readme).
-SOURCES = ("pyproject.toml", "README.md", "asb", "assistant", "deployment", "eligibility",
-           "handoff", "stack", "web_widget")
+
+def _packages() -> tuple[str, ...]:
+    """The top-level packages pyproject.toml's `include` names ("asb*" -> "asb")."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    [include] = re.findall(r"^include = \[(.*)\]$", text, flags=re.M)
+    return tuple(name.strip().strip('"').rstrip("*") for name in include.split(","))
+
+
+# What the wheel is built from: pyproject.toml's packages and readme.
+SOURCES = ("pyproject.toml", "README.md", *_packages())
 
 
 @pytest.fixture(scope="module")
