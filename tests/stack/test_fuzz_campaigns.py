@@ -1,6 +1,7 @@
 """Fuzz campaigns against the running system (`stack` fixture): the REST channel, the socket.io
 channel (its events through a real python-socketio client, and raw engine.io requests) and the
-widget server, 10,000 generated requests each by default (ASB_FUZZ_REQUESTS to change it).
+widget server, 2,500 generated requests each by default (ASB_FUZZ_REQUESTS=10000 for the full
+campaign the issue asks for; make test runs the default).
 
 Hypothesis draws pools of hostile ingredients (tests/edge_requests.py: broken and deep JSON,
 wrong types, lone surrogates, control characters, payload syntax `/intent{...}`, long text,
