@@ -8,24 +8,22 @@ import json
 
 from sqlalchemy import select
 
-from handoff.store.inbox import _plain
-from handoff.store.tables import applications, audit, case_progress, escalations
+from handoff.store.inbox import _plain, _with_document
+from handoff.store.tables import audit, case_progress, escalations
 
 PROGRESS_FIELDS = ("review_meeting_on", "outcome_on", "outcome_summary")
 
 
 class Progress:
-    """Mixed into Store: needs `engine`, `_writing` and `_app_id`."""
+    """Mixed into Store: needs `engine`, `_writing`, `_app_id` and `_app_row`."""
 
     def case(self, reference: str) -> dict | None:
         """The application's row (document parsed), its progress and its escalation, or None."""
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(applications).where(applications.c.reference == reference)).first()
+            row = self._app_row(conn, reference)
             if row is None:
                 return None
-            out = dict(row._mapping)
-            out["document"] = json.loads(row.document) if row.document else None
+            out = _with_document(row)
             progress = conn.execute(
                 select(case_progress).where(case_progress.c.application_id == row.id)).first()
             out["progress"] = {name: getattr(progress, name) if progress else None

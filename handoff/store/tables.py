@@ -110,19 +110,23 @@ sessions = Table(
     Column("expires_at", Float, nullable=False),
 )
 
-# Sign-in attempts, for throttling that holds across processes: one row per attempt being
-# checked or failed within the window (a success removes its account's rows). Neither the
-# username nor the address is kept, only their SHA-256.
-sign_in_attempts = Table(
-    "sign_in_attempts", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("account", String(64), nullable=False),
-    Column("address", String(64), nullable=False),
-    Column("at", Float, nullable=False),  # Unix time
-    Index("sign_in_attempts_account", "account", "at"),
-    Index("sign_in_attempts_address", "address", "at"),
-    Index("sign_in_attempts_at", "at"),
-)
+def _attempts_table(name: str, *keys: str) -> Table:
+    """Attempts counted for throttling that holds across processes (handoff/store/throttle.py):
+    one row per attempt, the SHA-256 of each key it is counted by and when it was made; an index
+    for each key's count within the window, one for dropping the rows older than it."""
+    return Table(
+        name, metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        *(Column(key, String(64), nullable=False) for key in keys),
+        Column("at", Float, nullable=False),  # Unix time
+        *(Index(f"{name}_{key}", key, "at") for key in keys),
+        Index(f"{name}_at", "at"),
+    )
+
+
+# Sign-in attempts being checked or failed within the window, by account and by address (a
+# success removes its account's rows). Neither the username nor the address is kept.
+sign_in_attempts = _attempts_table("sign_in_attempts", "account", "address")
 
 
 # -- after applying (docs/after-applying.md) -------------------------------------------------------
@@ -135,18 +139,9 @@ case_progress = Table(
     Column("outcome_summary", Text),  # the outcome and action plan, in the caseworker's words
 )
 
-# Status checks (and escalation requests) that are being checked or failed within the window:
-# one row each, a success removes its own. Only SHA-256s of the client and the reference.
-status_attempts = Table(
-    "status_attempts", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client", String(64), nullable=False),
-    Column("reference", String(64), nullable=False),
-    Column("at", Float, nullable=False),  # Unix time
-    Index("status_attempts_client", "client", "at"),
-    Index("status_attempts_reference", "reference", "at"),
-    Index("status_attempts_at", "at"),
-)
+# Status checks (and escalation requests) being checked or failed within the window, by client
+# and by reference (a success removes its own row).
+status_attempts = _attempts_table("status_attempts", "client", "reference")
 
 escalations = Table(
     "escalations", metadata,
