@@ -80,6 +80,14 @@ class InboxQueries:
             select(applications).where(applications.c.reference == reference)
         ).first()
 
+    @classmethod
+    def _app_dict(cls, conn, reference: str) -> dict | None:
+        """The application's row as a dict, its document parsed (None once erased)."""
+        row = cls._app_row(conn, reference)
+        if row is None:
+            return None
+        return dict(row._mapping, document=json.loads(row.document) if row.document else None)
+
     def list_applications(self, selection: Selection | None = None, limit: int | None = 50,
                           offset: int = 0, **conditions) -> list[dict]:
         """The applications `selection` (or a Selection of `conditions`) chooses, newest first:
@@ -111,15 +119,14 @@ class InboxQueries:
 
     def application(self, reference: str) -> dict | None:
         with self.engine.connect() as conn:
-            row = self._app_row(conn, reference)
-            if row is None:
+            out = self._app_dict(conn, reference)
+            if out is None:
                 return None
-            out = _with_document(row)
             out["audit"] = [
                 dict(entry._mapping, detail=json.loads(entry.detail) if entry.detail else None)
                 for entry in conn.execute(
                     select(audit.c.at, audit.c.actor, audit.c.action, audit.c.detail)
-                    .where(audit.c.application_id == row.id).order_by(audit.c.id)
+                    .where(audit.c.application_id == out["id"]).order_by(audit.c.id)
                 ).all()
             ]
         return out
@@ -152,11 +159,6 @@ class InboxQueries:
             if app_id is not None:
                 conn.execute(audit.insert().values(
                     application_id=app_id, at=at, actor=actor, action=action, detail=None))
-
-
-def _with_document(row: Row) -> dict:
-    """An application's row as a dict, its document parsed (None once erased)."""
-    return dict(row._mapping, document=json.loads(row.document) if row.document else None)
 
 
 def _plain(value: Any) -> Any:

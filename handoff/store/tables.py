@@ -58,10 +58,15 @@ applications = Table(
     Index("applications_search_text", "search_text"),
 )
 
-def _outbox_columns() -> list[Column]:
-    """What an outbox row (one delivery by one channel) keeps, for both outboxes; fresh columns
-    each time (a column belongs to one table)."""
-    return [
+
+def _outbox_table(name: str, owner: str, owner_id: str) -> Table:
+    """An outbox (handoff/store/leases.py): one row per delivery by one channel of the row that
+    column `owner` holds the id of (`owner_id`, table.column), what that delivery keeps, and the
+    index its due deliveries are claimed by."""
+    return Table(
+        name, metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column(owner, Integer, ForeignKey(owner_id), nullable=False, index=True),
         Column("channel", String(20), nullable=False),  # webhook | email
         Column("state", String(20), nullable=False),  # pending | delivered | failed
         Column("attempts", Integer, nullable=False),
@@ -70,16 +75,11 @@ def _outbox_columns() -> list[Column]:
         Column("last_error", Text),
         Column("created_at", Float, nullable=False),
         Column("delivered_at", Float),
-    ]
+        Index(f"{name}_due", "state", "next_attempt_at"),
+    )
 
 
-deliveries = Table(
-    "deliveries", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("application_id", Integer, ForeignKey("applications.id"), nullable=False, index=True),
-    *_outbox_columns(),
-    Index("deliveries_due", "state", "next_attempt_at"),
-)
+deliveries = _outbox_table("deliveries", "application_id", "applications.id")
 
 audit = Table(
     "audit", metadata,
@@ -158,13 +158,7 @@ escalations = Table(
 )
 
 # The escalation requests' own outbox: the same columns and leases as `deliveries`.
-escalation_deliveries = Table(
-    "escalation_deliveries", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("escalation_id", Integer, ForeignKey("escalations.id"), nullable=False, index=True),
-    *_outbox_columns(),
-    Index("escalation_deliveries_due", "state", "next_attempt_at"),
-)
+escalation_deliveries = _outbox_table("escalation_deliveries", "escalation_id", "escalations.id")
 
 # The 2nd-report offer's prefills (handoff/second_report.py): the incidents an agency gave, kept
 # for the assistant's link until it is used or expires. The link holds a random id; this table
