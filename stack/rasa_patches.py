@@ -36,7 +36,7 @@ from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.exceptions import RasaException
 
-RASA_VERSION = "3.6.21"
+RASA_VERSION = "3.6.21"  # the version this module and stack.rasa_server replace pieces of
 _SCHEMA_MISSING = (
     "Requested PostgreSQL schema '{schema}' was not found in the database. To continue, please "
     "create the schema by running 'CREATE DATABASE {schema};' or unset the '{variable}' "
@@ -92,11 +92,17 @@ async def run_action(self: MessageProcessor, *args: Any, **kwargs: Any) -> Any:
     return result
 
 
-def install() -> None:
+def require_rasa_version(module: str, check: str) -> None:
+    """Refuse to change any Rasa but RASA_VERSION: `module` was written against it, and `check`
+    names what to read again in another version before updating the module."""
     if rasa.__version__ != RASA_VERSION:
         raise RuntimeError(
-            f"stack.rasa_patches was written for Rasa {RASA_VERSION}, found {rasa.__version__}: "
-            "check SQLTrackerStore.session_scope and update stack/rasa_patches.py")
+            f"{module} was written for Rasa {RASA_VERSION}, found {rasa.__version__}: "
+            f"check {check} and update {module.replace('.', '/')}.py")
+
+
+def install() -> None:
+    require_rasa_version("stack.rasa_patches", "SQLTrackerStore.session_scope")
     SQLTrackerStore.session_scope = session_scope
     RemoteAction.run = remote_run
     MessageProcessor._run_action = run_action

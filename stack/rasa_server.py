@@ -29,7 +29,6 @@ import functools
 import sys
 from typing import Any
 
-import rasa
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
@@ -39,7 +38,6 @@ from rasa.shared.utils.common import all_subclasses
 
 from stack import rasa_patches
 
-RASA_VERSION = "3.6.21"  # the version whose RemoteAction this replaces a method of
 _ADVICE = (". Failed to validate Action server response from API, make sure your response from "
            "the Action endpoint is valid. For more information about the format visit "
            "{docs}/custom-actions")
@@ -152,10 +150,7 @@ def reread(parse_data: dict[str, Any], tracker, metadata: dict[str, Any] | None)
 
 def install() -> None:
     """Make both changes, only on the Rasa version they were written against."""
-    if rasa.__version__ != RASA_VERSION:
-        raise RuntimeError(
-            f"stack.rasa_server was written for Rasa {RASA_VERSION}, found {rasa.__version__}: "
-            "check RemoteAction._validate_action_result and update stack/rasa_server.py")
+    rasa_patches.require_rasa_version("stack.rasa_server", "RemoteAction._validate_action_result")
     RemoteAction._validate_action_result = validate_action_result
     MessageProcessor.parse_message = parse_message
     rasa_patches.install()  # a bad message fails alone, never stops the server

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Row
 
 from handoff.store.search import FIELD_LENGTH, folded
 from handoff.store.tables import applications, audit, deliveries
@@ -73,6 +74,20 @@ class InboxQueries:
             select(applications.c.id).where(applications.c.reference == reference)
         ).scalar()
 
+    @staticmethod
+    def _app_row(conn, reference: str) -> Row | None:
+        return conn.execute(
+            select(applications).where(applications.c.reference == reference)
+        ).first()
+
+    @classmethod
+    def _app_dict(cls, conn, reference: str) -> dict | None:
+        """The application's row as a dict, its document parsed (None once erased)."""
+        row = cls._app_row(conn, reference)
+        if row is None:
+            return None
+        return dict(row._mapping, document=json.loads(row.document) if row.document else None)
+
     def list_applications(self, selection: Selection | None = None, limit: int | None = 50,
                           offset: int = 0, **conditions) -> list[dict]:
         """The applications `selection` (or a Selection of `conditions`) chooses, newest first:
@@ -104,18 +119,14 @@ class InboxQueries:
 
     def application(self, reference: str) -> dict | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(applications).where(applications.c.reference == reference)
-            ).first()
-            if row is None:
+            out = self._app_dict(conn, reference)
+            if out is None:
                 return None
-            out = dict(row._mapping)
-            out["document"] = json.loads(row.document) if row.document else None
             out["audit"] = [
                 dict(entry._mapping, detail=json.loads(entry.detail) if entry.detail else None)
                 for entry in conn.execute(
                     select(audit.c.at, audit.c.actor, audit.c.action, audit.c.detail)
-                    .where(audit.c.application_id == row.id).order_by(audit.c.id)
+                    .where(audit.c.application_id == out["id"]).order_by(audit.c.id)
                 ).all()
             ]
         return out
@@ -124,9 +135,7 @@ class InboxQueries:
         """Set the outcome fields given; record what changed in the audit trail. Returns the
         changes ({field: [before, after]}), or None when there is no such application."""
         with self._writing.begin() as conn:
-            row = conn.execute(
-                select(applications).where(applications.c.reference == reference)
-            ).first()
+            row = self._app_row(conn, reference)
             if row is None:
                 return None
             before = {name: getattr(row, name) for name in OUTCOME_FIELDS}

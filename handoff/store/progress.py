@@ -9,31 +9,28 @@ import json
 from sqlalchemy import select
 
 from handoff.store.inbox import _plain
-from handoff.store.tables import applications, audit, case_progress, escalations
+from handoff.store.tables import audit, case_progress, escalations
 
 PROGRESS_FIELDS = ("review_meeting_on", "outcome_on", "outcome_summary")
 
 
 class Progress:
-    """Mixed into Store: needs `engine`, `_writing` and `_app_id`."""
+    """Mixed into Store: needs `engine`, `_writing`, `_app_id` and `_app_dict`."""
 
     def case(self, reference: str) -> dict | None:
         """The application's row (document parsed), its progress and its escalation, or None."""
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(applications).where(applications.c.reference == reference)).first()
-            if row is None:
+            out = self._app_dict(conn, reference)
+            if out is None:
                 return None
-            out = dict(row._mapping)
-            out["document"] = json.loads(row.document) if row.document else None
             progress = conn.execute(
-                select(case_progress).where(case_progress.c.application_id == row.id)).first()
+                select(case_progress).where(case_progress.c.application_id == out["id"])).first()
             out["progress"] = {name: getattr(progress, name) if progress else None
                                for name in PROGRESS_FIELDS}
             escalation = conn.execute(
                 select(escalations.c.reference, escalations.c.requested_at,
                        escalations.c.requested_on, escalations.c.route)
-                .where(escalations.c.application_id == row.id)).first()
+                .where(escalations.c.application_id == out["id"])).first()
             out["escalation"] = dict(escalation._mapping) if escalation else None
         return out
 

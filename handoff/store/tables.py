@@ -58,10 +58,15 @@ applications = Table(
     Index("applications_search_text", "search_text"),
 )
 
-def _outbox_columns() -> list[Column]:
-    """What an outbox row (one delivery by one channel) keeps, for both outboxes; fresh columns
-    each time (a column belongs to one table)."""
-    return [
+
+def _outbox_table(name: str, owner: str, owner_id: str) -> Table:
+    """An outbox (handoff/store/leases.py): one row per delivery by one channel of the row that
+    column `owner` holds the id of (`owner_id`, table.column), what that delivery keeps, and the
+    index its due deliveries are claimed by."""
+    return Table(
+        name, metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column(owner, Integer, ForeignKey(owner_id), nullable=False, index=True),
         Column("channel", String(20), nullable=False),  # webhook | email
         Column("state", String(20), nullable=False),  # pending | delivered | failed
         Column("attempts", Integer, nullable=False),
@@ -70,16 +75,11 @@ def _outbox_columns() -> list[Column]:
         Column("last_error", Text),
         Column("created_at", Float, nullable=False),
         Column("delivered_at", Float),
-    ]
+        Index(f"{name}_due", "state", "next_attempt_at"),
+    )
 
 
-deliveries = Table(
-    "deliveries", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("application_id", Integer, ForeignKey("applications.id"), nullable=False, index=True),
-    *_outbox_columns(),
-    Index("deliveries_due", "state", "next_attempt_at"),
-)
+deliveries = _outbox_table("deliveries", "application_id", "applications.id")
 
 audit = Table(
     "audit", metadata,
@@ -110,19 +110,23 @@ sessions = Table(
     Column("expires_at", Float, nullable=False),
 )
 
-# Sign-in attempts, for throttling that holds across processes: one row per attempt being
-# checked or failed within the window (a success removes its account's rows). Neither the
-# username nor the address is kept, only their SHA-256.
-sign_in_attempts = Table(
-    "sign_in_attempts", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("account", String(64), nullable=False),
-    Column("address", String(64), nullable=False),
-    Column("at", Float, nullable=False),  # Unix time
-    Index("sign_in_attempts_account", "account", "at"),
-    Index("sign_in_attempts_address", "address", "at"),
-    Index("sign_in_attempts_at", "at"),
-)
+def _attempts_table(name: str, *keys: str) -> Table:
+    """Attempts counted for throttling that holds across processes (handoff/store/throttle.py):
+    one row per attempt, the SHA-256 of each key it is counted by and when it was made; an index
+    for each key's count within the window, one for dropping the rows older than it."""
+    return Table(
+        name, metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        *(Column(key, String(64), nullable=False) for key in keys),
+        Column("at", Float, nullable=False),  # Unix time
+        *(Index(f"{name}_{key}", key, "at") for key in keys),
+        Index(f"{name}_at", "at"),
+    )
+
+
+# Sign-in attempts being checked or failed within the window, by account and by address (a
+# success removes its account's rows). Neither the username nor the address is kept.
+sign_in_attempts = _attempts_table("sign_in_attempts", "account", "address")
 
 
 # -- after applying (docs/after-applying.md) -------------------------------------------------------
@@ -135,18 +139,9 @@ case_progress = Table(
     Column("outcome_summary", Text),  # the outcome and action plan, in the caseworker's words
 )
 
-# Status checks (and escalation requests) that are being checked or failed within the window:
-# one row each, a success removes its own. Only SHA-256s of the client and the reference.
-status_attempts = Table(
-    "status_attempts", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client", String(64), nullable=False),
-    Column("reference", String(64), nullable=False),
-    Column("at", Float, nullable=False),  # Unix time
-    Index("status_attempts_client", "client", "at"),
-    Index("status_attempts_reference", "reference", "at"),
-    Index("status_attempts_at", "at"),
-)
+# Status checks (and escalation requests) being checked or failed within the window, by client
+# and by reference (a success removes its own row).
+status_attempts = _attempts_table("status_attempts", "client", "reference")
 
 escalations = Table(
     "escalations", metadata,
@@ -163,13 +158,7 @@ escalations = Table(
 )
 
 # The escalation requests' own outbox: the same columns and leases as `deliveries`.
-escalation_deliveries = Table(
-    "escalation_deliveries", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("escalation_id", Integer, ForeignKey("escalations.id"), nullable=False, index=True),
-    *_outbox_columns(),
-    Index("escalation_deliveries_due", "state", "next_attempt_at"),
-)
+escalation_deliveries = _outbox_table("escalation_deliveries", "escalation_id", "escalations.id")
 
 # The 2nd-report offer's prefills (handoff/second_report.py): the incidents an agency gave, kept
 # for the assistant's link until it is used or expires. The link holds a random id; this table

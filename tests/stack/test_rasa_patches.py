@@ -4,6 +4,7 @@ custom action that cannot run ends the turn instead of passing in silence."""
 from __future__ import annotations
 
 import pytest
+import rasa
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.processor import MessageProcessor
@@ -50,6 +51,15 @@ async def test_a_missing_postgresql_schema_still_stops_start_up(store, monkeypat
                         lambda session: (_ for _ in ()).throw(ValueError("asb")))
     with pytest.raises(SystemExit):
         await save(tracker_store, "c", "hello")
+
+
+def test_install_refuses_another_rasa_and_changes_nothing(store, monkeypatch):
+    monkeypatch.setattr(rasa, "__version__", "3.7.0")
+    with pytest.raises(RuntimeError, match=r"^stack\.rasa_patches was written for Rasa 3\.6\.21, "
+                       r"found 3\.7\.0: check SQLTrackerStore\.session_scope and update "
+                       r"stack/rasa_patches\.py$"):
+        rasa_patches.install()
+    assert SQLTrackerStore.session_scope is not rasa_patches.session_scope
 
 
 async def rasa_swallowing(self, action, tracker, output_channel, nlg, prediction):

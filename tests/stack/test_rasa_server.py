@@ -4,8 +4,11 @@ Rasa's own code does (compared with it here, on Rasa's own schema and event clas
 from __future__ import annotations
 
 import pytest
+import rasa
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.core.processor import MessageProcessor
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
@@ -86,11 +89,16 @@ def test_an_event_class_imported_later_is_found():
 def test_install_replaces_both_only_on_the_rasa_it_was_written_for(monkeypatch):
     monkeypatch.setattr(RemoteAction, "_validate_action_result", ORIGINAL_VALIDATE)
     monkeypatch.setattr(Event, "resolve_by_type", staticmethod(ORIGINAL_RESOLVE))
+    for owner, name in [(MessageProcessor, "parse_message"), (MessageProcessor, "_run_action"),
+                        (RemoteAction, "run"), (SQLTrackerStore, "session_scope")]:
+        monkeypatch.setattr(owner, name, getattr(owner, name))  # put back after this test
     rasa_server.install()
     assert RemoteAction._validate_action_result is rasa_server.validate_action_result
     assert Event.resolve_by_type("slot") is ORIGINAL_RESOLVE("slot")
-    monkeypatch.setattr(rasa_server.rasa, "__version__", "3.7.0")
-    with pytest.raises(RuntimeError, match="written for Rasa 3.6.21, found 3.7.0"):
+    monkeypatch.setattr(rasa, "__version__", "3.7.0")
+    with pytest.raises(RuntimeError, match=r"^stack\.rasa_server was written for Rasa 3\.6\.21, "
+                       r"found 3\.7\.0: check RemoteAction\._validate_action_result and update "
+                       r"stack/rasa_server\.py$"):
         rasa_server.install()
 
 

@@ -762,13 +762,17 @@
     document.documentElement.classList.toggle("asbw-modal", on);
   }
 
-  function open(focus) {
-    panel.hidden = false;
-    launcher.hidden = true;
-    launcher.setAttribute("aria-expanded", "true");
-    state.open = true;
+  function setOpen(on) {
+    panel.hidden = !on;
+    launcher.hidden = on;
+    launcher.setAttribute("aria-expanded", String(on));
+    state.open = on;
     save();
     modal();
+  }
+
+  function open(focus) {
+    setOpen(true);
     toNewest();
     if (!state.log.length && !state.outbox.length) submit({ message: "/greet" });
     else deliver();
@@ -778,12 +782,7 @@
 
   function close() {
     toggleLanguages(false);
-    panel.hidden = true;
-    launcher.hidden = false;
-    launcher.setAttribute("aria-expanded", "false");
-    state.open = false;
-    save();
-    modal();
+    setOpen(false);
     launcher.focus();
   }
 
