@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from assistant.actions import choices, service
@@ -137,6 +138,18 @@ def postcode_in(tracker: Tracker, text: str) -> str | None:
     return None
 
 
+def found_in(tracker: Tracker, entity: str, pattern: re.Pattern[str], value: Any,
+             dispatcher: CollectingDispatcher, not_understood: str) -> str | None:
+    """What `pattern` finds in the NLU's first `entity` value, or else in the answer typed;
+    None, saying `not_understood`, to ask again."""
+    found = choices.entity_values(tracker, entity)
+    match = pattern.search(found[0] if found else str(value or ""))
+    if match is None:
+        say(dispatcher, language_of(tracker), not_understood)
+        return None
+    return match.group(0)
+
+
 class ValidateApplicationForm(ValidateEligibilityForm):
     """Inherits the incident questions' validation: changing the incidents asks them again."""
 
@@ -235,20 +248,12 @@ class ValidateApplicationForm(ValidateEligibilityForm):
         return self._choice("contact_preferred", "contact_preferred", dispatcher, tracker)
 
     def validate_contact_phone(self, value, dispatcher, tracker, domain):
-        found = choices.entity_values(tracker, "phone")
-        match = PHONE.search(found[0] if found else str(value or ""))
-        if match is None:
-            say(dispatcher, language_of(tracker), "phone-not-understood")
-            return {"contact_phone": None}
-        return {"contact_phone": " ".join(match.group(0).split())}
+        phone = found_in(tracker, "phone", PHONE, value, dispatcher, "phone-not-understood")
+        return {"contact_phone": phone and " ".join(phone.split())}
 
     def validate_contact_email(self, value, dispatcher, tracker, domain):
-        found = choices.entity_values(tracker, "email")
-        match = EMAIL.search(found[0] if found else str(value or ""))
-        if match is None:
-            say(dispatcher, language_of(tracker), "email-not-understood")
-            return {"contact_email": None}
-        return {"contact_email": match.group(0).rstrip(".,")}
+        email = found_in(tracker, "email", EMAIL, value, dispatcher, "email-not-understood")
+        return {"contact_email": email and email.rstrip(".,")}
 
     def validate_safe_to_call(self, value, dispatcher, tracker, domain):
         out = self._choice("safe_to_call", "yes_no", dispatcher, tracker)
