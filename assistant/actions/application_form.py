@@ -14,15 +14,21 @@ import hashlib
 import re
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from assistant.actions import choices, service
+from assistant.actions import choices, incident_answers, service
 from assistant.actions.eligibility_form import QUESTIONS as INCIDENT_QUESTIONS
-from assistant.actions.eligibility_form import ValidateEligibilityForm, yes_no
+from assistant.actions.incident_answers import validates_incidents, yes_no
 from assistant.actions.messages import language_of, render, say
-from assistant.actions.questions import Question, ask_actions, on_behalf
+from assistant.actions.questions import (
+    Question,
+    answers_the_question,
+    ask_actions,
+    is_title_of,
+    on_behalf,
+)
 from assistant.actions.summary import CHANGES, INCIDENTS, SEND, typed_change_field
 from eligibility import clock
 
@@ -150,8 +156,10 @@ def found_in(tracker: Tracker, entity: str, pattern: re.Pattern[str], value: Any
     return match.group(0)
 
 
-class ValidateApplicationForm(ValidateEligibilityForm):
-    """Inherits the incident questions' validation: changing the incidents asks them again."""
+@validates_incidents
+class ValidateApplicationForm(FormValidationAction):
+    """The application's questions, then the summary; changing the incidents there asks the
+    incident questions again (their validators: `incident_answers`)."""
 
     questions = {**INCIDENT_QUESTIONS, **QUESTIONS}
     form_slots = (*QUESTIONS, "review_choice", *INCIDENTS_AGAIN)
@@ -163,7 +171,12 @@ class ValidateApplicationForm(ValidateEligibilityForm):
         if slot == "review_choice":
             return typed_change_field(text) is not None or choices.typed_choice(
                 text, choices.QUESTIONS["review"]) is not None
-        return super().is_button_title(slot, text)
+        return is_title_of(self.questions.get(slot), text)
+
+    async def get_validation_events(self, dispatcher, tracker, domain):
+        if not answers_the_question(tracker, self.is_button_title):
+            return []
+        return await super().get_validation_events(dispatcher, tracker, domain)
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain):
         if tracker.get_slot("review_choice") == INCIDENTS:
@@ -187,7 +200,7 @@ class ValidateApplicationForm(ValidateEligibilityForm):
         return {slot: text}
 
     def validate_more_incidents(self, value, dispatcher, tracker, domain):
-        out = super().validate_more_incidents(value, dispatcher, tracker, domain)
+        out = incident_answers.validate_more_incidents(value, dispatcher, tracker, domain)
         if out.get("more_incidents") is False:
             # The incidents are given again: back to the summary, with a fresh decision.
             out.update({"review_choice": None, "more_incidents": None})
