@@ -7,6 +7,8 @@
 - `answers`: explaining the case review, triage, stop and restart
 - `eligibility_form`, `application_form`: the two forms, their questions and validation; the
   application form ends with consent and the summary where any answer can be changed
-- `questions`: asking a form's questions (the `action_ask_*` actions)
+- `summary`: that summary, its "Change" buttons and what each one empties
+- `incident_answers`: the incident questions' validators, which both forms take
+- `questions`: asking a form's questions (the `action_ask_*` actions) and taking the answer
 - `submission`: the application document and the handoff intake API
 """

@@ -1,6 +1,7 @@
 """The application: who is applying (and the victim's consent when it is someone else), the
 victim, safe contact, interpreter and accessibility needs, the impact in their own words,
-vulnerabilities and support, consent to share, then the summary where any answer can be changed.
+vulnerabilities and support, consent to share, then the summary (`assistant.actions.summary`)
+where any answer can be changed.
 
 The summary is the form's last question (`review_choice`): "Send" completes the form; "Change X"
 empties X so the form asks it again, then shows the summary again. Changing the incidents asks
@@ -11,23 +12,24 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from assistant.actions import choices, service
+from assistant.actions import choices, incident_answers, service
 from assistant.actions.eligibility_form import QUESTIONS as INCIDENT_QUESTIONS
-from assistant.actions.eligibility_form import (
-    ValidateEligibilityForm,
-    decide_incidents,
-    explain_decision,
-    yes_no,
+from assistant.actions.incident_answers import validates_incidents, yes_no
+from assistant.actions.messages import language_of, render, say
+from assistant.actions.questions import (
+    Question,
+    answers_the_question,
+    ask_actions,
+    is_title_of,
+    on_behalf,
 )
-from assistant.actions.messages import Button, day_in_words, language_of, render, say
-from assistant.actions.questions import Question, ask_actions, on_behalf
+from assistant.actions.summary import CHANGES, INCIDENTS, SEND, typed_change_field
 from eligibility import clock
 
 CONSENT_MSG = "ask-consent-share"
@@ -92,32 +94,6 @@ ASK_ACTIONS = ask_actions(QUESTIONS)
 # Asked again inside this form when the incidents are changed.
 INCIDENTS_AGAIN = tuple(slot for slot in INCIDENT_QUESTIONS if slot != "at_risk")
 
-# What a "Change" button empties: the answer and the answers that depend on it.
-CHANGES = {
-    "applicant_role": ("applicant_role", "applicant_name", "applicant_relationship",
-                       "applicant_contact", "victim_consent", "consent_exception_reason"),
-    "applicant_name": ("applicant_name",),
-    "applicant_relationship": ("applicant_relationship",),
-    "applicant_contact": ("applicant_contact",),
-    "victim_consent": ("victim_consent", "consent_exception_reason"),
-    "victim_kind": ("victim_kind",),
-    "victim_name": ("victim_name",),
-    "victim_address": ("victim_address", "victim_postcode"),
-    "victim_postcode": ("victim_postcode",),
-    "contact_preferred": ("contact_preferred", "contact_phone", "contact_email", "safe_to_call"),
-    "contact_phone": ("contact_phone",),
-    "contact_email": ("contact_email",),
-    "safe_to_call": ("safe_to_call",),
-    "safe_times": ("safe_times",),
-    "interpreter_language": ("interpreter_language",),
-    "accessibility_needs": ("accessibility_needs",),
-    "impact": ("impact",),
-    "vulnerabilities": ("vulnerabilities",),
-    "support_wanted": ("support_wanted",),
-}
-INCIDENTS = "incidents"
-SEND = "send"
-
 
 def blocked(tracker: Tracker) -> bool:
     """No submission: the victim refused, or consent to share was not given."""
@@ -168,8 +144,22 @@ def postcode_in(tracker: Tracker, text: str) -> str | None:
     return None
 
 
-class ValidateApplicationForm(ValidateEligibilityForm):
-    """Inherits the incident questions' validation: changing the incidents asks them again."""
+def found_in(tracker: Tracker, entity: str, pattern: re.Pattern[str], value: Any,
+             dispatcher: CollectingDispatcher, not_understood: str) -> str | None:
+    """What `pattern` finds in the NLU's first `entity` value, or else in the answer typed;
+    None, saying `not_understood`, to ask again."""
+    found = choices.entity_values(tracker, entity)
+    match = pattern.search(found[0] if found else str(value or ""))
+    if match is None:
+        say(dispatcher, language_of(tracker), not_understood)
+        return None
+    return match.group(0)
+
+
+@validates_incidents
+class ValidateApplicationForm(FormValidationAction):
+    """The application's questions, then the summary; changing the incidents there asks the
+    incident questions again (their validators: `incident_answers`)."""
 
     questions = {**INCIDENT_QUESTIONS, **QUESTIONS}
     form_slots = (*QUESTIONS, "review_choice", *INCIDENTS_AGAIN)
@@ -181,7 +171,12 @@ class ValidateApplicationForm(ValidateEligibilityForm):
         if slot == "review_choice":
             return typed_change_field(text) is not None or choices.typed_choice(
                 text, choices.QUESTIONS["review"]) is not None
-        return super().is_button_title(slot, text)
+        return is_title_of(self.questions.get(slot), text)
+
+    async def get_validation_events(self, dispatcher, tracker, domain):
+        if not answers_the_question(tracker, self.is_button_title):
+            return []
+        return await super().get_validation_events(dispatcher, tracker, domain)
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain):
         if tracker.get_slot("review_choice") == INCIDENTS:
@@ -205,7 +200,7 @@ class ValidateApplicationForm(ValidateEligibilityForm):
         return {slot: text}
 
     def validate_more_incidents(self, value, dispatcher, tracker, domain):
-        out = super().validate_more_incidents(value, dispatcher, tracker, domain)
+        out = incident_answers.validate_more_incidents(value, dispatcher, tracker, domain)
         if out.get("more_incidents") is False:
             # The incidents are given again: back to the summary, with a fresh decision.
             out.update({"review_choice": None, "more_incidents": None})
@@ -266,20 +261,12 @@ class ValidateApplicationForm(ValidateEligibilityForm):
         return self._choice("contact_preferred", "contact_preferred", dispatcher, tracker)
 
     def validate_contact_phone(self, value, dispatcher, tracker, domain):
-        found = choices.entity_values(tracker, "phone")
-        match = PHONE.search(found[0] if found else str(value or ""))
-        if match is None:
-            say(dispatcher, language_of(tracker), "phone-not-understood")
-            return {"contact_phone": None}
-        return {"contact_phone": " ".join(match.group(0).split())}
+        phone = found_in(tracker, "phone", PHONE, value, dispatcher, "phone-not-understood")
+        return {"contact_phone": phone and " ".join(phone.split())}
 
     def validate_contact_email(self, value, dispatcher, tracker, domain):
-        found = choices.entity_values(tracker, "email")
-        match = EMAIL.search(found[0] if found else str(value or ""))
-        if match is None:
-            say(dispatcher, language_of(tracker), "email-not-understood")
-            return {"contact_email": None}
-        return {"contact_email": match.group(0).rstrip(".,")}
+        email = found_in(tracker, "email", EMAIL, value, dispatcher, "email-not-understood")
+        return {"contact_email": email and email.rstrip(".,")}
 
     def validate_safe_to_call(self, value, dispatcher, tracker, domain):
         out = self._choice("safe_to_call", "yes_no", dispatcher, tracker)
@@ -346,67 +333,4 @@ class ValidateApplicationForm(ValidateEligibilityForm):
             return {"review_choice": SEND}
         say(dispatcher, language_of(tracker), "review-choose")
         return {"review_choice": None}
-
-
-def change_button(field: str) -> Button:
-    return Button(f"change-{field.replace('_', '-')}", choices.payload(f"change:{field}"))
-
-
-def typed_change_field(text: str | None) -> str | None:
-    """The answer whose "Change …" button title the text is."""
-    return next((field for field in [*CHANGES, INCIDENTS]
-                 if choices.is_title(text, change_button(field).title)), None)
-
-
-def summary_value(tracker: Tracker, slot: str, language: str) -> str | None:
-    """An answer as the summary shows it; None for a question that was not asked."""
-    value = tracker.get_slot(slot)
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return render(language, choices.title_id(choices.YES if value else choices.NO))
-    if slot in ("applicant_role", "victim_consent", "victim_kind", "contact_preferred",
-                "safe_to_call"):
-        return render(language, choices.title_id(value))
-    if value == "":
-        return render(language, choices.title_id("none"))
-    return str(value)
-
-
-def show_summary(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    language = language_of(tracker)
-    say(dispatcher, language, "summary-intro")
-    incidents = tracker.get_slot("incidents") or []
-    for number, incident in enumerate(incidents, start=1):
-        agencies = ", ".join(render(language, choices.title_id(a))
-                             for a in incident["reported_to"])
-        occurred = date.fromisoformat(incident["occurred_on"])
-        day = (render(language, "date-approximate", day=occurred)
-               if incident.get("occurred_on_approximate") else day_in_words(occurred, language))
-        say(dispatcher, language, "summary-incident", number=number, day=day,
-            reported=day_in_words(date.fromisoformat(incident["reported_on"]), language),
-            agencies=agencies)
-    if incidents:
-        explain_decision(dispatcher, language, decide_incidents(
-            incidents, tracker.get_slot("at_risk") is True), incidents)
-    say(dispatcher, language, "summary-incidents-change", buttons=[change_button(INCIDENTS)])
-    for slot in CHANGES:
-        shown = summary_value(tracker, slot, language)
-        if shown is None:
-            continue
-        say(dispatcher, language, "summary-line", label=render(language, f"label-{slot}".replace(
-            "_", "-")), value=shown, buttons=[change_button(slot)])
-    say(dispatcher, language, "summary-send", buttons=choices.buttons("review"),
-        custom={"asks": "review_choice"})
-
-
-class ActionAskReviewChoice(Action):
-    """The summary is the question: every answer with its "Change" button, then "Send"."""
-
-    def name(self) -> str:
-        return "action_ask_review_choice"
-
-    async def run(self, dispatcher, tracker, domain):
-        show_summary(dispatcher, tracker)
-        return []
 

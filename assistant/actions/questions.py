@@ -1,4 +1,5 @@
-"""A form's questions as data, and the `action_ask_<slot>` action of each.
+"""A form's questions as data, the `action_ask_<slot>` action of each, and which message a form
+takes as the answer to the question it asked (`answers_the_question`).
 
 A question is a message id, the choices offered as buttons, whether it asks for a date (the page
 then shows a date picker), the values its text needs from the conversation and whether its answer
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 
 from assistant.actions import choices
 from assistant.actions.messages import date_input, language_of, say
@@ -91,3 +93,30 @@ def ask_actions(questions: dict[str, Question]) -> list[type[Action]]:
         type(f"ActionAsk_{slot}", (_Ask,), {"slot": slot, "question": question})
         for slot, question in questions.items()
     ]
+
+
+def is_title_of(question: Question | None, text: str | None) -> bool:
+    """Whether the text is the title of one of the question's buttons."""
+    values = [v for q in question.choices for v in choices.QUESTIONS[q]] if question else []
+    return choices.typed_choice(text, values) is not None
+
+
+def answers_the_question(tracker: Tracker, is_title: Callable[[str, str | None], bool]) -> bool:
+    """Whether the latest message answers the question the form asked (`requested_slot`), for
+    the form to validate it (rasa_sdk's `get_validation_events`); only such an answer is.
+
+    A button's title typed (`is_title(slot, text)`) is the answer to the question asked, whatever
+    the NLU made of it ("Person" is not asking for a person): it fills the question, here on the
+    tracker, even where the intent would have interrupted the form. When a form starts again
+    (after a pause, which clears `requested_slot`, or "apply" a second time) the answers it
+    already has stand as they were given, and are not checked, or said back, a second time."""
+    requested = tracker.get_slot("requested_slot")
+    if not requested:
+        return False
+    if requested in tracker.slots_to_validate():
+        return True
+    text = (tracker.latest_message or {}).get("text")
+    if not is_title(requested, text):
+        return False
+    tracker.add_slots([SlotSet(requested, text)])
+    return True

@@ -10,12 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from assistant.actions import service
 from assistant.actions.application_form import (
     ASK_ACTIONS,
-    ActionAskReviewChoice,
     ValidateApplicationForm,
     consent_wording,
     wording_version,
 )
 from assistant.actions.messages import day_in_words
+from assistant.actions.summary import ActionAskReviewChoice
 from eligibility import clock
 from tests.assistant.trackers import (
     DOMAIN,

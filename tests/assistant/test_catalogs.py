@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.actions import application_form, choices
+from assistant.actions import choices, summary
 from assistant.locales import (
     LOCALES_DIR,
     catalog_problems,
@@ -53,9 +53,8 @@ def ids_in_code() -> set[str]:
 def ids_built_in_code() -> set[str]:
     """The ids the code builds from data: button titles, summary labels, decisions, languages."""
     built = {choices.title_id(v) for values in choices.QUESTIONS.values() for v in values}
-    built |= {f"label-{f}".replace("_", "-") for f in application_form.CHANGES}
-    built |= {application_form.change_button(f).title
-              for f in [*application_form.CHANGES, application_form.INCIDENTS]}
+    built |= {f"label-{f}".replace("_", "-") for f in summary.CHANGES}
+    built |= {summary.change_button(f).title for f in [*summary.CHANGES, summary.INCIDENTS]}
     met_by = (MET_BY_COMPLAINTS, MET_BY_HATE_INCIDENT, MET_BY_HATE_LOWERED, MET_BY_COMMUNITY)
     built |= {f"decision-met-{m.replace('_', '-')}" for m in met_by}
     built |= {f"language-name-{code}" for code in shipped_languages()}
