@@ -36,6 +36,9 @@ COMMANDS: dict[str, tuple[str, list[str], str, str]] = {
                 "bring the handoff database to this version's schema"),
     "inbox": ("asb.cli:inbox", [], "python -m handoff add-user",
               "inbox users: asb inbox add-user USERNAME [--role ROLE] [--reset]"),
+    "api-client": ("handoff.cli:main", ["api-client"], "python -m handoff api-client",
+                   "the API's tokens for agencies' sites: add NAME --scopes S,S | list | "
+                   "disable NAME"),
     "serve-widget": ("web_widget.__main__:main", ["serve"], "python -m web_widget serve",
                      "the widget's server and the demo pages"),
     "widget-size": ("web_widget.__main__:main", ["size"], "python -m web_widget size",

@@ -27,6 +27,7 @@ from jsonschema import Draft202012Validator
 
 from deployment.config import Area
 from eligibility import clock
+from handoff.api_clients import caller
 from handoff.context import DEPLOYMENT, ESCALATION_WAKE, STORE
 from handoff.document import FieldError
 from handoff.intake import KEY, errors
@@ -142,9 +143,15 @@ def channels_of(area: Area) -> list[str]:
     return [name for name in ("webhook", "email") if getattr(delivery, name)]
 
 
+def actor_of(request: web.Request) -> str:
+    """Who the audit trail says asked: the applicant, through the API client that sent it."""
+    name = caller(request).name
+    return "applicant" if name is None else f"applicant, through the API client {name}"
+
+
 @routes.post("/api/v1/escalations")
 async def request_escalation(request: web.Request) -> web.Response:
-    body = await read_request(request)
+    body = await read_request(request, "status")
     if isinstance(body, web.Response):
         return body
     key = request.headers.get("Idempotency-Key", "").strip()
@@ -176,7 +183,7 @@ async def request_escalation(request: web.Request) -> web.Response:
     try:
         stored = await store.run(
             store.store_escalation, found["reference"], key, fingerprint(body),
-            document, channels_of(area), time.time())
+            document, channels_of(area), time.time(), actor_of(request))
     except AlreadyEscalated:
         return errors(409, FieldError(
             "reference", "An escalation has already been asked for on this application. "

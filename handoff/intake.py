@@ -13,7 +13,6 @@ valid Unicode (400/422)."""
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import re
@@ -22,7 +21,8 @@ import time
 from aiohttp import web
 
 from eligibility import clock
-from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE, WORKER_WAKE
+from handoff.api_clients import CALLER, SCOPES, caller_of
+from handoff.context import DEPLOYMENT, STORE, WORKER_WAKE
 from handoff.document import DocumentError, FieldError, area_of, complete, validate
 from handoff.metrics import METRICS, metrics
 from handoff.store import KeyReused, Store, StoreUnavailable, Submission, body_fingerprint
@@ -47,15 +47,6 @@ def errors(status: int, *items: FieldError, headers: dict | None = None) -> web.
     return web.json_response(
         {"errors": [item.to_json() for item in items]}, status=status, headers=headers
     )
-
-
-def _authorised(request: web.Request) -> bool:
-    given = request.headers.get("Authorization", "")
-    scheme, _, token = given.partition(" ")
-    expected = request.app[INTAKE_TOKEN]
-    # Header values arrive as any bytes (decoded with surrogate escapes): compared as bytes.
-    return scheme.lower() == "bearer" and hmac.compare_digest(
-        token.strip().encode("utf-8", "replace"), expected.encode("utf-8", "replace"))
 
 
 async def _body(request: web.Request) -> bytes:
@@ -155,11 +146,27 @@ def _checked(document, deployment, now):
     return area, complete(document, area, now)
 
 
-def refused(request: web.Request) -> web.Response | None:
-    """The 401 or 415 for a request without the intake token or not JSON; None to go on."""
-    if not _authorised(request):
-        return errors(401, FieldError("Authorization", "needs the intake bearer token"),
+async def refused(request: web.Request, scope: str) -> web.Response | None:
+    """The 401 for a request without a token we know, the 403 for an API client's without
+    `scope` (handoff/api_clients.py), the 415 for one not JSON; None to go on, with the caller
+    kept on the request."""
+    try:
+        caller = await caller_of(request)
+    except StoreUnavailable as exc:
+        log.error("intake: the database is unavailable (%s); a client's token was not checked",
+                  exc)
+        return errors(503, FieldError("database", "The token could not be checked just now. "
+                                      "Please try again in a moment."),
+                      headers={"Retry-After": "5"})
+    if caller is None:
+        return errors(401, FieldError("Authorization", "needs the intake bearer token or an "
+                                      "API client's token"),
                       headers={"WWW-Authenticate": 'Bearer realm="handoff"'})
+    if scope not in caller.scopes:
+        return errors(403, FieldError(
+            "Authorization", f"the API client {caller.name} may not {SCOPES[scope]}: this "
+            f"needs a token with the scope {scope}"))
+    request[CALLER] = caller
     if not _json_content(request):
         return errors(415, FieldError("Content-Type", "must be application/json (UTF-8)"),
                       headers={"Accept-Post": "application/json"})
@@ -168,7 +175,7 @@ def refused(request: web.Request) -> web.Response | None:
 
 @routes.post("/api/v1/applications")
 async def submit(request: web.Request) -> web.Response:
-    if (refusal := refused(request)) is not None:
+    if (refusal := await refused(request, "intake")) is not None:
         return refusal
     key = request.headers.get("Idempotency-Key", "").strip()
     if not KEY.fullmatch(key):

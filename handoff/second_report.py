@@ -1,6 +1,7 @@
 """The 2nd-report offer: the statutory guidance (2025) says the ASB case review should be explained
 to any victim making a second report within six months. An agency's case system (POST
-/api/v1/second-report, the intake's bearer token) or a caseworker (the inbox's form,
+/api/v1/second-report, the intake's bearer token or an API client's with the scope
+`second_report`: handoff/api_clients.py) or a caseworker (the inbox's form,
 /inbox/second-report) gives the victim's reports so far; the answer says, with the area's own
 threshold policy decided by the eligibility engine, whether the case review must be explained
 now, or the threshold is already met, or there is nothing to explain yet.
@@ -11,7 +12,7 @@ with those incidents filled in. The link holds no personal data: the incidents a
 (table `prefills`, by the SHA-256 of a random id) until the link is used, or expires
 (`link_days`, never longer than `retention_days`); the URL's fragment holds only the id and its
 signature (HMAC-SHA256 with a key derived from the intake token). The assistant's action server
-takes the incidents with POST /api/v1/prefills/redeem (the intake's bearer token), once.
+takes the incidents with POST /api/v1/prefills/redeem (the scope `intake`), once.
 docs/after-applying.md describes both; docs/handoff.md the API.
 """
 
@@ -21,6 +22,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import re
 import secrets
 from datetime import date, datetime, timedelta
@@ -29,12 +31,14 @@ from aiohttp import web
 
 from deployment.config import Deployment
 from eligibility import EligibilityError, case_from_json, clock, decide_application, within
+from handoff.api_clients import caller
 from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE
 from handoff.document import FieldError
 from handoff.inbox import form_of, page
 from handoff.intake import errors
 from handoff.status import read_request
 
+log = logging.getLogger("handoff.second_report")
 routes = web.RouteTableDef()
 MAX_BODY = 16384  # fifty reports take about 6 kB
 MAX_REPORTS = 50
@@ -221,7 +225,7 @@ async def second_report(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > MAX_BODY:
         return errors(413, FieldError("body", f"is larger than {MAX_BODY} bytes: give at most "
                                       f"{MAX_REPORTS} reports"))
-    body = await read_request(request)
+    body = await read_request(request, "second_report")
     if isinstance(body, web.Response):
         return body
     if len(json.dumps(body)) > MAX_BODY:
@@ -233,13 +237,17 @@ async def second_report(request: web.Request) -> web.Response:
         return errors(422, *exc.problems)
     if answer["explain_case_review"]:
         answer["assistant_link"] = await make_link(request, area_id, incidents)
+    # There is no application to hold an audit entry: the log says who asked (nothing personal).
+    name = caller(request).name
+    log.info("2nd report answered %s for area %s, asked with %s", answer["answer"], area_id,
+             "the intake token" if name is None else f"the API client {name}")
     return web.json_response(answer)
 
 
 @routes.post("/api/v1/prefills/redeem")
 async def redeem(request: web.Request) -> web.Response:
     """For the assistant's action server: the incidents behind a link, once."""
-    body = await read_request(request)
+    body = await read_request(request, "intake")
     if isinstance(body, web.Response):
         return body
     given = body.get("prefill")

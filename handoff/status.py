@@ -5,7 +5,8 @@ the postcode given in the application. The answer is what the inbox has recorded
 right postcode nothing is said about the reference: an unknown reference, a wrong check
 character, a wrong postcode and an erased application all get the same 404. Every check is
 counted in the database (per client and per reference) before it is answered; too many in the
-window get 429 with Retry-After. Authenticated with the intake's bearer token."""
+window get 429 with Retry-After. The intake's bearer token, or an API client's with the scope
+`status` (handoff/api_clients.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from datetime import date
 from aiohttp import web
 
 from eligibility import clock
+from handoff.api_clients import caller
 from handoff.context import DEPLOYMENT, STORE
 from handoff.document import FieldError
 from handoff.intake import Unreadable, _body, errors, parse, refused
@@ -57,9 +59,9 @@ def not_found() -> web.Response:
     return errors(404, FieldError("reference", NOT_FOUND))
 
 
-async def read_request(request: web.Request) -> dict | web.Response:
-    """The JSON body of an authenticated request, or the error response to send."""
-    if (refusal := refused(request)) is not None:
+async def read_request(request: web.Request, scope: str) -> dict | web.Response:
+    """The JSON body of a request authorised for `scope`, or the error response to send."""
+    if (refusal := await refused(request, scope)) is not None:
         return refusal
     try:
         body = parse(await _body(request))
@@ -94,10 +96,13 @@ async def verified_case(request: web.Request, body: dict) -> dict | web.Response
     if problems:
         return errors(422, *problems)
     reference = parse_reference(body["reference"])
-    # The client: the address that called, and the one the caller names (a conversation, or
-    # the address of the person using an agency's site), so one caller serving many people
-    # does not lock them all out together.
-    client = _key("client", f"{request.remote or ''}|{body.get('client') or ''}")
+    # The client: the API client that called (else the address that called), and the one the
+    # caller names (a conversation, or the address of the person using an agency's site), so one
+    # caller serving many people does not lock them all out together, nor one agency's site
+    # another's.
+    name = caller(request).name
+    who = f"api-client:{name}" if name is not None else request.remote or ""
+    client = _key("client", f"{who}|{body.get('client') or ''}")
     counted = _key("reference", reference or re.sub(r"\W+", "", body["reference"]).upper())
     settings = request.app[DEPLOYMENT].handoff.status
     store = request.app[STORE]
@@ -161,7 +166,7 @@ def status_answer(found: dict, deployment, today: date) -> dict:
 
 @routes.post("/api/v1/status")
 async def status(request: web.Request) -> web.Response:
-    body = await read_request(request)
+    body = await read_request(request, "status")
     if isinstance(body, web.Response):
         return body
     found = await verified_case(request, body)

@@ -5,7 +5,7 @@ One data-access layer (SQLAlchemy Core 1.4) for SQLite (default, WAL mode) and P
 parts of one job each: the tables, the connection, intake, the outbox (and the leases both
 outboxes use), the inbox's queries, the statutory figures, retention, accounts, counted attempts,
 the case's progress, status checks, escalations and their outbox, the 2nd-report offer's
-prefills, and the schema's migrations.
+prefills, the API's own callers, and the schema's migrations.
 Calls are blocking; the service runs them on the store's own threads (`Store.run`).
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from handoff.store import schema
 from handoff.store.accounts import Accounts
+from handoff.store.api_clients import ApiClients
 from handoff.store.database import Database, StoreUnavailable, engine_for
 from handoff.store.escalation_outbox import EscalationOutbox
 from handoff.store.escalations import AlreadyEscalated, Escalations
@@ -32,6 +33,7 @@ from handoff.store.submission import (
     body_fingerprint,
 )
 from handoff.store.tables import (
+    api_clients,
     applications,
     audit,
     case_progress,
@@ -49,14 +51,15 @@ from handoff.store.tables import (
 __all__ = [
     "BATCH_LIMIT", "NOT_FINGERPRINTED", "OUTCOME_FIELDS", "PROGRESS_FIELDS", "STATUSES",
     "AlreadyEscalated", "EscalationOutbox", "KeyReused", "Selection", "Store", "StoreUnavailable",
-    "Submission", "Submitted", "applications", "audit", "body_fingerprint", "case_progress",
-    "deliveries", "engine_for", "escalation_deliveries", "escalations", "metadata", "prefills",
-    "sessions", "sign_in_attempts", "status_attempts", "status_of", "users",
+    "Submission", "Submitted", "api_clients", "applications", "audit", "body_fingerprint",
+    "case_progress", "deliveries", "engine_for", "escalation_deliveries", "escalations",
+    "metadata", "prefills", "sessions", "sign_in_attempts", "status_attempts", "status_of",
+    "users",
 ]
 
 
 class Store(Database, Intake, Outbox, InboxQueries, Figures, Retention, Accounts, Progress,
-            StatusChecks, Escalations, Prefills):
+            StatusChecks, Escalations, Prefills, ApiClients):
     """Every part of the store on one connection."""
 
     def __init__(self, url: str, busy_timeout: float = 5.0):

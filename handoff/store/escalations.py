@@ -27,11 +27,12 @@ class Escalations:
     """Mixed into Store: needs `engine` and `_writing`."""
 
     def store_escalation(self, application_reference: str, key: str, body_hash: str,
-                         document: dict, channels: list[str], now: float) -> dict:
+                         document: dict, channels: list[str], now: float,
+                         actor: str = "applicant") -> dict:
         """Store the request, queue its deliveries, mark the application escalated (the
-        statutory figures count it) and write the audit entry: one transaction. The same key
-        again returns the first request; another request for the same application raises
-        AlreadyEscalated."""
+        statutory figures count it) and write the audit entry (by `actor`): one transaction.
+        The same key again returns the first request; another request for the same application
+        raises AlreadyEscalated."""
         requested_on = date.fromisoformat(document["requested_at"][:10])
         with self._writing.begin() as conn:
             app = conn.execute(select(applications.c.id, applications.c.escalated_on).where(
@@ -63,7 +64,7 @@ class Escalations:
                 conn.execute(applications.update().where(applications.c.id == app.id).values(
                     escalated_on=requested_on, status="escalated"))
             conn.execute(audit.insert().values(
-                application_id=app.id, at=document["requested_at"], actor="applicant",
+                application_id=app.id, at=document["requested_at"], actor=actor,
                 action="escalation_requested",
                 detail=json.dumps({"escalation": document["reference"], "grounds": ", ".join(
                     ground["code"] for ground in document["grounds"])})))

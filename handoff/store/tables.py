@@ -172,3 +172,15 @@ prefills = Table(
     Column("expires_at", Float, nullable=False),
     Index("prefills_expires_at", "expires_at"),
 )
+
+# The API's callers other than the assistant (handoff/api_clients.py): an agency's site or case
+# system, each with its own bearer token and scopes. Only the token's SHA-256 is kept.
+api_clients = Table(
+    "api_clients", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("scopes", String(200), nullable=False),  # comma-separated: intake,status,...
+    Column("created_at", String(40), nullable=False),  # ISO 8601
+    Column("disabled_at", String(40)),  # ISO 8601; NULL while the token is accepted
+)
