@@ -17,6 +17,7 @@ from assistant.actions.application_form import (
 from assistant.actions.messages import day_in_words
 from assistant.actions.summary import ActionAskReviewChoice
 from eligibility import clock
+from tests.assistant.slots import INCIDENT, VICTIM
 from tests.assistant.trackers import (
     DOMAIN,
     TODAY,
@@ -32,32 +33,6 @@ from tests.assistant.trackers import (
 
 FORM = "application_form"
 ASK = {cls.slot: cls() for cls in ASK_ACTIONS}
-INCIDENT = {
-    "occurred_on": (TODAY - timedelta(days=20)).isoformat(),
-    "occurred_on_approximate": False,
-    "reported_on": (TODAY - timedelta(days=19)).isoformat(),
-    "reported_to": ["police", "council"],
-    "reference": None,
-    "description": None,
-    "hate_related": False,
-}
-# A victim applying for themselves, every answer given up to consent.
-VICTIM = {
-    "incidents": [INCIDENT] * 3,
-    "applicant_role": "victim",
-    "victim_kind": "individual",
-    "victim_name": "Sam Jones",
-    "victim_address": "4 Mill Lane, Anytown",
-    "victim_postcode": "AN1 2BB",
-    "contact_preferred": "email",
-    "contact_email": "sam@example.org",
-    "safe_times": "after 6pm",
-    "interpreter_language": "",
-    "accessibility_needs": "",
-    "impact": "I can't sleep.",
-    "vulnerabilities": "",
-    "support_wanted": True,
-}
 
 
 async def run_form(slot, latest, slots=None, value=None):

@@ -18,6 +18,7 @@ from assistant.actions.eligibility_form import (
 )
 from assistant.actions.messages import day_in_words
 from eligibility import check
+from tests.assistant.slots import incident
 from tests.assistant.trackers import (
     DOMAIN,
     TODAY,
@@ -41,18 +42,6 @@ def case_for(incidents: list[dict], vulnerable: bool) -> dict:
     return {"applied_on": TODAY.isoformat(), "vulnerable": vulnerable,
             "incidents": [{key: item[key] for key in ("occurred_on", "reported_on", "reported_to",
                                                       "hate_related")} for item in incidents]}
-
-
-def incident(occurred: date, reported: date, agencies=("police",), hate=False) -> dict:
-    return {
-        "occurred_on": occurred.isoformat(),
-        "occurred_on_approximate": False,
-        "reported_on": reported.isoformat(),
-        "reported_to": list(agencies),
-        "reference": None,
-        "description": None,
-        "hate_related": hate,
-    }
 
 
 THREE = [incident(TODAY - timedelta(days=d), TODAY - timedelta(days=d - 1))

@@ -19,7 +19,7 @@ from rasa_sdk.events import ActionExecuted, UserUttered
 from stack import Settings, Stack, free_port
 from stack.model import ROOT
 from stack.services import SERVICES, handoff_database_env
-from tests.assistant.test_submission import consented
+from tests.assistant.slots import consented
 from tests.assistant.trackers import tracker
 from tests.live_stack import INTAKE_TOKEN, TODAY
 
