@@ -40,7 +40,7 @@ async def run_form(slot, latest, slots=None, value=None):
     before = answered(FORM, slot, latest, slots, value)
     events = await ValidateApplicationForm().run(dispatcher, before, DOMAIN)
     return dispatcher, {**slot_events(events),
-                        "requested_slot": next_question(FORM, before.slots, events)}
+                        "requested_slot": await next_question(ValidateApplicationForm(), before.slots, events)}
 
 
 async def asked(slot, **slots):
@@ -343,7 +343,7 @@ async def test_a_typed_button_title_answers_even_when_the_nlu_hears_a_triage_int
     dispatcher = CollectingDispatcher()
     events = await ValidateApplicationForm().run(dispatcher, before, DOMAIN)
     assert slot_events(events)["victim_kind"] == "individual"
-    assert next_question(FORM, before.slots, events) == "victim_name"
+    assert await next_question(ValidateApplicationForm(), before.slots, events) == "victim_name"
 
 
 async def test_other_words_with_a_triage_intent_are_left_to_the_triage_rules():

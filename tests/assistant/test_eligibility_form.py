@@ -53,7 +53,7 @@ async def run_form(slot, latest, slots=None, value=None):
     before = answered(FORM, slot, latest, slots, value)
     events = await ValidateEligibilityForm().run(dispatcher, before, DOMAIN)
     return dispatcher, {**slot_events(events),
-                        "requested_slot": next_question(FORM, before.slots, events)}
+                        "requested_slot": await next_question(ValidateEligibilityForm(), before.slots, events)}
 
 
 # -- when it happened ---------------------------------------------------------------------------
@@ -305,7 +305,7 @@ async def test_a_form_started_again_keeps_its_answers_without_checking_them_agai
     dispatcher = CollectingDispatcher()
     events = await ValidateEligibilityForm().run(dispatcher, before, DOMAIN)
     assert dispatcher.messages == []
-    assert next_question(FORM, before.slots, events) == "report_agencies"
+    assert await next_question(ValidateEligibilityForm(), before.slots, events) == "report_agencies"
 
 
 async def test_apply_pressed_after_an_answer_goes_to_the_application_not_the_decision_again():
