@@ -1,7 +1,7 @@
 """Trains the Rasa model when its inputs changed and runs the assistant's processes.
 
 `python -m stack run` is `make run`; `python -m stack train` is `make train`. Tests use the same
-code through the `stack` fixture (tests/stack.py). See docs/stack.md.
+code through the `stack` fixture (tests/live_stack.py). See docs/stack.md.
 """
 
 from stack.model import Project, StackError, TrainResult, ensure_model, fingerprint, model_path

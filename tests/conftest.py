@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from asb import env
-from tests.stack import Launcher, RunningStack, new_base
+from tests.live_stack import Launcher, RunningStack, new_base
 
 # The test switch: every test, and every process a test starts, may fix "today" with ASB_TODAY.
 os.environ[env.TEST_CLOCK] = "1"
@@ -52,7 +52,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def stack() -> Iterator[RunningStack]:
     """The running system (Rasa, action server, handoff service, widget server), once per session.
 
-    See tests/stack.py for what it offers. Tests using it must be marked `integration`.
+    See tests/live_stack.py for what it offers. Tests using it must be marked `integration`.
     """
     launcher = _launcher or Launcher(new_base())
     running = launcher.finish()

@@ -17,6 +17,7 @@ from assistant.actions.application_form import (
 from assistant.actions.messages import day_in_words
 from assistant.actions.summary import ActionAskReviewChoice
 from eligibility import clock
+from tests.assistant.slots import INCIDENT, VICTIM
 from tests.assistant.trackers import (
     DOMAIN,
     TODAY,
@@ -32,32 +33,6 @@ from tests.assistant.trackers import (
 
 FORM = "application_form"
 ASK = {cls.slot: cls() for cls in ASK_ACTIONS}
-INCIDENT = {
-    "occurred_on": (TODAY - timedelta(days=20)).isoformat(),
-    "occurred_on_approximate": False,
-    "reported_on": (TODAY - timedelta(days=19)).isoformat(),
-    "reported_to": ["police", "council"],
-    "reference": None,
-    "description": None,
-    "hate_related": False,
-}
-# A victim applying for themselves, every answer given up to consent.
-VICTIM = {
-    "incidents": [INCIDENT] * 3,
-    "applicant_role": "victim",
-    "victim_kind": "individual",
-    "victim_name": "Sam Jones",
-    "victim_address": "4 Mill Lane, Anytown",
-    "victim_postcode": "AN1 2BB",
-    "contact_preferred": "email",
-    "contact_email": "sam@example.org",
-    "safe_times": "after 6pm",
-    "interpreter_language": "",
-    "accessibility_needs": "",
-    "impact": "I can't sleep.",
-    "vulnerabilities": "",
-    "support_wanted": True,
-}
 
 
 async def run_form(slot, latest, slots=None, value=None):
@@ -65,7 +40,7 @@ async def run_form(slot, latest, slots=None, value=None):
     before = answered(FORM, slot, latest, slots, value)
     events = await ValidateApplicationForm().run(dispatcher, before, DOMAIN)
     return dispatcher, {**slot_events(events),
-                        "requested_slot": next_question(FORM, before.slots, events)}
+                        "requested_slot": await next_question(ValidateApplicationForm(), before.slots, events)}
 
 
 async def asked(slot, **slots):
@@ -368,7 +343,7 @@ async def test_a_typed_button_title_answers_even_when_the_nlu_hears_a_triage_int
     dispatcher = CollectingDispatcher()
     events = await ValidateApplicationForm().run(dispatcher, before, DOMAIN)
     assert slot_events(events)["victim_kind"] == "individual"
-    assert next_question(FORM, before.slots, events) == "victim_name"
+    assert await next_question(ValidateApplicationForm(), before.slots, events) == "victim_name"
 
 
 async def test_other_words_with_a_triage_intent_are_left_to_the_triage_rules():

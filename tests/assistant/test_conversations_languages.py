@@ -29,8 +29,8 @@ from assistant.actions.messages import direction, render
 from assistant.dates import understand_date
 from assistant.locales import read_catalog
 from assistant.understanding.buttons import button_intent
-from tests.assistant.test_conversations_rest import Chat as RestChat
-from tests.assistant.test_languages import LANGUAGES
+from tests.assistant.conversations import FURTHER_LANGUAGES
+from tests.assistant.conversations import Chat as RestChat
 
 pytestmark = pytest.mark.integration
 
@@ -144,7 +144,7 @@ def incident(chat: Chat, occurred: str, reported: str, agency: str, more: bool) 
         chat.choose("no")
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", FURTHER_LANGUAGES)
 def test_a_whole_application_in_the_language(stack, language):
     script = SCRIPTS[language]
     chat = Chat(stack, language)
@@ -232,7 +232,7 @@ def test_a_whole_application_in_the_language(stack, language):
         document["deadlines"]["threshold_decision_due"]))
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", FURTHER_LANGUAGES)
 def test_last_weekday_typed_is_understood_and_said_back(stack, language):
     script = SCRIPTS[language]
     understood = understand_date(script.last_weekday, language, stack.today)
@@ -274,7 +274,7 @@ def test_switching_to_the_language_half_way_keeps_the_answers_and_sets_direction
     chat.expects("ask-report-date")  # the incident date typed before the switch is kept
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", FURTHER_LANGUAGES)
 def test_typed_button_titles_are_understood(stack, language):
     wrong = []
     for entry in read_catalog(language):

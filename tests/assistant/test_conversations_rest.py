@@ -8,63 +8,15 @@ service is read back from its database and compared field by field.
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import date
 
 import pytest
 
 from assistant.actions import service
-from assistant.actions.choices import payload
 from assistant.actions.messages import render
+from tests.assistant.conversations import Chat
 
 pytestmark = pytest.mark.integration
-
-
-class Chat:
-    """One conversation: send a message, keep what the assistant answered."""
-
-    def __init__(self, stack, language: str = "en"):
-        self.stack = stack
-        self.sender = f"test-{uuid.uuid4().hex[:12]}"
-        self.language = language
-        self.replies: list[dict] = []
-
-    def send(self, message: str, metadata: dict | None = None) -> str:
-        self.replies = self.stack.send(self.sender, message, metadata)
-        return self.text
-
-    def choose(self, value: str) -> str:
-        return self.send(payload(value))
-
-    @property
-    def text(self) -> str:
-        return "\n".join(r["text"] for r in self.replies if r.get("text"))
-
-    @property
-    def buttons(self) -> list[str]:
-        return [b["title"] for r in self.replies for b in r.get("buttons", [])]
-
-    @property
-    def custom(self) -> list[dict]:
-        return [r["custom"] for r in self.replies if r.get("custom")]
-
-    def expects(self, msg_id: str, **params) -> None:
-        wanted = render(self.language, msg_id, **params)
-        assert wanted in self.text, f"expected {wanted!r}, got:\n{self.text}"
-
-    def stored(self, reference: str) -> dict:
-        with self.stack.handoff_db() as db:
-            row = db.execute("select document from applications where reference = ?",
-                             (reference,)).fetchone()
-        assert row is not None, f"{reference} is not in the handoff database"
-        return json.loads(row["document"])
-
-    def reference(self) -> str:
-        for word in self.text.replace("(", " ").replace(")", " ").replace(".", " ").split():
-            if word.startswith("ASB-") and len(word) == 15:
-                return word
-        raise AssertionError(f"no reference in:\n{self.text}")
 
 
 def incident(chat: Chat, occurred: str, reported: str, agencies: str | None, more: bool,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.actions.messages import render
-from tests.assistant.test_conversations_rest import Chat
+from tests.assistant.conversations import Chat
 
 pytestmark = pytest.mark.integration
 

@@ -30,7 +30,7 @@ async def run_form(slot: str, text: str, slots: dict) -> tuple[CollectingDispatc
     before = answered(FORM, slot, message(text), slots)
     events = await ValidateEligibilityForm().run(dispatcher, before, DOMAIN)
     return dispatcher, {**slot_events(events),
-                        "requested_slot": next_question(FORM, before.slots, events)}
+                        "requested_slot": await next_question(ValidateEligibilityForm(), before.slots, events)}
 
 
 def incident(language: str, occurred: date = OCCURRED, approximate: bool = False) -> dict:

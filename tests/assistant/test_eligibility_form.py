@@ -18,6 +18,7 @@ from assistant.actions.eligibility_form import (
 )
 from assistant.actions.messages import day_in_words, render
 from eligibility import check
+from tests.assistant.slots import incident
 from tests.assistant.trackers import (
     DOMAIN,
     TODAY,
@@ -43,18 +44,6 @@ def case_for(incidents: list[dict], vulnerable: bool) -> dict:
                                                       "hate_related")} for item in incidents]}
 
 
-def incident(occurred: date, reported: date, agencies=("police",), hate=False) -> dict:
-    return {
-        "occurred_on": occurred.isoformat(),
-        "occurred_on_approximate": False,
-        "reported_on": reported.isoformat(),
-        "reported_to": list(agencies),
-        "reference": None,
-        "description": None,
-        "hate_related": hate,
-    }
-
-
 THREE = [incident(TODAY - timedelta(days=d), TODAY - timedelta(days=d - 1))
          for d in (60, 30, 9)]
 
@@ -64,7 +53,7 @@ async def run_form(slot, latest, slots=None, value=None):
     before = answered(FORM, slot, latest, slots, value)
     events = await ValidateEligibilityForm().run(dispatcher, before, DOMAIN)
     return dispatcher, {**slot_events(events),
-                        "requested_slot": next_question(FORM, before.slots, events)}
+                        "requested_slot": await next_question(ValidateEligibilityForm(), before.slots, events)}
 
 
 # -- when it happened ---------------------------------------------------------------------------
@@ -316,7 +305,7 @@ async def test_a_form_started_again_keeps_its_answers_without_checking_them_agai
     dispatcher = CollectingDispatcher()
     events = await ValidateEligibilityForm().run(dispatcher, before, DOMAIN)
     assert dispatcher.messages == []
-    assert next_question(FORM, before.slots, events) == "report_agencies"
+    assert await next_question(ValidateEligibilityForm(), before.slots, events) == "report_agencies"
 
 
 async def test_apply_pressed_after_an_answer_goes_to_the_application_not_the_decision_again():

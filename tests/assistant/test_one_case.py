@@ -22,8 +22,7 @@ from deployment import load_deployment
 from deployment.config import DEFAULT_FILE
 from eligibility import clock, resolve_policy
 from handoff.document import complete, validate
-from tests.assistant.test_eligibility_form import incident
-from tests.assistant.test_submission import consented
+from tests.assistant.slots import consented, incident
 from tests.assistant.trackers import TODAY, slot_events, tracker
 
 

@@ -13,24 +13,17 @@ from aiohttp import web
 from jsonschema import Draft202012Validator, FormatChecker
 from rasa_sdk.executor import CollectingDispatcher
 
-from assistant.actions.application_form import consent_wording, wording_version
+from assistant.actions.application_form import consent_wording
 from assistant.actions.messages import day_in_words
 from assistant.actions.submission import ActionSubmitApplication, application_document, spelt_out
 from deployment import load_deployment
 from handoff.app import create_app
 from handoff.store import Store
-from tests.assistant.test_application_form import VICTIM
+from tests.assistant.slots import VICTIM, consented
 from tests.assistant.trackers import ROOT, button_titles, said, slot_events, tracker
 
 TOKEN = "unit-test-intake-token"
 SCHEMA = json.loads((ROOT / "handoff/schema/application.v1.json").read_text(encoding="utf-8"))
-
-
-def consented(language: str = "en", **more) -> dict:
-    wording = consent_wording(language)
-    return {**VICTIM, "language": language, "consent_share": True, "consent_wording": wording,
-            "consent_wording_version": wording_version(wording), "consent_language": language,
-            "consent_given_at": "2026-03-10T11:30:00+00:00", "review_choice": "send", **more}
 
 
 def on_behalf() -> dict:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 3, 10)  # a Tuesday, as the stack fixture fixes it
@@ -102,14 +103,17 @@ def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def next_question(form: str, slots_before: dict[str, Any], events: list[dict[str, Any]]) -> Any:
-    """The slot the form asks next: the validation action's `requested_slot`, or (when it leaves
-    the choice to Rasa, as rasa_sdk does when the required slots are the domain's) the first
-    of the domain's required slots still empty, as Rasa's FormAction picks it."""
-    values = {**slots_before, **slot_events(events)}
-    if "requested_slot" in slot_events(events):
-        return values["requested_slot"]
-    for slot in DOMAIN["forms"][form]["required_slots"]:
-        if values.get(slot) is None:
-            return slot
-    return None
+async def next_question(form: FormValidationAction, slots_before: dict[str, Any],
+                        events: list[dict[str, Any]]) -> Any:
+    """The slot the form asks next: the validation action's `requested_slot`, or, where it leaves
+    the choice to Rasa, what rasa_sdk picks from the form's own `required_slots()`.
+
+    rasa_sdk leaves the choice to Rasa when `required_slots()` is the domain's list; Rasa's
+    FormAction then asks the first of the list still empty, the rule rasa_sdk itself follows
+    when it picks. Shown a domain that lists no slots for the form, rasa_sdk picks."""
+    set_here = slot_events(events)
+    if "requested_slot" in set_here:
+        return set_here["requested_slot"]
+    picked = await form.next_requested_slot(
+        CollectingDispatcher(), tracker({**slots_before, **set_here}), {"forms": {}})
+    return picked["value"]

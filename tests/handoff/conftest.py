@@ -1,4 +1,5 @@
-"""Fixtures for the handoff tests; the parts they use are in handoff_parts.py."""
+"""Fixtures for the handoff tests; the parts they use are in handoff_parts.py, the caseworker's
+steps in caseworker.py, the fuzz tests' strategies in fuzz_parts.py."""
 
 from __future__ import annotations
 
@@ -7,9 +8,17 @@ import uuid
 import aiohttp
 import pytest
 from aiosmtpd.controller import Controller
-from handoff_parts import Database, Mailbox, Receiver, Service, make_deployment, start_service
 
 from handoff.store import Store
+from tests.handoff.handoff_parts import (
+    TODAY,
+    Database,
+    Mailbox,
+    Receiver,
+    Service,
+    make_deployment,
+    start_service,
+)
 from tests.throwaway_postgres import PostgresCluster, free_port, start_postgres
 
 
@@ -49,6 +58,20 @@ def store(database) -> Store:
 @pytest.fixture
 async def http():
     async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def fixed_today(monkeypatch):
+    """Today is the handoff tests' day, TODAY (10 March 2026), for the service in this process
+    (modules that need it use it with `pytest.mark.usefixtures("fixed_today")`)."""
+    monkeypatch.setenv("ASB_TODAY", TODAY)
+
+
+@pytest.fixture
+async def browser():
+    """A caseworker's browser: a client that keeps the inbox's cookies for 127.0.0.1."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         yield session
 
 

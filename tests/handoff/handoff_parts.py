@@ -1,6 +1,9 @@
 """Real parts for the handoff tests (conftest.py turns them into fixtures): a throwaway PostgreSQL
 cluster (Debian's initdb/pg_ctl, run as the unprivileged `postgres` user), the service on a free
-loopback port, a webhook receiver (aiohttp) and a mailbox for an SMTP server (aiosmtpd)."""
+loopback port or as its own process, the CLI as a process, a webhook receiver (aiohttp) and a
+mailbox for an SMTP server (aiosmtpd); and what the tests send: the example application and
+deployment (with an escalation procedure, with the assistant's page), submissions to the store,
+the applicant's escalation request."""
 
 from __future__ import annotations
 
@@ -12,9 +15,11 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -24,11 +29,15 @@ from aiohttp import web
 
 from deployment.config import DEFAULT_FILE, Deployment
 from handoff.app import create_app
-from handoff.store import Store
+from handoff.document import complete
+from handoff.store import Store, Submission
 from tests.throwaway_postgres import PostgresCluster, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "handoff" / "schema" / "application.v1.example.json"
+# The handoff tests' day (the `fixed_today` fixture sets it), 10 March 2026: a Tuesday; Good
+# Friday is 3 April 2026 and Easter Monday 6 April, inside the escalation windows counted from it.
+TODAY = "2026-03-10"
 
 
 def example_application(**changes) -> dict:
@@ -140,6 +149,71 @@ def make_deployment(handoff: dict | None = None, delivery: dict | None = None,
     return Deployment.parse_obj(data)
 
 
+def with_escalation(escalation: dict | None = None, status: dict | None = None,
+                    delivery: dict | None = None) -> Deployment:
+    """The example deployment (fast delivery), its first area's escalation procedure set."""
+    base = json.loads(make_deployment(delivery=delivery).json())
+    if escalation is not None:
+        base["areas"][0]["procedure"]["escalation"] = escalation
+    if status is not None:
+        base["handoff"]["status"] = status
+    return Deployment.parse_obj(base)
+
+
+ASSISTANT = "https://www.example.gov.uk/asb-case-review"
+# Reported to the police on 6 January and to the council on 2 March 2026 (the inbox tests' day is
+# 10 March).
+TWO = [{"reported_on": "2026-01-06", "reported_to": ["police"]},
+       {"reported_on": "2026-03-02", "reported_to": ["council"], "occurred_on": "2026-03-01"}]
+
+
+def with_assistant(**second_report) -> Deployment:
+    """The example deployment with the assistant's page for the 2nd-report link."""
+    return make_deployment(handoff={"second_report": {"assistant_url": ASSISTANT,
+                                                      **second_report}})
+
+
+# -- the store -------------------------------------------------------------------------------
+
+AREA = make_deployment().area("anytown")
+SUBMITTED = datetime(2026, 3, 10, 14, 5, tzinfo=timezone.utc)
+
+
+def submission(key: str, channels=("webhook", "email"), when=SUBMITTED) -> Submission:
+    return Submission(key, "anytown", complete(example_application(), AREA, when),
+                      list(channels), time.time())
+
+
+def submit(store: Store, key: str, channels=("webhook", "email"), when=SUBMITTED):
+    return store.submit(submission(key, channels, when))
+
+
+def other(key: str) -> Submission:
+    """Another application under `key` (a different victim)."""
+    document = example_application()
+    document["victim"] = document["victim"] | {"name": "Robin Other"}
+    return Submission(key, "anytown", complete(document, AREA, SUBMITTED), ["webhook"],
+                      time.time())
+
+
+def at_once(work, times: int) -> tuple[list, list]:
+    """Call `work` on `times` threads at once: (what the calls returned, what they raised)."""
+    results, errors = [], []
+
+    def go():
+        try:
+            results.append(work())
+        except Exception as exc:  # collected for the caller to assert
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
 # -- PostgreSQL ------------------------------------------------------------------------------
 
 
@@ -184,6 +258,39 @@ async def start_service(deployment: Deployment, store: Store, worker: bool = Tru
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     return Service(f"http://127.0.0.1:{port}", token, store, deployment, runner)
+
+
+# -- the applicant's requests ----------------------------------------------------------------
+
+
+async def apply(service: Service, http: aiohttp.ClientSession) -> str:
+    """Send the example application; its reference."""
+    status, answer = await service.submit(http, example_application())
+    assert status == 201, answer
+    return answer["reference"]
+
+
+def typed(reference: str) -> str:
+    """As someone types it: lower case, hyphens gone, a space in the middle."""
+    compact = reference.replace("-", "").lower()
+    return compact[:7] + " " + compact[7:]
+
+
+def request_body(reference: str, **changes) -> dict:
+    """The applicant's escalation request for the example application (`reference`, as typed)."""
+    body = {"schema_version": "1", "reference": typed(reference), "postcode": "an1 2bb",
+            "requested_by": "applicant", "grounds": ["A", "C"],
+            "reasons": "They did not count the police reports I made in January.",
+            "consent": {"given": True, "wording_version": "escalation-1"}, "language": "en"}
+    body.update(changes)
+    return body
+
+
+async def escalate(service: Service, http: aiohttp.ClientSession, body: dict,
+                   key: str | None = None):
+    async with http.post(f"{service.url}/api/v1/escalations", data=json.dumps(body),
+                         headers=service.headers(key or uuid.uuid4().hex)) as response:
+        return response.status, await response.json()
 
 
 # -- the agency's side -----------------------------------------------------------------------
@@ -281,6 +388,20 @@ class ServiceProcess:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def no_handoff_env() -> dict:
+    """This process's environment without the handoff service's own settings."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("ASB_HANDOFF_INTAKE_TOKEN", "ASB_HANDOFF_DATABASE_URL", "ASB_DEPLOYMENT")}
+    return env | {"PYTHONPATH": str(ROOT)}
+
+
+def handoff(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess:
+    """`python -m handoff ARGS` as a real process in `cwd`, without the handoff settings of the
+    test's environment."""
+    return subprocess.run([sys.executable, "-m", "handoff", *args], input=stdin, text=True,
+                          capture_output=True, cwd=cwd, env=no_handoff_env(), timeout=60)
 
 
 def write_deployment(deployment: Deployment, folder: Path) -> Path:

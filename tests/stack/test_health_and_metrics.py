@@ -19,9 +19,9 @@ from rasa_sdk.events import ActionExecuted, UserUttered
 from stack import Settings, Stack, free_port
 from stack.model import ROOT
 from stack.services import SERVICES, handoff_database_env
-from tests.assistant.test_submission import consented
+from tests.assistant.slots import consented
 from tests.assistant.trackers import tracker
-from tests.stack import INTAKE_TOKEN, TODAY
+from tests.live_stack import INTAKE_TOKEN, TODAY
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ import pytest
 from stack import Project, Settings, Stack, ensure_model, free_port
 from stack.model import ROOT
 from stack.services import LOAD_TEST_LIMITS, SERVICES
-from tests.stack import INTAKE_TOKEN, RASA_READY_TIMEOUT, TODAY
+from tests.live_stack import INTAKE_TOKEN, RASA_READY_TIMEOUT, TODAY
 
 pytestmark = pytest.mark.integration
 

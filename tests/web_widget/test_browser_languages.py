@@ -9,15 +9,9 @@ import pytest
 
 from assistant.actions.messages import render
 from assistant.actions.service import deployment
-from tests.web_widget import test_application
-from tests.web_widget.test_application import (
-    Driver,
-    start,
-    stored_document,
-    the_reference_points_to_the_record,
-)
 
 from .conftest import new_visit, shown
+from .driver import Driver, start, stored_document, the_reference_points_to_the_record
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -40,22 +34,21 @@ TYPED = {
 }
 
 
-def apply_in(language: str, browser, stack, monkeypatch):
+def apply_in(language: str, browser, stack):
     """A whole application through the stack's widget page in `language` (the example deployment
     offers all ten languages); the tab and the stored document."""
-    monkeypatch.setattr(test_application, "TYPED", TYPED[language])
     visit = new_visit(browser, stack.widget_url, stack.rasa_url)
     visit.lang = language
     start(visit, f"/{language}/", keyboard=False)
     greeting = render(language, "greet", service=deployment().service_name)
     assert shown(greeting) in visit.bot_texts()[0]
-    reference = Driver(visit, stack).run()
+    reference = Driver(visit, stack, typed=TYPED[language]).run()
     the_reference_points_to_the_record(visit, reference)
     return visit, stored_document(stack, reference)
 
 
-def test_a_whole_application_in_arabic_right_to_left(browser, stack, monkeypatch):
-    visit, document = apply_in("ar", browser, stack, monkeypatch)
+def test_a_whole_application_in_arabic_right_to_left(browser, stack):
+    visit, document = apply_in("ar", browser, stack)
     try:
         root = visit.page.locator(".asbw")
         assert root.get_attribute("dir") == "rtl" and root.get_attribute("lang") == "ar"
@@ -77,8 +70,8 @@ def test_a_whole_application_in_arabic_right_to_left(browser, stack, monkeypatch
         visit.page.context.close()
 
 
-def test_a_whole_application_in_polish(browser, stack, monkeypatch):
-    visit, document = apply_in("pl", browser, stack, monkeypatch)
+def test_a_whole_application_in_polish(browser, stack):
+    visit, document = apply_in("pl", browser, stack)
     try:
         root = visit.page.locator(".asbw")
         assert root.get_attribute("dir") == "ltr" and root.get_attribute("lang") == "pl"

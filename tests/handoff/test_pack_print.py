@@ -11,18 +11,17 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from handoff_parts import example_application, make_deployment
-from test_handoff_after_applying import (
-    apply,
-    escalate,
-    request_body,
-    reviewed,
-    sign_in,
-    with_escalation,
-)
-from test_handoff_inbox import PASSWORD, TODAY
 
 from handoff.inbox import hash_password
+from tests.handoff.caseworker import PASSWORD, reviewed, sign_in_as_casey
+from tests.handoff.handoff_parts import (
+    apply,
+    escalate,
+    example_application,
+    make_deployment,
+    request_body,
+    with_escalation,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "web_widget" / "node_modules" / "axe-core" / "axe.min.js"
@@ -30,13 +29,8 @@ ARTIFACTS = ROOT / "test-artifacts" / "handoff"
 CHROMIUM = "/usr/bin/chromium"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
-pytestmark = [pytest.mark.browser,
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fixed_today"),
               pytest.mark.parametrize("database", ["sqlite"], indirect=True)]
-
-
-@pytest.fixture(autouse=True)
-def before_easter(monkeypatch):
-    monkeypatch.setenv("ASB_TODAY", TODAY)
 
 
 @pytest.fixture
@@ -96,7 +90,7 @@ async def test_the_pack_prints_its_sections_without_the_controls(launch, http, c
                                                                  store, chromium):
     service = await launch(with_escalation({"window_weeks": 4}), worker=False)
     reference = await apply(service, http)
-    await sign_in(caseworker, service, store)
+    await sign_in_as_casey(caseworker, service, store)
     await reviewed(caseworker, service, reference, ("2026-03-02", "2026-03-06", "yes",
                                                     "2026-03-09"),
                    "Action plan: a noise abatement notice by 20 March; patrols continue.")

@@ -9,12 +9,17 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from handoff_parts import make_deployment, write_deployment
-from test_handoff_cli import handoff
-from test_handoff_store import other, submission, submit
 
 from handoff.cli import main
 from handoff.store import Store, metadata, schema
+from tests.handoff.handoff_parts import (
+    handoff,
+    make_deployment,
+    other,
+    submission,
+    submit,
+    write_deployment,
+)
 
 
 @pytest.fixture

@@ -15,15 +15,15 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
-from handoff_parts import (
+
+from handoff.store import Store
+from tests.handoff.handoff_parts import (
     Receiver,
     eventually,
     example_application,
     make_deployment,
     serve_process,
 )
-
-from handoff.store import Store
 
 pytestmark = pytest.mark.integration
 

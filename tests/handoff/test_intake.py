@@ -7,20 +7,20 @@ import json
 from datetime import date
 
 import pytest
-from handoff_parts import database_down, example_application, make_deployment, start_service
 from sqlalchemy import func, select
 
 from eligibility import add_working_days, check
 from handoff.reference import is_valid
 from handoff.store import Store, applications, deliveries
+from tests.handoff.handoff_parts import (
+    TODAY,
+    database_down,
+    example_application,
+    make_deployment,
+    start_service,
+)
 
-pytestmark = pytest.mark.integration
-TODAY = "2026-03-10"
-
-
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setenv("ASB_TODAY", TODAY)
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fixed_today")]
 
 
 def stored(store) -> tuple[int, int]:

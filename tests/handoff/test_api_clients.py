@@ -12,22 +12,21 @@ import logging
 import uuid
 
 import pytest
-import test_handoff_inbox
-from handoff_parts import example_application, make_deployment
-from test_handoff_after_applying import (
-    apply,
-    decided_not_met,
-    request_body,
-    sign_in,
-    with_escalation,
-)
-from test_handoff_second_report import TWO, with_assistant
 
 from asb.cli import main as asb_main
 from handoff.cli import main
+from tests.handoff.caseworker import decided_not_met, sign_in_as_casey
+from tests.handoff.handoff_parts import (
+    TWO,
+    apply,
+    example_application,
+    make_deployment,
+    request_body,
+    with_assistant,
+    with_escalation,
+)
 
-fixed_today = test_handoff_inbox.fixed_today  # 10 March 2026
-browser = test_handoff_inbox.browser
+pytestmark = pytest.mark.usefixtures("fixed_today")
 POSTCODE = "AN1 2BB"  # the example application's
 
 
@@ -154,7 +153,7 @@ async def test_the_audit_trail_names_the_client_that_asked_for_an_escalation(
         launch, http, browser, store, issue):
     service = await launch(with_escalation({"window_weeks": 4}), worker=False)
     through_site, directly = await apply(service, http), await apply(service, http)
-    await sign_in(browser, service, store)
+    await sign_in_as_casey(browser, service, store)
     for reference in (through_site, directly):
         await decided_not_met(browser, service, reference)
     token = issue("council-site", "status")

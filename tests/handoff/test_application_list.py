@@ -19,13 +19,18 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 import pytest_asyncio
-from handoff_parts import Database, example_application, make_deployment, start_service
-from test_handoff_inbox import PASSWORD, QUICK, csrf_of
 
 from deployment.config import Deployment
 from handoff.languages import language_name
 from handoff.pages import label
 from handoff.store import Store
+from tests.handoff.caseworker import PASSWORD, QUICK, csrf_of
+from tests.handoff.handoff_parts import (
+    Database,
+    example_application,
+    make_deployment,
+    start_service,
+)
 from tests.throwaway_postgres import PostgresCluster
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]

@@ -1,11 +1,7 @@
-"""Fuzzing the public edge of the handoff service: the intake API and the inbox sign-in, as a
-real `python -m handoff serve` process on SQLite and on PostgreSQL, with Hypothesis generating
-hostile requests (malformed and deep JSON, wrong types, lone surrogates, control characters,
-bodies up to the size limit, wrong Content-Types and keys, path tricks, raw bytes).
-
-Every answer must be below 500 and carry no traceback; afterwards the service still answers and
-still takes an application. A quick slice runs by default; ASB_HANDOFF_FUZZ_EXAMPLES=10000 (per
-endpoint) runs the long campaign."""
+"""What the handoff fuzz tests share (test_fuzz.py's slice on SQLite and PostgreSQL and
+test_fuzz_campaign.py's campaign): a served `python -m handoff serve` process and the checks on
+its answers, and the Hypothesis strategies for hostile requests to the intake API and the inbox
+sign-in."""
 
 from __future__ import annotations
 
@@ -16,20 +12,12 @@ import uuid
 from collections import Counter
 from urllib.parse import quote_from_bytes
 
-import pytest
-from handoff_parts import example_application, make_deployment, serve_process
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asb import env as asb_env
-from tests import run_coroutine
 from tests.fuzzing import leaf_paths, put
+from tests.handoff.handoff_parts import example_application
 
-pytestmark = pytest.mark.integration
-EXAMPLES = int(asb_env.get("ASB_HANDOFF_FUZZ_EXAMPLES", "150"))
 LIMIT = 262144  # handoff.max_body_bytes in the example deployment
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                suppress_health_check=list(HealthCheck))
 TRACEBACK = re.compile(rb"Traceback|File \"|line \d+, in ", re.I)
 
 
@@ -61,32 +49,6 @@ class Served:
         assert "aiohttp" not in headers.get("Server", "")
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql")])
-def served(request, tmp_path_factory):
-    folder = tmp_path_factory.mktemp(f"fuzz-{request.param}")
-    env = {"ASB_HANDOFF_INTAKE_TOKEN": uuid.uuid4().hex, "ASB_TODAY": "2026-03-10"}
-    drop = None
-    if request.param == "sqlite":
-        env["ASB_HANDOFF_DATABASE_URL"] = f"sqlite:///{folder / 'handoff.sqlite3'}"
-    else:
-        cluster = request.getfixturevalue("postgres")
-        name = "fuzz_" + uuid.uuid4().hex[:10]
-        cluster.admin(f"CREATE DATABASE {name}")
-        env["ASB_HANDOFF_DATABASE_URL"] = cluster.url(name)
-
-        def drop():
-            cluster.admin(f"DROP DATABASE {name} WITH (FORCE)")
-    service = run_coroutine(serve_process(make_deployment(), folder, env))
-    made = Served(service, folder)
-    yield made
-    alive = service.process.poll() is None
-    service.stop()
-    if drop:
-        drop()
-    print(f"\nfuzz ({request.param}): " + ", ".join(f"{k}: {v}" for k, v in sorted(made.tried.items())))
-    assert alive, "the service died during the fuzzing"
-
-
 def still_answers(served: Served) -> None:
     status, _, _ = served.request("GET", "/healthz")
     assert status == 200
@@ -97,7 +59,7 @@ def still_answers(served: Served) -> None:
     assert status == 201, body
 
 
-# -- what goes in ------------------------------------------------------------------------------
+# -- the intake API --------------------------------------------------------------------------------
 
 # Text as an attacker or a careless client sends it: lone surrogates, controls, NULs, RTL marks.
 HOSTILE_TEXT = st.one_of(
@@ -171,33 +133,7 @@ PATHS = st.one_of(st.just(REAL), st.just(REAL), st.just(REAL), st.sampled_from([
 METHODS = st.sampled_from(["POST"] * 12 + ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
 
 
-HEADER_BYTES = st.binary(max_size=120).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b""))
-TOKENS = st.one_of(st.just("right"), st.just("right"), st.just("right"), st.none(),
-                   HEADER_BYTES.map(lambda b: b"Bearer " + b), HEADER_BYTES)
-
-
-@FUZZ
-@given(method=METHODS, path=PATHS, body=BODIES, content_type=CONTENT_TYPES, key=KEYS,
-       token=TOKENS)
-def test_fuzz_the_intake(served, method, path, body, content_type, key, token):
-    headers = {"Content-Type": content_type,
-               "Idempotency-Key": key.encode("latin-1", "replace").decode("latin-1")}
-    if token == "right":
-        headers["Authorization"] = f"Bearer {served.service.token}"
-    elif token is not None:
-        headers["Authorization"] = token
-    status, answer_headers, answer = served.request(method, path, body, headers)
-    served.check("intake", status, answer_headers, answer)
-    handled = "X-Content-Type-Options" in answer_headers  # not aiohttp's answer to bad HTTP
-    if handled and path == REAL and method == "POST":
-        assert answer_headers.get("Content-Type", "").startswith("application/json"), answer
-
-
-def test_the_intake_still_answers_after_the_fuzzing(served):
-    still_answers(served)
-
-
-# -- the inbox sign-in -------------------------------------------------------------------------
+# -- the inbox sign-in -----------------------------------------------------------------------------
 
 def sign_in_form(served: Served) -> tuple[str, str]:
     """A real sign-in page's CSRF token and the cookie that goes with it."""
@@ -251,21 +187,3 @@ def sign_in_body(draw, csrf: str) -> bytes:
                  for k, v in fields]
         return b"\r\n".join(parts) + draw(st.sampled_from([b"\r\n--xyz--\r\n", b"", b"--"]))
     return draw(st.binary(max_size=3000))
-
-
-@FUZZ
-@given(method=st.sampled_from(["POST"] * 8 + ["GET", "PUT"]), path=SIGN_IN_PATHS,
-       content_type=FORM_TYPES, cookie_extra=st.one_of(st.just(b""), st.just(b""), HEADER_BYTES),
-       data=st.data())
-def test_fuzz_the_sign_in(served, method, path, content_type, cookie_extra, data):
-    csrf, cookie = sign_in_form(served)
-    body = data.draw(sign_in_body(csrf))
-    status, headers, answer = served.request(method, path, body, {
-        "Content-Type": content_type, "Cookie": cookie.encode() + cookie_extra})
-    served.check("sign-in", status, headers, answer)
-
-
-def test_the_sign_in_still_answers_after_the_fuzzing(served):
-    still_answers(served)
-    status, _, page = served.request("GET", "/inbox/sign-in")
-    assert status == 200 and b"Sign in" in page

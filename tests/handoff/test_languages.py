@@ -5,11 +5,11 @@ the applicant's own words."""
 from __future__ import annotations
 
 import pytest
-from handoff_parts import application_in, consent_shown
 
 from assistant.actions.application_form import consent_wording_in_english
 from handoff import languages
 from languages import CODES
+from tests.handoff.handoff_parts import application_in, consent_shown
 
 
 @pytest.mark.parametrize("code, shown", [

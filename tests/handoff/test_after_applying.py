@@ -12,90 +12,28 @@ import re
 import uuid
 from datetime import date, timedelta
 
-import aiohttp
 import pytest
-from handoff_parts import eventually, example_application, make_deployment, start_service
-from test_handoff_inbox import PASSWORD, TODAY, csrf_of
 
-from deployment.config import Deployment, DeploymentError, load_deployment
+from deployment.config import DeploymentError, load_deployment
 from eligibility.working_days import add_working_days
-from handoff.inbox import hash_password
 from handoff.reference import check_character
 from handoff.status import parse_reference
 from handoff.store import Store
+from tests.handoff.caseworker import decided_not_met, record, reviewed, sign_in_as_casey
+from tests.handoff.handoff_parts import (
+    TODAY,
+    apply,
+    escalate,
+    eventually,
+    example_application,
+    make_deployment,
+    request_body,
+    start_service,
+    typed,
+    with_escalation,
+)
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def before_easter(monkeypatch):
-    """The inbox tests' day, 10 March 2026: a Tuesday; Good Friday is 3 April 2026 and Easter
-    Monday 6 April, inside the windows counted here."""
-    monkeypatch.setenv("ASB_TODAY", TODAY)
-
-
-@pytest.fixture
-async def browser():
-    """A caseworker's browser: it keeps the inbox's cookies for 127.0.0.1."""
-    jar = aiohttp.CookieJar(unsafe=True)
-    async with aiohttp.ClientSession(cookie_jar=jar) as session:
-        yield session
-
-
-def with_escalation(escalation: dict | None = None, status: dict | None = None,
-                    delivery: dict | None = None) -> Deployment:
-    """The example deployment (fast delivery), its first area's escalation procedure set."""
-    base = json.loads(make_deployment(delivery=delivery).json())
-    if escalation is not None:
-        base["areas"][0]["procedure"]["escalation"] = escalation
-    if status is not None:
-        base["handoff"]["status"] = status
-    return Deployment.parse_obj(base)
-
-
-async def sign_in(browser, service, store):
-    store.add_user("casey", hash_password(PASSWORD), "2026-03-01T09:00:00+00:00")
-    async with browser.get(f"{service.url}/inbox/sign-in") as response:
-        form = await response.text()
-    async with browser.post(f"{service.url}/inbox/sign-in", allow_redirects=False, data={
-            "csrf": csrf_of(form), "username": "casey", "password": PASSWORD}) as response:
-        assert response.status == 303
-
-
-async def post_form(browser, service, reference: str, action: str, data: dict,
-                    status: int = 303) -> str:
-    async with browser.get(f"{service.url}/inbox/applications/{reference}") as response:
-        page = await response.text()
-    async with browser.post(f"{service.url}/inbox/applications/{reference}/{action}",
-                            data={"csrf": csrf_of(page), **data},
-                            allow_redirects=False) as response:
-        body = await response.text()
-        assert response.status == status, body
-        return body
-
-
-async def reviewed(browser, service, reference: str, dates: tuple, summary: str):
-    """The threshold met (decided on), the review held (on, recommendations yes/no) and the
-    applicant told (on), through both inbox forms."""
-    decided, held, recommendations, told = dates
-    await post_form(browser, service, reference, "outcome", {
-        "threshold": "met", "threshold_reason": "Three complaints in six months.",
-        "threshold_decided_on": decided, "review_held_on": held,
-        "recommendations_made": recommendations})
-    await post_form(browser, service, reference, "progress", {
-        "review_meeting_on": held, "outcome_on": told, "outcome_summary": summary})
-
-
-async def apply(service, http) -> str:
-    status, answer = await service.submit(http, example_application())
-    assert status == 201, answer
-    return answer["reference"]
-
-
-def typed(reference: str) -> str:
-    """As someone types it: lower case, hyphens gone, a space in the middle."""
-    compact = reference.replace("-", "").lower()
-    return compact[:7] + " " + compact[7:]
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fixed_today")]
 
 
 def wrong_check(reference: str) -> str:
@@ -220,15 +158,15 @@ async def test_wrong_guesses_are_limited_per_client_and_per_reference(launch, ht
 async def test_recorded_dates_reach_the_status_answer(launch, http, browser, store):
     service = await launch(make_deployment(), worker=False)
     reference = await apply(service, http)
-    await sign_in(browser, service, store)
-    await post_form(browser, service, reference, "outcome", {
+    await sign_in_as_casey(browser, service, store)
+    await record(browser, service, reference, "outcome", {
         "threshold": "met", "threshold_reason": "Three complaints in six months.",
         "threshold_decided_on": "2026-03-03"})
     # A meeting date may be ahead; being told the outcome before the review is refused.
-    page = await post_form(browser, service, reference, "progress", {
+    page = await record(browser, service, reference, "progress", {
         "review_meeting_on": "2026-03-20", "outcome_on": "2026-03-05"}, status=400)
     assert "Record the threshold decision as not met, or the date the review was held" in page
-    await post_form(browser, service, reference, "progress", {"review_meeting_on": "2026-03-20"})
+    await record(browser, service, reference, "progress", {"review_meeting_on": "2026-03-20"})
     status, answer, _ = await ask(service, http, reference=reference, postcode="AN1 2BB")
     assert answer["threshold_decision"] == {
         "decision": "met", "decided_on": "2026-03-03", "reason": "Three complaints in six months.",
@@ -258,7 +196,7 @@ async def test_recorded_dates_reach_the_status_answer(launch, http, browser, sto
 async def test_the_progress_form_needs_the_csrf_token(launch, http, browser, store):
     service = await launch(make_deployment(), worker=False)
     reference = await apply(service, http)
-    await sign_in(browser, service, store)
+    await sign_in_as_casey(browser, service, store)
     async with browser.post(f"{service.url}/inbox/applications/{reference}/progress",
                             data={"csrf": "forged", "review_meeting_on": "2026-03-20"},
                             allow_redirects=False) as response:
@@ -272,27 +210,6 @@ async def test_the_progress_form_needs_the_csrf_token(launch, http, browser, sto
 # -- the escalation ----------------------------------------------------------------------------
 
 
-def request_body(reference: str, **changes) -> dict:
-    body = {"schema_version": "1", "reference": typed(reference), "postcode": "an1 2bb",
-            "requested_by": "applicant", "grounds": ["A", "C"],
-            "reasons": "They did not count the police reports I made in January.",
-            "consent": {"given": True, "wording_version": "escalation-1"}, "language": "en"}
-    body.update(changes)
-    return body
-
-
-async def escalate(service, http, body: dict, key: str | None = None):
-    async with http.post(f"{service.url}/api/v1/escalations", data=json.dumps(body),
-                         headers=service.headers(key or uuid.uuid4().hex)) as response:
-        return response.status, await response.json()
-
-
-async def decided_not_met(browser, service, reference: str, on: str = "2026-03-10"):
-    await post_form(browser, service, reference, "outcome", {
-        "threshold": "not_met", "threshold_reason": "Only two complaints were made in time.",
-        "threshold_decided_on": on})
-
-
 async def test_an_escalation_is_stored_dated_and_delivered(launch, http, browser, store,
                                                            receiver):
     await receiver.start()
@@ -301,7 +218,7 @@ async def test_an_escalation_is_stored_dated_and_delivered(launch, http, browser
         delivery={"webhook": {"url": receiver.url, "secret_env": "TEST_AGENCY_WEBHOOK_SECRET"}})
     service = await launch(deployment)
     reference = await apply(service, http)
-    await sign_in(browser, service, store)
+    await sign_in_as_casey(browser, service, store)
     status, answer = await escalate(service, http, request_body(reference))
     assert status == 409  # nothing decided yet
     await decided_not_met(browser, service, reference)
@@ -355,7 +272,7 @@ async def test_an_escalation_is_stored_dated_and_delivered(launch, http, browser
 async def test_an_escalation_past_the_window_is_refused(launch, http, browser, store):
     service = await launch(with_escalation({"window_weeks": 4}), worker=False)
     reference = await apply(service, http)
-    await sign_in(browser, service, store)
+    await sign_in_as_casey(browser, service, store)
     await decided_not_met(browser, service, reference, on="2026-02-09")  # 4 weeks: 9 March
     status, told, _ = await ask(service, http, reference=reference, postcode="AN1 2BB")
     assert told["next_step"]["code"] == "escalation_window_closed"
@@ -382,7 +299,7 @@ async def test_a_direct_route_sends_the_request_to_the_opcc_by_email(launch, htt
                                    "starttls": False}}}})
     service = await launch(deployment)
     reference = await apply(service, http)
-    await sign_in(browser, service, store)
+    await sign_in_as_casey(browser, service, store)
     await decided_not_met(browser, service, reference)
     status, answer = await escalate(service, http, request_body(reference, grounds=["B"]))
     assert status == 201, answer
@@ -403,7 +320,7 @@ async def test_the_pack_holds_appendix_a_for_staff_only(launch, http, browser, s
     async with http.get(f"{service.url}/inbox/escalations/ESC-2026-AAAAAA",
                         allow_redirects=False) as response:
         assert response.status == 303  # to the sign-in page
-    await sign_in(browser, service, store)
+    await sign_in_as_casey(browser, service, store)
     await reviewed(browser, service, reference, ("2026-03-02", "2026-03-06", "no",
                                                  "2026-03-09"),
                    "No further action; patrols continue.")
@@ -472,7 +389,7 @@ def test_without_an_escalation_block_the_working_days_window_applies():
 async def test_the_escalation_is_erased_with_the_application(launch, http, browser, store):
     service = await launch(with_escalation({"window_weeks": 4}), worker=False)
     reference = await apply(service, http)
-    await sign_in(browser, service, store)
+    await sign_in_as_casey(browser, service, store)
     await reviewed(browser, service, reference, ("2026-03-02", "2026-03-06", "no",
                                                  "2026-03-09"), "Patrols at 21 Acacia Road.")
     status, answer = await escalate(service, http, request_body(reference))

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from handoff_parts import example_application, make_deployment, serve_process
+
+from tests.handoff.handoff_parts import example_application, make_deployment, serve_process
 
 pytestmark = pytest.mark.integration
 

@@ -6,16 +6,11 @@ intake API, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import pytest
-from handoff_parts import example_application
 
 from assistant.actions.submission import application_key, post_application
+from tests.handoff.handoff_parts import example_application
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setenv("ASB_TODAY", "2026-03-10")
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fixed_today")]
 
 
 @pytest.fixture

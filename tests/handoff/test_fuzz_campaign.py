@@ -1,7 +1,7 @@
 """The handoff service's fuzz campaign at scale: 10,000 generated requests to each public part
 (the intake API, the inbox sign-in, the signed-in inbox's forms and pages) of one real
 `python -m handoff serve` process on SQLite, sent over keep-alive connections with several in
-flight (tests/fuzzing.py). The strategies are test_handoff_fuzz.py's, which also runs a slice
+flight (tests/fuzzing.py). The strategies are fuzz_parts.py's; test_fuzz.py also runs a slice
 of them on PostgreSQL. ASB_HANDOFF_CAMPAIGN_REQUESTS sets the count per part.
 
 No answer may be a 5xx or hold a traceback; the process must not die; afterwards it still
@@ -17,9 +17,14 @@ import uuid
 from urllib.parse import quote_from_bytes
 
 import pytest
-from handoff_parts import example_application, make_deployment, serve_process
 from hypothesis import strategies as st
-from test_handoff_fuzz import (
+
+from asb import env as asb_env
+from handoff.passwords import hash_password
+from handoff.store import Store
+from tests import run_coroutine
+from tests.fuzzing import HEADER_VALUES, PATH_TRICKS, Probe, blast, leaf_paths, mixed, pool, splice
+from tests.handoff.fuzz_parts import (
     BODIES,
     CONTENT_TYPES,
     FORM_TYPES,
@@ -36,12 +41,7 @@ from test_handoff_fuzz import (
     sign_in_form,
     still_answers,
 )
-
-from asb import env as asb_env
-from handoff.passwords import hash_password
-from handoff.store import Store
-from tests import run_coroutine
-from tests.fuzzing import HEADER_VALUES, PATH_TRICKS, Probe, blast, leaf_paths, mixed, pool, splice
+from tests.handoff.handoff_parts import example_application, make_deployment, serve_process
 
 pytestmark = pytest.mark.integration
 REQUESTS = int(asb_env.get("ASB_HANDOFF_CAMPAIGN_REQUESTS", "2500"))  # 10000: full campaign

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from handoff_parts import (
+
+from handoff.store import Store
+from tests.handoff.handoff_parts import (
     ROOT,
     Mailbox,
     Receiver,
@@ -29,8 +31,6 @@ from handoff_parts import (
     make_deployment,
     serve_process,
 )
-
-from handoff.store import Store
 
 pytestmark = pytest.mark.integration
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from handoff_parts import (
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.handoff.handoff_parts import (
     Receiver,
     application_in,
     eventually,
     example_application,
     make_deployment,
 )
-from prometheus_client.parser import text_string_to_metric_families
 
 pytestmark = pytest.mark.integration
 

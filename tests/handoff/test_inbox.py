@@ -15,8 +15,11 @@ from datetime import date
 
 import aiohttp
 import pytest
-from argon2 import PasswordHasher
-from handoff_parts import (
+
+from handoff.inbox import account_key, hash_password
+from handoff.store import Store
+from tests.handoff.caseworker import PASSWORD, QUICK, csrf_of, get, post_form, sign_in
+from tests.handoff.handoff_parts import (
     Receiver,
     application_in,
     consent_shown,
@@ -27,47 +30,7 @@ from handoff_parts import (
     start_service,
 )
 
-from handoff.inbox import account_key, hash_password
-from handoff.store import Store
-
-pytestmark = pytest.mark.integration
-PASSWORD = "correct horse battery staple"
-# Users for the throttling tests: a real argon2 hash, made cheap to check (the cost is read from
-# the hash), so fifty sign-ins take seconds on a busy machine.
-QUICK = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-TODAY = "2026-03-10"
-
-
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setenv("ASB_TODAY", TODAY)
-
-
-@pytest.fixture
-async def browser():
-    """A client that keeps cookies for 127.0.0.1, as a browser would for the inbox's host."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
-        yield session
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-async def get(browser, url: str, status: int = 200) -> str:
-    async with browser.get(url, allow_redirects=False) as response:
-        assert response.status == status, await response.text()
-        return await response.text()
-
-
-async def sign_in(browser, service, username="casey", password=PASSWORD) -> aiohttp.ClientResponse:
-    form = await get(browser, f"{service.url}/inbox/sign-in")
-    async with browser.post(
-        f"{service.url}/inbox/sign-in", allow_redirects=False,
-        data={"csrf": csrf_of(form), "username": username, "password": password},
-    ) as response:
-        await response.read()
-        return response
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fixed_today")]
 
 
 @pytest.fixture
@@ -81,17 +44,6 @@ async def signed_in(launch, browser, store):
         return service
 
     return go
-
-
-async def post_form(browser, url: str, data: dict, page_url: str | None = None,
-                    status: int = 303) -> aiohttp.ClientResponse:
-    page = await get(browser, page_url or url.rsplit("/", 1)[0])
-    async with browser.post(url, data={"csrf": csrf_of(page), **data},
-                            allow_redirects=False) as response:
-        body = await response.text()
-        assert response.status == status, body
-        response.body_text = body
-        return response
 
 
 async def test_pages_need_a_session(launch, browser):

@@ -10,30 +10,18 @@ import json
 import re
 from datetime import date
 
-import test_handoff_inbox
-from handoff_parts import make_deployment
-from test_handoff_after_applying import sign_in
-from test_handoff_inbox import PASSWORD, csrf_of
+import pytest
 
 from deployment.config import Deployment
 from eligibility import clock
 from handoff.inbox import hash_password
 from handoff.second_report import second_report_within
 from handoff.worker import Worker
+from tests.handoff.caseworker import PASSWORD, csrf_of, sign_in_as_casey
+from tests.handoff.handoff_parts import ASSISTANT, TWO, make_deployment, with_assistant
 
-# The inbox tests' fixtures: today is 10 March 2026; a client keeping the inbox's cookies.
-fixed_today = test_handoff_inbox.fixed_today
-browser = test_handoff_inbox.browser
-ASSISTANT = "https://www.example.gov.uk/asb-case-review"
+pytestmark = pytest.mark.usefixtures("fixed_today")
 LINK = re.compile(re.escape(ASSISTANT) + r"#asb-prefill=([A-Za-z0-9_-]{24})\.([A-Za-z0-9_-]{43})")
-# Reported to the police on 6 January and to the council on 2 March 2026 (today is 10 March).
-TWO = [{"reported_on": "2026-01-06", "reported_to": ["police"]},
-       {"reported_on": "2026-03-02", "reported_to": ["council"], "occurred_on": "2026-03-01"}]
-
-
-def with_assistant(**second_report):
-    return make_deployment(handoff={"second_report": {"assistant_url": ASSISTANT,
-                                                      **second_report}})
 
 
 async def post(service, http, path: str, body, headers: dict | None = None):
@@ -64,7 +52,7 @@ async def test_the_api_needs_the_bearer_token(launch, http, browser, store):
             status, answer = await post(service, http, path, {"reports": TWO}, headers)
             assert status == 401, (path, headers, answer)
     # A caseworker signed in to the inbox is not an agency's case system either.
-    await sign_in(browser, service, store)
+    await sign_in_as_casey(browser, service, store)
     async with browser.post(f"{service.url}/api/v1/second-report", data=json.dumps(
             {"reports": TWO}), headers={"Content-Type": "application/json"}) as response:
         assert response.status == 401
@@ -245,7 +233,7 @@ async def test_the_inbox_form_answers_a_signed_in_caseworker(launch, http, brows
     async with browser.get(f"{service.url}/inbox/second-report",
                            allow_redirects=False) as response:
         assert response.status == 303  # to the sign-in page
-    await sign_in(browser, service, store)
+    await sign_in_as_casey(browser, service, store)
     async with browser.get(f"{service.url}/inbox/second-report") as response:
         assert response.status == 200
         form = await response.text()

@@ -9,32 +9,25 @@ import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from handoff_parts import database_down, example_application, make_deployment
 from sqlalchemy import func, select
 
-from handoff.document import complete
 from handoff.reference import is_valid
 from handoff.store import (
     KeyReused,
     Store,
     StoreUnavailable,
-    Submission,
     applications,
     audit,
     deliveries,
 )
-
-AREA = make_deployment().area("anytown")
-SUBMITTED = datetime(2026, 3, 10, 14, 5, tzinfo=timezone.utc)
-
-
-def submission(key: str, channels=("webhook", "email"), when=SUBMITTED) -> Submission:
-    return Submission(key, "anytown", complete(example_application(), AREA, when),
-                      list(channels), time.time())
-
-
-def submit(store: Store, key: str, channels=("webhook", "email"), when=SUBMITTED):
-    return store.submit(submission(key, channels, when))
+from tests.handoff.handoff_parts import (
+    SUBMITTED,
+    at_once,
+    database_down,
+    other,
+    submission,
+    submit,
+)
 
 
 def count(store: Store, table) -> int:
@@ -61,24 +54,6 @@ def test_the_same_key_gives_the_same_reference_and_one_application(store):
     assert count(store, applications) == 1 and count(store, deliveries) == 2
 
 
-def at_once(work, times: int) -> tuple[list, list]:
-    """Call `work` on `times` threads at once: (what the calls returned, what they raised)."""
-    results, errors = [], []
-
-    def go():
-        try:
-            results.append(work())
-        except Exception as exc:  # collected for the caller to assert
-            errors.append(exc)
-
-    threads = [threading.Thread(target=go) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
-
-
 def test_concurrent_submissions_of_one_conversation_store_one_application(store):
     results, errors = at_once(lambda: submit(store, "same-conversation"), 8)
     assert not errors
@@ -97,14 +72,6 @@ def test_a_batch_commits_together_and_a_failing_application_leaves_nothing(store
     assert count(store, applications) == 2 and count(store, deliveries) == 4
     assert count(store, audit) == 2
     assert store.find_submission("broken") is None
-
-
-def other(key: str) -> Submission:
-    """Another application under `key` (a different victim)."""
-    document = example_application()
-    document["victim"] = document["victim"] | {"name": "Robin Other"}
-    return Submission(key, "anytown", complete(document, AREA, SUBMITTED), ["webhook"],
-                      time.time())
 
 
 def test_a_key_reused_for_another_application_is_refused_in_the_database_and_the_batch(store):

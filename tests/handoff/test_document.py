@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 
 import pytest
 from fastjsonschema import JsonSchemaException
-from handoff_parts import EXAMPLE, example_application, make_deployment
 from jsonschema import Draft202012Validator
 
 from handoff.document import SCHEMA_FILE, DocumentError, _formats, _quick_check, complete, validate
+from tests.handoff.handoff_parts import EXAMPLE, example_application, make_deployment
 
 AREA = make_deployment().area("anytown")
 

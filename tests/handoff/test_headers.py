@@ -12,9 +12,9 @@ import uuid
 import aiohttp
 import pytest
 from argon2 import PasswordHasher
-from handoff_parts import example_application, make_deployment, serve_process
 
 from handoff import headers, intake
+from tests.handoff.handoff_parts import example_application, make_deployment, serve_process
 
 pytestmark = pytest.mark.integration
 QUICK = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # a cheap real hash

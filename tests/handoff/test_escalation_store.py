@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_handoff_store import at_once, submit
 
 from handoff.store import AlreadyEscalated, EscalationOutbox
+from tests.handoff.handoff_parts import at_once, submit
 
 
 def escalate(store, application: str, key: str, channels=("webhook", "email")) -> dict:

@@ -10,25 +10,20 @@ import re
 
 import aiohttp
 import pytest
-from handoff_parts import make_deployment
-from test_handoff_after_applying import (
-    apply,
-    escalate,
-    request_body,
-    reviewed,
-    with_escalation,
-)
-from test_handoff_inbox import PASSWORD, QUICK, TODAY, csrf_of
 from yarl import URL
 
-pytestmark = pytest.mark.integration
+from tests.handoff.caseworker import PASSWORD, QUICK, csrf_of, reviewed
+from tests.handoff.handoff_parts import (
+    apply,
+    escalate,
+    make_deployment,
+    request_body,
+    with_escalation,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fixed_today")]
 MADE = re.compile(r'<strong class="password">([2-9A-Z]{4}(?:-[2-9A-Z]{4}){3})</strong>')
 WRONG_DETAILS = "Enter a correct username and password."
-
-
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setenv("ASB_TODAY", TODAY)
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import uuid
 
 import aiohttp
 import pytest
-from handoff_parts import example_application, make_deployment, serve_process
-from test_handoff_inbox import PASSWORD, QUICK, csrf_of
 
 from handoff.store import Store
+from tests.handoff.caseworker import PASSWORD, QUICK, csrf_of
+from tests.handoff.handoff_parts import example_application, make_deployment, serve_process
 
 pytestmark = pytest.mark.integration
 AT_ONCE = 12  # more than the limits (5 per account, 5 per reference), fewer than 20 per address

@@ -4,33 +4,27 @@ deployment file and no secrets set (as `make run` starts it)."""
 from __future__ import annotations
 
 import io
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from handoff_parts import ROOT, ServiceProcess, eventually, example_application, free_port
 
 from deployment.config import DEFAULT_FILE
 from handoff.cli import main
 from handoff.passwords import hasher
 from handoff.store import Store
+from tests.handoff.handoff_parts import (
+    ServiceProcess,
+    eventually,
+    example_application,
+    free_port,
+    handoff,
+    no_handoff_env,
+)
 
 pytestmark = pytest.mark.integration
 PASSWORD = "a long enough passphrase"
-
-
-def no_handoff_env() -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("ASB_HANDOFF_INTAKE_TOKEN", "ASB_HANDOFF_DATABASE_URL", "ASB_DEPLOYMENT")}
-    return env | {"PYTHONPATH": str(ROOT)}
-
-
-def handoff(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "handoff", *args], input=stdin, text=True,
-                          capture_output=True, cwd=cwd, env=no_handoff_env(), timeout=60)
 
 
 def add_user(monkeypatch, *args: str, password: str) -> int:
