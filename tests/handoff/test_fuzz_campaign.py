@@ -44,7 +44,7 @@ from tests.handoff.fuzz_parts import (
 from tests.handoff.handoff_parts import example_application, make_deployment, serve_process
 
 pytestmark = pytest.mark.integration
-REQUESTS = int(asb_env.get("ASB_HANDOFF_CAMPAIGN_REQUESTS", "2500"))  # 10000: full campaign
+REQUESTS = int(asb_env.get("ASB_HANDOFF_CAMPAIGN_REQUESTS", "10000"))
 PASSWORD = "campaign walnut lantern 93"
 
 

@@ -1,7 +1,7 @@
 """Fuzz campaigns against the running system (`stack` fixture): the REST channel, the socket.io
 channel (its events through a real python-socketio client, and raw engine.io requests) and the
-widget server, 2,500 generated requests each by default (ASB_FUZZ_REQUESTS=10000 for the full
-campaign the issue asks for; make test runs the default).
+widget server, 10,000 generated requests each (ASB_FUZZ_REQUESTS sets another count, for a
+quicker run while working on the code).
 
 Hypothesis draws pools of hostile ingredients (tests/edge_requests.py: broken and deep JSON,
 wrong types, lone surrogates, control characters, payload syntax `/intent{...}`, long text,
@@ -37,7 +37,7 @@ from tests.fuzzing import HEADER_VALUES, PATH_TRICKS, Probe, blast, leaf_paths, 
 
 pytestmark = pytest.mark.integration
 
-REQUESTS = int(os.environ.get("ASB_FUZZ_REQUESTS", "2500"))  # 10000 for the full campaign
+REQUESTS = int(os.environ.get("ASB_FUZZ_REQUESTS", "10000"))
 NLU_BUDGET = int(os.environ.get("ASB_FUZZ_NLU", "100"))
 RULES = MessageRules(5000)  # limits.message_characters of the example deployment
 WEBHOOK = "/webhooks/rest/webhook"
