@@ -20,15 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from assistant.nlu.rule_component import RuleComponent
 from assistant.understanding.text import normalise, within_edits
 from eligibility import AGENCIES
 
@@ -92,39 +89,26 @@ def _near(key: tuple[str, ...], words: dict[tuple[str, ...], str]) -> str | None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class AgencyWords(GraphComponent, EntityExtractorMixin):
+class AgencyWords(RuleComponent, EntityExtractorMixin):
     """Keeps DIET's agencies that are agencies, adds the ones named in words (after synonyms)."""
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
     @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> AgencyWords:
+    def from_rules(cls) -> AgencyWords:
         return cls(agency_words())
 
     def __init__(self, words: dict[tuple[str, ...], str]) -> None:
         self._words = words
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            text = message.get(TEXT)
-            if not text or text.startswith("/"):
-                continue  # a payload carries its own entities
-            entities = [e for e in message.get(ENTITIES, [])
-                        if e.get("entity") != ENTITY or e.get("value") in AGENCIES]
-            known = {e.get("value") for e in entities if e.get("entity") == ENTITY}
-            added = []
-            for entity in find_agencies(text, self._words):
-                if entity["value"] not in known:  # each agency once
-                    known.add(entity["value"])
-                    added.append(entity)
-            # In the order typed, so "the police and the council" stays police, council.
-            found = sorted(entities + self.add_extractor_name(added),
-                           key=lambda e: e.get("start") if isinstance(e.get("start"), int) else 0)
-            message.set(ENTITIES, found, add_to_output=True)
-        return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+    def read(self, message: Message, text: str) -> None:
+        entities = [e for e in message.get(ENTITIES, [])
+                    if e.get("entity") != ENTITY or e.get("value") in AGENCIES]
+        known = {e.get("value") for e in entities if e.get("entity") == ENTITY}
+        added = []
+        for entity in find_agencies(text, self._words):
+            if entity["value"] not in known:  # each agency once
+                known.add(entity["value"])
+                added.append(entity)
+        # In the order typed, so "the police and the council" stays police, council.
+        found = sorted(entities + self.add_extractor_name(added),
+                       key=lambda e: e.get("start") if isinstance(e.get("start"), int) else 0)
+        message.set(ENTITIES, found, add_to_output=True)

@@ -10,54 +10,30 @@ other message keeps DIET's intent. Entities are left as they are.
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from assistant.nlu.rule_component import RuleComponent
 from assistant.understanding.buttons import typed_title_intents
 from assistant.understanding.text import normalise
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class ButtonTitleClassifier(GraphComponent, IntentClassifier):
+class ButtonTitleClassifier(RuleComponent, IntentClassifier):
     """Sets the intent of a typed button title; put it after DIET, before the FallbackClassifier."""
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> ButtonTitleClassifier:
+    def from_rules(cls) -> ButtonTitleClassifier:
         return cls(typed_title_intents())
 
     def __init__(self, titles: dict[str, str]) -> None:
         self._titles = titles
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            text = message.get(TEXT)
-            if not text or text.startswith("/"):
-                continue  # a payload: Rasa reads its intent itself
-            intent = self._titles.get(normalise(text))
-            if intent is None:
-                continue
+    def read(self, message: Message, text: str) -> None:
+        intent = self._titles.get(normalise(text))
+        if intent is not None:
             chosen = {"name": intent, "confidence": 1.0}
             message.set(INTENT, chosen, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [chosen], add_to_output=True)
-        return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
