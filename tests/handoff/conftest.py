@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from handoff_parts import Database, Mailbox, Receiver, Service, make_deployment, start_service
 
 from handoff.store import Store
-from tests.throwaway_postgres import PostgresCluster, free_port, start_postgres
+from stack.throwaway_postgres import PostgresCluster, free_port, start_postgres
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ from deployment.config import Deployment
 from handoff.languages import language_name
 from handoff.pages import label
 from handoff.store import Store
-from tests.throwaway_postgres import PostgresCluster
+from stack.throwaway_postgres import PostgresCluster
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 DAYS = [date(2026, 3, day) for day in range(10, 15)]  # 50 applications received on each
