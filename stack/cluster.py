@@ -23,6 +23,7 @@ import subprocess
 import sys
 import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -228,8 +229,12 @@ class Cluster:
         return ManagedProcess(spec, self.settings.root, self.settings.run_dir)
 
     def stop(self) -> None:
-        """Every process (the balancer first), then the throwaway databases."""
-        for name in reversed(list(self.processes)):
-            self.processes[name].stop()
+        """The balancer, then every other process at once, then the throwaway databases."""
+        if "balancer" in self.processes:
+            self.processes["balancer"].stop()
+        others = [p for name, p in self.processes.items() if name != "balancer"]
+        if others:
+            with ThreadPoolExecutor(len(others)) as pool:
+                list(pool.map(ManagedProcess.stop, others))
         if self.backing is not None:
             self.backing.stop()
