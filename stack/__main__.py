@@ -150,7 +150,7 @@ def cluster(replicas: int, port: int) -> int:
     project = Project.assistant()
     result = _ensure_model(project)
     _say(("trained " if result.trained else "using ") + str(result.path.relative_to(project.root)))
-    _check_ports_free({"balancer": port}, ["balancer"])
+    _check_ports_free({"cluster": port}, ["cluster"])
     settings = Settings.for_run(ports={"rasa": port, "widget": port, "actions": free_port(),
                                        "handoff": free_port()})
     _prune_run_logs(settings)

@@ -17,12 +17,9 @@ stack/throwaway_redis.py, gone when the cluster stops) unless the environment na
 
 from __future__ import annotations
 
-import contextlib
-import os
 import subprocess
 import sys
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,12 +31,14 @@ from stack.balancer import haproxy_binary, process_names, render
 from stack.environment import child_environment
 from stack.model import ROOT, StackError
 from stack.processes import ManagedProcess, ServiceSpec, wait_all_ready
-from stack.retention import sql_tracker_store
 from stack.services import Settings, free_port, handoff_database_env, service_specs
 
 DEPLOY_ENDPOINTS = ROOT / "deploy" / "endpoints.yml"
 POSTGRES_INIT = ROOT / "deploy" / "postgres-init.sql"  # the tracker store's database
 HANDOFF_PROCESSES = 2
+# Rasa's SQLTrackerStore makes its table when it is created.
+_CREATE_TRACKER_TABLE = ("import sys; from stack.retention import sql_tracker_store; "
+                         "sql_tracker_store(sys.argv[1]).engine.dispose()")
 BALANCER_READY_TIMEOUT = 30.0
 
 
@@ -125,17 +124,6 @@ def render_endpoints(ports: dict[str, int], folder: Path) -> Path:
     return path
 
 
-@contextlib.contextmanager
-def _environment(env: dict[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 class Cluster:
     """The cluster's processes; `settings.ports` are the balancer's: `rasa` and `widget` its
     public port, `actions` and `handoff` its internal frontends. Use as a context manager."""
@@ -206,16 +194,21 @@ class Cluster:
 
     def _prepare_databases(self) -> None:
         """The handoff's migrations (`python -m handoff migrate`, as compose's handoff-migrate)
-        and the tracker store's table, before any server starts: Rasa servers starting together
-        on an empty database would race to create it."""
-        env = self.settings.environment()
-        done = subprocess.run([sys.executable, "-m", "handoff", "migrate"], cwd=self.settings.root,
-                              env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise StackError(f"python -m handoff migrate failed:\n{done.stderr[-2000:]}")
-        with _environment(env), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Rasa's and SQLAlchemy's deprecation warnings
-            sql_tracker_store(Path(self.settings.endpoints)).engine.dispose()
+        and the tracker store's table, both at once, before any server starts: Rasa servers
+        starting together on an empty database race to create it, and Rasa 3.6 does not catch
+        the loser's error. Each in its own process, with the children's environment; their
+        output (Rasa's import warnings) is shown only if one fails."""
+        steps = {"python -m handoff migrate": ["-m", "handoff", "migrate"],
+                 "the tracker store's table": ["-c", _CREATE_TRACKER_TABLE,
+                                               self.settings.endpoints]}
+        running = {what: subprocess.Popen([sys.executable, *args], cwd=self.settings.root,
+                                          env=self.settings.environment(), text=True,
+                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                   for what, args in steps.items()}
+        for what, process in running.items():
+            output, _ = process.communicate()
+            if process.returncode != 0:
+                raise StackError(f"{what} failed:\n{output[-2000:]}")
 
     def _balancer(self, servers: dict[str, list[int]]) -> ManagedProcess:
         config = self.settings.run_dir / "haproxy.cfg"
