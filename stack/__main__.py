@@ -153,6 +153,8 @@ def cluster(replicas: int, port: int) -> int:
     _check_ports_free({"cluster": port}, ["cluster"])
     settings = Settings.for_run(ports={"rasa": port, "widget": port, "actions": free_port(),
                                        "handoff": free_port()})
+    if not env.get("ASB_RASA_READY_TIMEOUT"):  # they load at once, sharing this machine's cores
+        settings.rasa_ready_timeout *= max(1, replicas)
     _prune_run_logs(settings)
     group = Cluster(settings, result.path, replicas=replicas)
 
