@@ -5,19 +5,26 @@ PY := $(VENV)/bin/python
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup setup-system run train test test-fast lint bench lock widget-deps widget-size
+.PHONY: setup setup-system run cluster train test test-fast lint bench lock widget-deps widget-size
 
 # Quick when nothing changed: installs only when requirements.lock did; compiles the catalogs.
 setup:
 	@scripts/setup
 
-# Chromium, PostgreSQL and Redis for the tests, from Debian's packages, if missing.
+# Chromium, PostgreSQL, Redis and HAProxy for the tests and the cluster, from Debian's packages,
+# if missing.
 setup-system:
 	scripts/setup-system
 
 # Trains the model if its inputs changed, starts every server, prints where to chat. Ctrl-C stops.
 run: setup
 	$(PY) -m stack run
+
+# The same as a cluster on this machine (stack/cluster.py): PostgreSQL, Redis, REPLICAS Rasa and
+# action servers, two handoff processes, the widget server, HAProxy in front on port 8000.
+REPLICAS ?= 2
+cluster: setup setup-system
+	$(PY) -m stack cluster --replicas $(REPLICAS)
 
 # Trains the model into models/<fingerprint>.tar.gz unless that model exists already.
 train: setup

@@ -19,6 +19,8 @@ from asb import env
 COMMANDS: dict[str, tuple[str, list[str], str, str]] = {
     "run": ("stack.__main__:main", ["run"], "python -m stack run",
             "train the model if its inputs changed, start every server, print where to chat"),
+    "cluster": ("stack.__main__:main", ["cluster"], "python -m stack cluster",
+                "the same replicated behind HAProxy, on PostgreSQL and Redis (--replicas N)"),
     "train": ("stack.__main__:main", ["train"], "python -m stack train",
               "train the model if its inputs changed"),
     "fingerprint": ("stack.__main__:main", ["fingerprint"], "python -m stack fingerprint",

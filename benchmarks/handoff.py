@@ -29,7 +29,7 @@ from pathlib import Path
 import aiohttp
 
 from asb import env as asb_env
-from tests.throwaway_postgres import free_port, start_postgres
+from stack.throwaway_postgres import free_port, start_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 PACED_RATE = 200.0  # applications per second offered in the second part of each run

@@ -1,7 +1,10 @@
-"""`python -m stack run | train | fingerprint`.
+"""`python -m stack run | cluster | train | fingerprint | forget-conversations`.
 
 run          train if stale, start every server on the default ports, print where to chat;
              restart any that dies (with backoff, said here); Ctrl-C stops them all
+cluster --replicas N [--port P]
+             the same as a cluster (stack/cluster.py): PostgreSQL, Redis, N Rasa servers and
+             N action servers, two handoff processes, the widget server, HAProxy on port P
 train        train the model if its inputs changed since the last training
 fingerprint  print the model's fingerprint (the name it has under models/)
 forget-conversations --older-than-days N
@@ -16,12 +19,16 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 
 from asb import env
 from deployment import log_format
+from stack.balancer import process_names
+from stack.cluster import HANDOFF_PROCESSES, Cluster
 from stack.model import Project, StackError, TrainResult, ensure_model, fingerprint, model_path
+from stack.processes import ManagedProcess
 from stack.retention import default_environment, forget_conversations, prune_runs
-from stack.services import DEFAULT_PORTS, Settings, Stack
+from stack.services import DEFAULT_PORTS, Settings, Stack, free_port
 from stack.supervisor import Supervisor
 
 
@@ -92,11 +99,7 @@ def run() -> int:
     present = [name for name in stack.processes if name not in missing]
     _check_ports_free(settings.ports, present)
 
-    def _terminate(signum, frame):  # SIGTERM: stop like Ctrl-C
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
+    def start() -> dict[str, ManagedProcess]:
         _say(f"starting {', '.join(present)} (Rasa takes about a minute); logs in "
              f"{settings.run_dir}")
         stack.start()
@@ -105,13 +108,30 @@ def run() -> int:
         print()
         if "widget" in present:
             print(f"  Chat on the demo page:  {settings.url('widget')}/  (Cymraeg: /cy/)")
-        print(f"  REST channel:           {settings.url('rasa')}/webhooks/rest/webhook")
-        print("  Rasa's HTTP API:        " + ("on (ASB_RASA_AUTH_TOKEN)" if settings.rasa_token
-                                               else "off (set ASB_RASA_AUTH_TOKEN to use it)"))
+        _print_rest_and_api(settings)
         if "handoff" in present:
             print(f"  Handoff service:        {settings.url('handoff')}/")
+        return {name: stack.processes[name] for name in present}
+
+    return _serve(start, stack.stop)
+
+
+def _print_rest_and_api(settings: Settings) -> None:
+    print(f"  REST channel:           {settings.url('rasa')}/webhooks/rest/webhook")
+    print("  Rasa's HTTP API:        " + ("on (ASB_RASA_AUTH_TOKEN)" if settings.rasa_token
+                                           else "off (set ASB_RASA_AUTH_TOKEN to use it)"))
+
+
+def _serve(start: Callable[[], dict[str, ManagedProcess]], stop: Callable[[], None]) -> int:
+    """Start (which prints where to chat), restart whatever dies, stop on Ctrl-C or SIGTERM."""
+
+    def _terminate(signum, frame):  # SIGTERM: stop like Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        supervisor = Supervisor(start(), say=_say)
         print("\n  Press Ctrl-C to stop.\n", flush=True)
-        supervisor = Supervisor({name: stack.processes[name] for name in present}, say=_say)
         while True:
             supervisor.tick()
             time.sleep(1)
@@ -121,16 +141,52 @@ def run() -> int:
         return 0
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the clean-up
-        stack.stop()
+        stop()
         _say("all stopped")
+
+
+def cluster(replicas: int, port: int) -> int:
+    """`python -m stack cluster`: stack/cluster.py's cluster, the balancer on `port`."""
+    project = Project.assistant()
+    result = _ensure_model(project)
+    _say(("trained " if result.trained else "using ") + str(result.path.relative_to(project.root)))
+    _check_ports_free({"cluster": port}, ["cluster"])
+    settings = Settings.for_run(ports={"rasa": port, "widget": port, "actions": free_port(),
+                                       "handoff": free_port()})
+    if not env.get("ASB_RASA_READY_TIMEOUT"):  # they load at once, sharing this machine's cores
+        settings.rasa_ready_timeout *= max(1, replicas)
+    _prune_run_logs(settings)
+    group = Cluster(settings, result.path, replicas=replicas)
+
+    def start() -> dict[str, ManagedProcess]:
+        _say(f"starting PostgreSQL, Redis, {replicas} Rasa server(s), {replicas} action "
+             f"server(s), {HANDOFF_PROCESSES} handoff processes, the widget server and HAProxy "
+             f"(the Rasa servers take a minute or more); logs in {settings.run_dir}")
+        group.start()
+        rasa = [group.processes[n].ready_after or 0 for n in process_names("rasa", replicas)]
+        _say(f"ready (Rasa servers up in {max(rasa):.0f} s)")
+        print()
+        print(f"  Chat on the demo page:  {group.public_url}/  (Cymraeg: /cy/)")
+        _print_rest_and_api(settings)
+        print(f"  Caseworker inbox:       {group.public_url}/inbox")
+        for what, where in group.backing.described.items():
+            print(f"  {what[0].upper() + what[1:] + ':':<24}{where}")
+        return group.processes
+
+    return _serve(start, group.stop)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["run", "train", "fingerprint", "forget-conversations"])
+    parser.add_argument("command", choices=["run", "cluster", "train", "fingerprint",
+                                            "forget-conversations"])
     parser.add_argument("--older-than-days", type=float, default=None,
                         help="forget-conversations: how long an idle conversation is kept")
+    parser.add_argument("--replicas", type=int, default=2,
+                        help="cluster: how many Rasa servers and action servers (default 2)")
+    parser.add_argument("--port", type=int, default=None,
+                        help="cluster: the balancer's port (default ASB_CLUSTER_PORT or 8000)")
     log_format.add_argument(parser)
     args = parser.parse_args(argv)
     if args.log_format:  # every service started from here writes its logs in this format
@@ -146,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             count = forget_conversations(args.older_than_days)
             _say(f"deleted {count} conversation(s) idle for over {args.older_than_days:g} days")
             return 0
+        if args.command == "cluster":
+            return cluster(args.replicas, args.port or int(env.get("ASB_CLUSTER_PORT", "8000")))
         return train() if args.command == "train" else run()
     except StackError as exc:
         _say(f"error: {exc}")

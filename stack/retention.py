@@ -23,15 +23,9 @@ def forget_conversations(older_than_days: float, endpoints: Path = ROOT / "endpo
     """Delete conversations idle for longer than `older_than_days`; how many were deleted."""
     if older_than_days <= 0:
         raise StackError("--older-than-days must be more than 0")
-    from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.utils.endpoints import read_endpoint_config
     from sqlalchemy import text
 
-    config = read_endpoint_config(str(endpoints), "tracker_store")
-    if config is None or config.type != "SQL":
-        raise StackError(f"{endpoints} names no SQL tracker store")
-    kwargs = {k: v for k, v in config.kwargs.items() if k != "type"}
-    store = SQLTrackerStore(domain=None, host=config.url, **kwargs)
+    store = sql_tracker_store(endpoints)
     cutoff = (time.time() if now is None else now) - older_than_days * 86400
     stale = ("select sender_id from events group by sender_id "
              "having max(timestamp) < :cutoff")
@@ -41,6 +35,19 @@ def forget_conversations(older_than_days: float, endpoints: Path = ROOT / "endpo
                            {"cutoff": cutoff})
     store.engine.dispose()
     return len(senders)
+
+
+def sql_tracker_store(endpoints: Path):
+    """Rasa's SQLTrackerStore for the `tracker_store` that endpoints.yml names (its ${VAR}s
+    expanded from the environment); it creates its tables if they are missing."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.utils.endpoints import read_endpoint_config
+
+    config = read_endpoint_config(str(endpoints), "tracker_store")
+    if config is None or config.type != "SQL":
+        raise StackError(f"{endpoints} names no SQL tracker store")
+    kwargs = {k: v for k, v in config.kwargs.items() if k != "type"}
+    return SQLTrackerStore(domain=None, host=config.url, **kwargs)
 
 
 def default_environment(data_dir: Path) -> None:

@@ -94,6 +94,9 @@ class Settings:
     rasa_module: str = "stack.rasa_server"
     # The Rasa server's endpoints file (tests give one with the Redis lock store).
     endpoints: str = "endpoints.yml"
+    # Where processes listen when it is not where the others reach them (`ports`): a replica of
+    # the cluster behind its balancer (stack/cluster.py).
+    listen_ports: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.rasa_api and not self.rasa_token:
@@ -119,6 +122,12 @@ class Settings:
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
+
+    def listen_port(self, name: str) -> int:
+        return self.listen_ports.get(name, self.ports[name])
+
+    def listen_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.listen_port(name)}"
 
     def rasa_environment(self) -> dict[str, str]:
         """What only the Rasa server gets: JSON logs (so stack/log_privacy.py can clean them),
@@ -199,17 +208,18 @@ _PYTHON_SERVICES = {
 def service_specs(settings: Settings, model: Path | None) -> dict[str, ServiceSpec]:
     env = dict(settings.environment(), SANIC_HOST=settings.host)  # rasa_sdk reads SANIC_HOST
     py = sys.executable
-    ports = settings.ports
+    port = settings.listen_port
     specs = {}
     for name, (args, health, timeout, required, owner) in _PYTHON_SERVICES.items():
         argv = [py, "-m", *(a.format(host=settings.host, logging=LOGGING_CONFIG) for a in args),
-                str(ports[name])]
-        specs[name] = ServiceSpec(name=name, argv=argv, port=ports[name],
-                                  health_url=settings.url(name) + health, ready_timeout=timeout,
-                                  env=env, requires=(required,), owner=owner)
+                str(port(name))]
+        specs[name] = ServiceSpec(name=name, argv=argv, port=port(name),
+                                  health_url=settings.listen_url(name) + health,
+                                  ready_timeout=timeout, env=env, requires=(required,),
+                                  owner=owner)
     if model is not None:
         argv = [py, "-m", settings.rasa_module, "run", "-i", settings.host,
-                "-p", str(ports["rasa"]), "-m", str(model),
+                "-p", str(port("rasa")), "-m", str(model),
                 "--endpoints", settings.endpoints, "--credentials", "credentials.yml",
                 "--logging-config-file", LOGGING_CONFIG]
         if settings.cors:
@@ -220,8 +230,8 @@ def service_specs(settings: Settings, model: Path | None) -> dict[str, ServiceSp
         if settings.rasa_token:
             argv += ["--enable-api", f"--auth-token={settings.rasa_token}"]
         # "/" answers with or without the API, once the model is loaded.
-        specs["rasa"] = ServiceSpec(name="rasa", argv=argv, port=ports["rasa"],
-                                    health_url=settings.url("rasa") + "/",
+        specs["rasa"] = ServiceSpec(name="rasa", argv=argv, port=port("rasa"),
+                                    health_url=settings.listen_url("rasa") + "/",
                                     ready_timeout=settings.rasa_ready_timeout,
                                     env=dict(env, **settings.rasa_environment()),
                                     requires=("endpoints.yml", "credentials.yml"),

@@ -36,6 +36,22 @@ INTAKE_TOKEN = "test-intake-token-not-secret"
 RASA_READY_TIMEOUT = 600.0  # a shared, busy machine can take minutes; alone, Rasa takes ~1 minute
 
 
+def send(rasa_url: str, sender: str, message: str, metadata: dict | None = None,
+         timeout: float = 60) -> list[dict]:
+    """Send one message to Rasa's REST channel at `rasa_url`; the bot's replies, in order."""
+    body: dict = {"sender": sender, "message": message}
+    if metadata is not None:
+        body["metadata"] = metadata
+    request = urllib.request.Request(
+        f"{rasa_url}/webhooks/rest/webhook",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
 @dataclass
 class RunningStack:
     rasa_url: str
@@ -59,17 +75,7 @@ class RunningStack:
     def send(self, sender: str, message: str, metadata: dict | None = None,
              timeout: float = 60) -> list[dict]:
         """Send one message through Rasa's REST channel; the bot's replies, in order."""
-        body: dict = {"sender": sender, "message": message}
-        if metadata is not None:
-            body["metadata"] = metadata
-        request = urllib.request.Request(
-            self.rest_url,
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read())
+        return send(self.rasa_url, sender, message, metadata, timeout)
 
     def parse(self, text: str, timeout: float = 30) -> dict:
         """What the served model makes of a text (Rasa's /model/parse)."""

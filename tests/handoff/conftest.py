@@ -10,6 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from handoff.store import Store
+from stack.throwaway_postgres import PostgresCluster, free_port, start_postgres
 from tests.handoff.handoff_parts import (
     TODAY,
     Database,
@@ -19,7 +20,6 @@ from tests.handoff.handoff_parts import (
     make_deployment,
     start_service,
 )
-from tests.throwaway_postgres import PostgresCluster, free_port, start_postgres
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ from deployment.config import DEFAULT_FILE, Deployment
 from handoff.app import create_app
 from handoff.document import complete
 from handoff.store import Store, Submission
-from tests.throwaway_postgres import PostgresCluster, free_port
+from stack.throwaway_postgres import PostgresCluster, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "handoff" / "schema" / "application.v1.example.json"

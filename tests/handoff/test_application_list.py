@@ -24,6 +24,7 @@ from deployment.config import Deployment
 from handoff.languages import language_name
 from handoff.pages import label
 from handoff.store import Store
+from stack.throwaway_postgres import PostgresCluster
 from tests.handoff.caseworker import PASSWORD, QUICK, csrf_of
 from tests.handoff.handoff_parts import (
     Database,
@@ -31,7 +32,6 @@ from tests.handoff.handoff_parts import (
     make_deployment,
     start_service,
 )
-from tests.throwaway_postgres import PostgresCluster
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 DAYS = [date(2026, 3, day) for day in range(10, 15)]  # 50 applications received on each

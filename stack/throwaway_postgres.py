@@ -1,13 +1,13 @@
-"""A throwaway PostgreSQL cluster for tests and benchmarks: Debian's initdb and pg_ctl from
-/usr/lib/postgresql/*/bin, a temporary folder, a free loopback port, trust authentication.
-PostgreSQL refuses to run as root, so as root it runs as the unprivileged `postgres` user."""
+"""A throwaway PostgreSQL cluster for `python -m stack cluster`, tests and benchmarks: Debian's
+initdb and pg_ctl from /usr/lib/postgresql/*/bin, a temporary folder, a free loopback port, trust
+authentication. PostgreSQL refuses to run as root, so as root it runs as the unprivileged
+`postgres` user. `make setup-system` installs it."""
 
 from __future__ import annotations
 
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -16,13 +16,9 @@ from pathlib import Path
 
 import psycopg2
 
+from stack.services import free_port
+
 PG_USER = "postgres"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def as_postgres(*command: str, **kwargs) -> subprocess.CompletedProcess:

@@ -1,0 +1,169 @@
+"""The cluster (`python -m stack cluster`, stack/cluster.py) under faults: one cluster of two
+replicas for this module, on throwaway PostgreSQL and Redis, HAProxy in front.
+
+- A burst: ~20 conversations, each with its messages sent to both Rasa servers at once. Every
+  tracker in PostgreSQL must hold each message once, every turn whole (the lock store keeps two
+  servers from handling one conversation together), its events in order.
+- A Rasa server killed with SIGKILL in the middle of a whole application through the balancer:
+  the next message, sent once, is answered by the other server, and the application completes
+  with every answer kept (in the tracker store and in the stored application).
+
+The burst runs first: it needs both servers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+import urllib.error
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg2
+import pytest
+
+from stack import Project, Settings, ensure_model, free_port
+from stack.cluster import Cluster
+from stack.model import ROOT
+from stack.services import LOAD_TEST_LIMITS, handoff_database_env
+from tests.applying import PEOPLE, apply, reference_in
+from tests.live_stack import INTAKE_TOKEN, RASA_READY_TIMEOUT, TODAY, new_base, send
+
+pytestmark = pytest.mark.integration
+
+REPLICAS = 2
+CONVERSATIONS = int(os.environ.get("ASB_CLUSTER_CONVERSATIONS", "20"))
+BURST = 4  # messages per conversation, sent at once, alternately to each Rasa server
+KILL_AFTER = 10  # turns of the application before its Rasa server is killed
+
+
+@pytest.fixture(scope="module")  # one cluster for these tests, stopped once they are done
+def cluster() -> Iterator[Cluster]:
+    base = new_base()
+    model = ensure_model(Project.assistant(), base / "train.log").path  # trains only if stale
+    public = free_port()
+    settings = Settings(root=ROOT, data_dir=base / "data", run_dir=base / "logs",
+                        ports={"rasa": public, "widget": public, "actions": free_port(),
+                               "handoff": free_port()},
+                        intake_token=INTAKE_TOKEN, today=TODAY.isoformat(), cors=["*"],
+                        rasa_ready_timeout=RASA_READY_TIMEOUT, limits=LOAD_TEST_LIMITS)
+    with pytest.MonkeyPatch.context() as patch:
+        # Throwaway databases only, never a developer's own.
+        for name in ("ASB_TRACKER_HOST", "ASB_REDIS_HOST", handoff_database_env()):
+            patch.delenv(name, raising=False)
+        with Cluster(settings, model, replicas=REPLICAS, durable=False) as running:
+            running.start()
+            yield running
+
+
+def _connect(cluster: Cluster, database: str):
+    return psycopg2.connect(host="127.0.0.1", port=cluster.backing.ports["tracker"], user="asb",
+                            dbname=database)
+
+
+def _events(cluster: Cluster, sender: str) -> list[tuple[str, str | None, dict]]:
+    """(type, action name, data) of each stored event of a conversation, in the order stored."""
+    with _connect(cluster, "asb_tracker") as db, db.cursor() as cursor:
+        cursor.execute("select type_name, action_name, data from events where sender_id = %s "
+                       "order by id", (sender,))
+        return [(kind, action, json.loads(data)) for kind, action, data in cursor.fetchall()]
+
+
+def _turns(events: list[tuple[str, str | None, dict]]) -> list[str]:
+    """The user messages of a conversation, checking that each turn is whole: after a user
+    message, the bot's events up to `action_listen`, before the next message; timestamps
+    never going back."""
+    texts: list[str] = []
+    listening = True
+    stamps = [data["timestamp"] for _, _, data in events]
+    assert stamps == sorted(stamps), "events stored out of time order"
+    for kind, action, data in events:
+        if kind == "user":
+            assert listening, f"message {data.get('text')!r} came in the middle of a turn"
+            texts.append(data.get("text"))
+            listening = False
+        elif kind == "action" and action == "action_listen":
+            listening = True
+    assert listening, "the last turn never ended"
+    return texts
+
+
+def test_one_conversation_on_both_servers_at_once(cluster):
+    replicas = [f"http://127.0.0.1:{cluster.processes[f'rasa-{i}'].spec.port}"
+                for i in range(1, REPLICAS + 1)]
+    run = uuid.uuid4().hex[:6]
+    sent = {f"burst-{run}-{n}": [f"hello {word}" for word in ("one", "two", "three", "four")]
+            for n in range(CONVERSATIONS)}
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def one(sender: str, index: int) -> None:
+        try:
+            replies = send(replicas[index % REPLICAS], sender, sent[sender][index],
+                           {"language": "en"}, timeout=300)
+            assert replies, "no answer"
+        except (AssertionError, urllib.error.URLError, OSError) as error:
+            with lock:
+                failures.append(f"{sender} #{index}: {error}")
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(CONVERSATIONS * BURST) as pool:
+        for future in [pool.submit(one, sender, index) for sender in sent
+                       for index in range(BURST)]:
+            future.result()
+    seconds = time.monotonic() - started
+    assert failures == []
+    events = 0
+    for sender, texts in sent.items():
+        stored = _events(cluster, sender)
+        events += len(stored)
+        assert Counter(_turns(stored)) == Counter(texts), f"{sender}: lost or doubled"
+    print(f"\ncluster burst: {CONVERSATIONS} conversations x {BURST} messages at once on "
+          f"{REPLICAS} Rasa servers in {seconds:.1f} s; {events} events stored, every turn whole")
+
+
+def _served_by(cluster: Cluster) -> list[str]:
+    """The Rasa server of each REST request through the balancer, from its log."""
+    log = cluster.processes["balancer"].log_path.read_text(errors="replace")
+    return [word.split("/", 1)[1] for line in log.splitlines() if '"POST ' in line
+            for word in line.split() if word.startswith("rasa_rest/")]
+
+
+def test_a_rasa_server_killed_mid_application(cluster):
+    person = PEOPLE["en"].renamed(7)
+    sender = f"killed-{uuid.uuid4().hex[:8]}"
+    said: list[str] = []
+    killed: dict[str, int] = {}
+
+    def say(message: str) -> list[dict]:
+        said.append(message)
+        if len(said) == KILL_AFTER + 1:  # the conversation's server dies before this message
+            servers = set(_served_by(cluster))
+            assert len(servers) == 1, f"one conversation, one server while it is up: {servers}"
+            name = servers.pop()
+            killed[name] = len(_served_by(cluster))
+            os.kill(cluster.processes[name].popen.pid, signal.SIGKILL)
+            cluster.processes[name].popen.wait(10)
+        return send(cluster.public_url, sender, message, {"language": "en"}, timeout=300)
+
+    started = time.monotonic()
+    reference = reference_in(apply(say, person))  # every message is sent once: none may fail
+    seconds = time.monotonic() - started
+
+    (name, before), = killed.items()
+    after = _served_by(cluster)[before:]
+    assert after and name not in after, f"after {name} died: {after}"
+    print(f"\ncluster kill: {name} killed after {KILL_AFTER} of {len(said)} messages; the other "
+          f"{len(after)} answered by {sorted(set(after))}; {reference} in {seconds:.1f} s")
+    assert _turns(_events(cluster, sender)) == said, "every message kept, once, in order"
+    with _connect(cluster, "asb") as db, db.cursor() as cursor:
+        cursor.execute("select document from applications where reference = %s", (reference,))
+        (document,), = cursor.fetchall()
+    stored = json.dumps(json.loads(document), ensure_ascii=False)
+    for detail in (person.name, person.email, person.phone, person.address, person.impact):
+        assert detail in stored, f"{detail!r} lost from the application"
