@@ -25,6 +25,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from assistant.actions import service
 from assistant.actions.answers import HUMAN, contact_lines
 from assistant.actions.application_form import postcode_in
 from assistant.actions.messages import Button, babel_locale, language_of, say
@@ -66,6 +67,7 @@ NEXT_STEPS = {
     "escalation_window_closed": "status-next-window-closed",
     "escalation_requested": "status-next-escalation-requested",
 }
+DECISION_LATE = "status-next-decision-late"  # wait_for_threshold_decision past its due day
 
 
 def reference_in(text: str) -> str | None:
@@ -132,11 +134,20 @@ def tell_decisions(dispatcher: CollectingDispatcher, language: str, answer: dict
             day=_day(outcome["on"]))
 
 
+def next_step_message(step: dict[str, Any]) -> str | None:
+    """The message for the service's next step: a threshold decision past its due day is
+    said to be late (with whom to contact)."""
+    deadline = _day(step.get("deadline"))
+    if step["code"] == "wait_for_threshold_decision" and deadline and deadline < service.today():
+        return DECISION_LATE
+    return NEXT_STEPS.get(step["code"])
+
+
 def tell_next_step(dispatcher: CollectingDispatcher, language: str, answer: dict[str, Any]
                    ) -> None:
     """What the applicant can do next, with its deadline; how to ask for an escalation."""
     step = answer["next_step"]
-    msg_id = NEXT_STEPS.get(step["code"])
+    msg_id = next_step_message(step)
     if msg_id is None:
         logger.warning("status check: no message for next step %s", step["code"])
         return
@@ -150,6 +161,7 @@ def tell_next_step(dispatcher: CollectingDispatcher, language: str, answer: dict
             day=_day(stages[-1]["due_by"]))
     if step["code"] == "can_ask_for_escalation":
         say(dispatcher, language, "status-escalation-how")
+    if msg_id in (DECISION_LATE, NEXT_STEPS["can_ask_for_escalation"]):
         contact_lines(dispatcher, language)
 
 

@@ -59,7 +59,8 @@ def ids_built_in_code() -> set[str]:
     met_by = (MET_BY_COMPLAINTS, MET_BY_HATE_INCIDENT, MET_BY_HATE_LOWERED, MET_BY_COMMUNITY)
     built |= {f"decision-met-{m.replace('_', '-')}" for m in met_by}
     built |= {f"language-name-{code}" for code in shipped_languages()}
-    built |= {*status.THRESHOLD.values(), *status.OUTCOME.values(), *status.NEXT_STEPS.values()}
+    built |= {*status.THRESHOLD.values(), *status.OUTCOME.values(), *status.NEXT_STEPS.values(),
+              status.DECISION_LATE}
     return built
 
 

@@ -142,6 +142,18 @@ async def test_a_new_application_is_received_and_waits_for_the_decision(intake, 
     assert slots == {"status_reference": None, "status_postcode": None}  # forgotten
 
 
+async def test_a_decision_past_its_due_day_is_said_to_be_late_with_whom_to_contact(
+        intake, monkeypatch):
+    reference = await applied()
+    due = date.fromisoformat(intake.application(reference)["document"]["deadlines"][
+        "threshold_decision_due"])
+    monkeypatch.setenv("ASB_TODAY", (due + timedelta(days=1)).isoformat())
+    dispatcher, _ = await check(reference, "AN1 2BB")
+    assert render("en", "status-next-decision-late", day=due) in said(dispatcher)
+    assert render("en", "status-next-wait-decision", day=due) not in said(dispatcher)
+    assert load_deployment().area().lead_agency.contact.phone in said(dispatcher)
+
+
 def record(store, reference: str, threshold_met: bool, decided: date,
            held: date | None = None, told: date | None = None) -> None:
     store.record_outcome(reference, {
@@ -151,6 +163,18 @@ def record(store, reference: str, threshold_met: bool, decided: date,
     if told:
         store.record_progress(reference, {"review_meeting_on": held, "outcome_on": told},
                               "casey", "2026-04-02T10:00:00+00:00")
+
+
+async def test_a_review_going_ahead_says_when_the_meeting_is_planned(intake):
+    reference = await applied()
+    record(intake, reference, True, date(2026, 3, 12))
+    intake.record_progress(reference, {"review_meeting_on": date(2026, 3, 30)}, "casey",
+                           "2026-03-12T10:00:00+00:00")
+    dispatcher, _ = await check(reference, "AN1 2BB", "ar")
+    assert said(dispatcher).split("\n")[1:] == [
+        render("ar", "status-threshold-met", day=date(2026, 3, 12)),
+        render("ar", "status-meeting-planned", day=date(2026, 3, 30)),
+        render("ar", "status-next-wait-outcome")]
 
 
 async def test_the_outcome_recorded_says_when_and_how_to_ask_for_it_to_be_looked_at_again(
