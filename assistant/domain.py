@@ -31,6 +31,7 @@ from rasa_sdk import FormValidationAction
 
 from assistant.actions.application_form import ValidateApplicationForm
 from assistant.actions.eligibility_form import ValidateEligibilityForm
+from assistant.actions.status import ValidateStatusForm
 from languages import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,10 +41,12 @@ QUESTIONS_BACK = [
     "ask_what_is_case_review", "ask_eligibility", "ask_who_can_apply", "ask_process",
     "ask_timescales", "ask_data_sharing", "ask_appeal", "ask_support",
 ]
+# "Where is my application?" (assistant/actions/status.py): a way in, not an interruption.
+STATUS_INTENTS = ["ask_status"]
 TRIAGE = ["report_incident", "make_complaint"]
 INTENTS = [
     "greet", "goodbye", "affirm", "deny", "thank", *QUESTIONS_BACK, "start_application",
-    *TRIAGE, "emergency", "request_human", "change_language", "restart", "stop",
+    *STATUS_INTENTS, *TRIAGE, "emergency", "request_human", "change_language", "restart", "stop",
     "out_of_scope", "dont_know", "inform",
 ]
 ENTITIES = ["language", "agency", "postcode", "phone", "email", "reference", "choice"]
@@ -69,13 +72,17 @@ CONVERSATION_SLOTS = {
     "consent_wording_version": "text",
     "consent_language": "text",
     "consent_given_at": "text",
+    "status_tries": "any",
 }
 
-FORMS: list[type[FormValidationAction]] = [ValidateEligibilityForm, ValidateApplicationForm]
+FORMS: list[type[FormValidationAction]] = [ValidateEligibilityForm, ValidateApplicationForm,
+                                           ValidateStatusForm]
 ACTIONS = [
     # validation: the language after every message, each form's answers
     "action_validate_slot_mappings", "validate_eligibility_form", "validate_application_form",
+    "validate_status_form",
     "action_change_language", "action_check_eligibility", "action_submit_application",
+    "action_check_status",
     # stopping, starting again, "not now"
     "action_confirm_stop", "action_forget", "action_carry_on", "action_restart", "action_not_now",
     # answers and triage

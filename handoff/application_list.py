@@ -21,7 +21,7 @@ from handoff.csv_download import csv_download
 from handoff.inbox import _areas, _clean, page, period_in_query
 from handoff.languages import language_name
 from handoff.pages import label
-from handoff.status import parse_reference
+from handoff.reference import parse_reference
 from handoff.store import STATUSES, Selection, Store
 
 routes = web.RouteTableDef()

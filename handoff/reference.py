@@ -52,3 +52,17 @@ def is_valid(reference: str) -> bool:
     if not match:
         return False
     return _interim(match.group(2)) == 0
+
+
+def parse_reference(text: str, prefix: str = "ASB") -> str | None:
+    """A reference as people type it (lower case, spaces or hyphens missing or extra, the
+    prefix left off) in its printed form, or None when it cannot be one or its check character
+    is wrong (never guessed at: a wrong character could be any of several)."""
+    compact = re.sub(r"[\s\-_.–—]+", "", text).upper()
+    match = re.fullmatch(rf"(?:{prefix})?(\d{{4}})([{ALPHABET}]{{6}})", compact)
+    if not match:
+        return None
+    year, body = match.groups()
+    if check_character(body[:5]) != body[5]:
+        return None
+    return f"{prefix}-{year}-{body}"

@@ -24,27 +24,13 @@ from handoff.context import DEPLOYMENT, STORE
 from handoff.document import FieldError
 from handoff.intake import Unreadable, _body, errors, parse, refused
 from handoff.procedure import next_step, stages_of
-from handoff.reference import ALPHABET, check_character
+from handoff.reference import parse_reference
 
 routes = web.RouteTableDef()
 MAX_FIELD = 100
 NOT_FOUND = ("We could not find an application with that reference and postcode. Check both "
              "and try again. The reference is in the message you got when you applied, like "
              "ASB-2026-7F3K9Q.")
-
-
-def parse_reference(text: str, prefix: str = "ASB") -> str | None:
-    """A reference as people type it (lower case, spaces or hyphens missing or extra, the
-    prefix left off) in its printed form, or None when it cannot be one or its check character
-    is wrong (never guessed at: a wrong character could be any of several)."""
-    compact = re.sub(r"[\s\-_.–—]+", "", text).upper()
-    match = re.fullmatch(rf"(?:{prefix})?(\d{{4}})([{ALPHABET}]{{6}})", compact)
-    if not match:
-        return None
-    year, body = match.groups()
-    if check_character(body[:5]) != body[5]:
-        return None
-    return f"{prefix}-{year}-{body}"
 
 
 def normalise_postcode(text: str) -> str:

@@ -11,4 +11,5 @@
 - `incident_answers`: the incident questions' validators, which both forms take
 - `questions`: asking a form's questions (the `action_ask_*` actions) and taking the answer
 - `submission`: the application document and the handoff intake API
+- `status`: "where is my application?": the status form and the handoff status check
 """

@@ -33,8 +33,9 @@ CHECK = Button("button-check", "/start_application")
 PROCESS = Button("button-process", "/ask_process")
 SUPPORT = Button("button-support", "/ask_support")
 HUMAN = Button("button-human", "/request_human")
-# The main menu, in the order it is shown; OTHER_HELP is the menu without its first three.
-MENU = (WHAT_IS_IT, CHECK, PROCESS, SUPPORT, HUMAN)
+STATUS = Button("button-status", "/ask_status")  # "where is my application?" (actions/status.py)
+# The main menu, in the order it is shown; OTHER_HELP is the menu's support and a person.
+MENU = (WHAT_IS_IT, CHECK, PROCESS, SUPPORT, STATUS, HUMAN)
 OTHER_HELP = (SUPPORT, HUMAN)
 
 

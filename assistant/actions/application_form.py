@@ -14,7 +14,7 @@ import hashlib
 import re
 from typing import Any
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -24,9 +24,8 @@ from assistant.actions.incident_answers import validates_incidents, yes_no
 from assistant.actions.messages import language_of, render, say
 from assistant.actions.questions import (
     Question,
-    answers_the_question,
+    QuestionsForm,
     ask_actions,
-    is_title_of,
     on_behalf,
 )
 from assistant.actions.summary import CHANGES, INCIDENTS, SEND, typed_change_field
@@ -157,7 +156,7 @@ def found_in(tracker: Tracker, entity: str, pattern: re.Pattern[str], value: Any
 
 
 @validates_incidents
-class ValidateApplicationForm(FormValidationAction):
+class ValidateApplicationForm(QuestionsForm):
     """The application's questions, then the summary; changing the incidents there asks the
     incident questions again (their validators: `incident_answers`)."""
 
@@ -171,12 +170,7 @@ class ValidateApplicationForm(FormValidationAction):
         if slot == "review_choice":
             return typed_change_field(text) is not None or choices.typed_choice(
                 text, choices.QUESTIONS["review"]) is not None
-        return is_title_of(self.questions.get(slot), text)
-
-    async def get_validation_events(self, dispatcher, tracker, domain):
-        if not answers_the_question(tracker, self.is_button_title):
-            return []
-        return await super().get_validation_events(dispatcher, tracker, domain)
+        return super().is_button_title(slot, text)
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain):
         if tracker.get_slot("review_choice") == INCIDENTS:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -22,7 +22,7 @@ from assistant.actions import service
 from assistant.actions.answers import answers_the_apply_offer, offer_after_decision
 from assistant.actions.incident_answers import validates_incidents
 from assistant.actions.messages import language_of, say
-from assistant.actions.questions import Question, answers_the_question, ask_actions, is_title_of
+from assistant.actions.questions import Question, QuestionsForm, ask_actions
 from eligibility import decide_application, period_end
 from eligibility.decision import (
     DISCRETIONARY_REVIEW,
@@ -69,7 +69,7 @@ def decide_incidents(incidents: list[dict[str, Any]], at_risk: bool | None = Non
 
 
 @validates_incidents
-class ValidateEligibilityForm(FormValidationAction):
+class ValidateEligibilityForm(QuestionsForm):
     """The incident questions (their validators: `incident_answers`), then "at risk?" when the
     incidents fall short and the policy allows discretion."""
 
@@ -80,14 +80,6 @@ class ValidateEligibilityForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_eligibility_form"
-
-    def is_button_title(self, slot: str, text: str | None) -> bool:
-        return is_title_of(self.questions.get(slot), text)
-
-    async def get_validation_events(self, dispatcher, tracker, domain):
-        if not answers_the_question(tracker, self.is_button_title):
-            return []
-        return await super().get_validation_events(dispatcher, tracker, domain)
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain):
         required = [slot for slot in QUESTIONS if slot != "at_risk"]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 
 from assistant.actions import choices
@@ -120,3 +120,22 @@ def answers_the_question(tracker: Tracker, is_title: Callable[[str, str | None],
         return False
     tracker.add_slots([SlotSet(requested, text)])
     return True
+
+
+class QuestionsForm(FormValidationAction, metaclass=ABCMeta):
+    """A form whose questions are `questions`: only the answer to the question it asked is
+    validated (`answers_the_question`), a button's title typed included."""
+
+    questions: dict[str, Question] = {}
+
+    @abstractmethod
+    def name(self) -> str:
+        """`validate_<form>` (each form says its own)."""
+
+    def is_button_title(self, slot: str, text: str | None) -> bool:
+        return is_title_of(self.questions.get(slot), text)
+
+    async def get_validation_events(self, dispatcher, tracker, domain):
+        if not answers_the_question(tracker, self.is_button_title):
+            return []
+        return await super().get_validation_events(dispatcher, tracker, domain)

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -149,27 +150,36 @@ def application_key(conversation_id: str, document: dict[str, Any]) -> str:
     return "application-" + hashlib.sha256(text).hexdigest()
 
 
-async def post_application(document: dict[str, Any], conversation_id: str) -> dict[str, Any]:
-    headers = {"Idempotency-Key": application_key(conversation_id, document)}
+async def post_to_handoff(path: str, body: dict[str, Any], headers: dict[str, str] | None = None,
+                          ) -> tuple[int, str, Mapping[str, str]]:
+    """POST `body` as JSON to the handoff service with the intake token: the status, the body's
+    text and the headers of the answer. HandoffUnavailable when it cannot be reached in time."""
+    sent = dict(headers or {})
     token = intake_token()
     if token:
-        headers["Authorization"] = f"Bearer {token}"
+        sent["Authorization"] = f"Bearer {token}"
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.post(handoff_url() + PATH, json=document,
-                                    headers=headers) as response:
-                if response.status in (200, 201):
-                    return await response.json()
-                # Field names only: the errors never carry the applicant's words.
-                body = await response.text()
-                fields = re.findall(r'"field":\s*"([^"]*)"', body)
-                logger.warning("handoff intake answered %s (fields: %s)", response.status,
-                               ", ".join(fields) or "-")
-                raise HandoffUnavailable(response.status)
+            async with session.post(handoff_url() + path, json=body, headers=sent) as response:
+                return response.status, await response.text(), response.headers
     except (aiohttp.ClientError, TimeoutError) as exc:
-        logger.warning("handoff intake unreachable: %s", type(exc).__name__)
+        logger.warning("handoff %s unreachable: %s", path, type(exc).__name__)
         raise HandoffUnavailable(type(exc).__name__) from None
+
+
+def error_fields(text: str) -> str:
+    """The fields an error answer names, for the log: never the applicant's words."""
+    return ", ".join(re.findall(r'"field":\s*"([^"]*)"', text)) or "-"
+
+
+async def post_application(document: dict[str, Any], conversation_id: str) -> dict[str, Any]:
+    headers = {"Idempotency-Key": application_key(conversation_id, document)}
+    status, text, _ = await post_to_handoff(PATH, document, headers)
+    if status in (200, 201):
+        return json.loads(text)
+    logger.warning("handoff intake answered %s (fields: %s)", status, error_fields(text))
+    raise HandoffUnavailable(status)
 
 
 def spelt_out(reference: str) -> str:

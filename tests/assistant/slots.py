@@ -1,12 +1,16 @@
 """Answers as the forms record them in slots, for the action tests: an incident, a victim who
-has answered every question up to consent, and the same victim having consented."""
+has answered every question up to consent, the same victim having consented, and `submit`, which
+sends such answers with the submission action."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+from rasa_sdk.executor import CollectingDispatcher
+
 from assistant.actions.application_form import consent_wording, wording_version
-from tests.assistant.trackers import TODAY
+from assistant.actions.submission import ActionSubmitApplication
+from tests.assistant.trackers import TODAY, slot_events, tracker
 
 
 def incident(occurred: date, reported: date, agencies=("police",), hate=False) -> dict:
@@ -48,3 +52,10 @@ def consented(language: str = "en", **more) -> dict:
     return {**VICTIM, "language": language, "consent_share": True, "consent_wording": wording,
             "consent_wording_version": wording_version(wording), "consent_language": language,
             "consent_given_at": "2026-03-10T11:30:00+00:00", "review_choice": "send", **more}
+
+
+async def submit(slots, sender="conversation-1"):
+    """The submission action run on these answers: what it said, and the slots it set."""
+    dispatcher = CollectingDispatcher()
+    events = await ActionSubmitApplication().run(dispatcher, tracker(slots, sender=sender), {})
+    return dispatcher, slot_events(events)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.actions import choices, summary
+from assistant.actions import choices, status, summary
 from assistant.locales import (
     LOCALES_DIR,
     catalog_problems,
@@ -51,13 +51,16 @@ def ids_in_code() -> set[str]:
 
 
 def ids_built_in_code() -> set[str]:
-    """The ids the code builds from data: button titles, summary labels, decisions, languages."""
+    """The ids the code builds from data: button titles, summary labels, decisions, languages,
+    the status check's answers."""
     built = {choices.title_id(v) for values in choices.QUESTIONS.values() for v in values}
     built |= {f"label-{f}".replace("_", "-") for f in summary.CHANGES}
     built |= {summary.change_button(f).title for f in [*summary.CHANGES, summary.INCIDENTS]}
     met_by = (MET_BY_COMPLAINTS, MET_BY_HATE_INCIDENT, MET_BY_HATE_LOWERED, MET_BY_COMMUNITY)
     built |= {f"decision-met-{m.replace('_', '-')}" for m in met_by}
     built |= {f"language-name-{code}" for code in shipped_languages()}
+    built |= {*status.THRESHOLD.values(), *status.OUTCOME.values(), *status.NEXT_STEPS.values(),
+              status.DECISION_LATE}
     return built
 
 

@@ -3,6 +3,8 @@ and its actions, forms and slots are the ones the action server has."""
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 from rasa_sdk import FormValidationAction, utils
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
@@ -10,6 +12,7 @@ from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 from assistant import domain
 from assistant.actions.application_form import ValidateApplicationForm
 from assistant.actions.eligibility_form import ValidateEligibilityForm
+from assistant.actions.status import ValidateStatusForm
 from assistant.understanding import reader
 from tests.assistant.trackers import tracker
 
@@ -34,7 +37,7 @@ def form_actions() -> list[type[FormValidationAction]]:
     """Every form validation action of the action server."""
     ActionExecutor().register_package("assistant.actions")
     return [cls for cls in utils.all_subclasses(FormValidationAction)
-            if cls.__module__.startswith("assistant.actions.")]
+            if cls.__module__.startswith("assistant.actions.") and not inspect.isabstract(cls)]
 
 
 def test_domain_yml_is_what_the_generator_writes():
@@ -50,7 +53,8 @@ def test_every_form_validation_action_has_its_form(served):
     assert sorted(cls().form_name() for cls in form_actions()) == sorted(served.form_names)
 
 
-@pytest.mark.parametrize("form", [ValidateEligibilityForm, ValidateApplicationForm])
+@pytest.mark.parametrize("form", [ValidateEligibilityForm, ValidateApplicationForm,
+                                  ValidateStatusForm])
 def test_every_slot_a_form_asks_is_validated_and_asked(served, registered, form):
     required = served.required_slots_for_form(form().form_name())
     assert [slot for slot in required if not hasattr(form, f"validate_{slot}")] == []
@@ -71,10 +75,12 @@ APPLICATION_ANSWERS = [
     {"contact_preferred": "email"},
     {"review_choice": "incidents"},
 ]
+STATUS_ANSWERS = [{}]
 
 
 @pytest.mark.parametrize(("form", "answers"), [
     (ValidateEligibilityForm, ELIGIBILITY_ANSWERS), (ValidateApplicationForm, APPLICATION_ANSWERS),
+    (ValidateStatusForm, STATUS_ANSWERS),
 ])
 async def test_the_slots_a_form_asks_are_the_domains_required_slots(served, form, answers):
     """Asked along every path (someone else applying with an exception to consent, phone or
@@ -98,7 +104,7 @@ def test_each_form_slot_is_filled_only_while_its_forms_ask_for_it(served):
 
 def test_free_text_answers_give_way_only_to_emergency_stop_language_and_a_person(served):
     slots = served.as_dict()["slots"]
-    for form in (ValidateEligibilityForm, ValidateApplicationForm):
+    for form in (ValidateEligibilityForm, ValidateApplicationForm, ValidateStatusForm):
         for slot in form.form_slots:
             question = form.questions.get(slot)
             [mapping] = slots[slot]["mappings"]

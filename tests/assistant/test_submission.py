@@ -5,24 +5,19 @@
 from __future__ import annotations
 
 import json
-import socket
 from datetime import date
 
 import pytest
-from aiohttp import web
 from jsonschema import Draft202012Validator, FormatChecker
-from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.application_form import consent_wording
 from assistant.actions.messages import day_in_words
-from assistant.actions.submission import ActionSubmitApplication, application_document, spelt_out
+from assistant.actions.submission import application_document, spelt_out
 from deployment import load_deployment
-from handoff.app import create_app
-from handoff.store import Store
-from tests.assistant.slots import VICTIM, consented
-from tests.assistant.trackers import ROOT, button_titles, said, slot_events, tracker
+from stack import free_port
+from tests.assistant.slots import VICTIM, consented, submit
+from tests.assistant.trackers import ROOT, button_titles, said, tracker
 
-TOKEN = "unit-test-intake-token"
 SCHEMA = json.loads((ROOT / "handoff/schema/application.v1.json").read_text(encoding="utf-8"))
 
 
@@ -71,34 +66,6 @@ def test_on_behalf_without_consent_records_why_and_never_to_phone():
     assert document["consent"]["without_consent_reason"] == "Mae hi'n ofnus iawn"
     assert document["victim"]["contact"]["do_not_call"] is True
     assert document["language"] == "cy"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-async def intake(tmp_path, monkeypatch):
-    """The handoff service's real intake API on a free port, with its own SQLite database."""
-    store = Store(f"sqlite:///{tmp_path / 'handoff.sqlite3'}")
-    store.migrate()
-    runner = web.AppRunner(create_app(load_deployment(), store, TOKEN, worker=False))
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    monkeypatch.setenv("ASB_HANDOFF_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("ASB_HANDOFF_INTAKE_TOKEN", TOKEN)
-    yield store
-    await runner.cleanup()
-    store.close()
-
-
-async def submit(slots, sender="conversation-1"):
-    dispatcher = CollectingDispatcher()
-    events = await ActionSubmitApplication().run(dispatcher, tracker(slots, sender=sender), {})
-    return dispatcher, slot_events(events)
 
 
 async def test_sent_gives_the_reference_spelt_out_and_the_dates_it_was_given(intake):

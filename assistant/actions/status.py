@@ -1,0 +1,222 @@
+""""Where is my application?": the status form (the reference, then the postcode given in the
+application) and the handoff service's status check (POST /api/v1/status, the same URL and token
+as sending the application: `submission.post_to_handoff`).
+
+The reference is read with the handoff service's own rules (`handoff.reference.parse_reference`:
+any case, spaces or hyphens anywhere, the check character checked), anywhere in what was typed
+("it's asb 2026 7f3k9q"). The answer is told from what the inbox recorded: received, the
+threshold decision, the review meeting, the outcome, and what the applicant can do next by when
+(`next_step.code`, said from the catalogs, never the service's English). Nothing is said about a
+reference without its postcode: the service answers 404 for any wrong pair, and this says only
+that the pair was not found. `STATUS_TRIES` wrong pairs in a conversation and it stops offering
+to check again; the service's own limit (429) is told with the time to try again. Both answers
+are cleared from the conversation after each check.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from babel.dates import format_time
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from assistant.actions import service
+from assistant.actions.answers import HUMAN, contact_lines
+from assistant.actions.application_form import postcode_in
+from assistant.actions.messages import Button, babel_locale, language_of, say
+from assistant.actions.questions import Question, QuestionsForm, ask_actions
+from assistant.actions.submission import (
+    HandoffUnavailable,
+    error_fields,
+    post_to_handoff,
+)
+from eligibility import clock
+from handoff.reference import parse_reference
+
+logger = logging.getLogger(__name__)
+PATH = "/api/v1/status"
+# Wrong reference and postcode pairs in one conversation before it stops offering to check.
+STATUS_TRIES = 3
+# The longest run of words a reference may be typed in ("asb 2026 7 f 3 k 9 q").
+REFERENCE_WORDS = 8
+TRY_AGAIN = Button("button-try-again", "/ask_status")
+
+# Both answers are free text to the domain: the message reader has no kind for them, so any
+# intent but emergency, stop, start again, another language or a person is taken as the answer
+# (a reference is not a question about the process, whatever the model makes of it).
+QUESTIONS = {
+    "status_reference": Question("ask-status-reference", free_text=True),
+    "status_postcode": Question("ask-status-postcode", purpose="postal-code", free_text=True),
+}
+ASK_ACTIONS = ask_actions(QUESTIONS)
+
+# The threshold decision and the review's outcome (recommendations made?) -> their messages.
+THRESHOLD = {"met": "status-threshold-met", "not_met": "status-threshold-not-met"}
+OUTCOME = {True: "status-outcome-recommendations", False: "status-outcome-none",
+           None: "status-outcome-told"}
+# What the applicant can do next (the service's `next_step.code`) -> the message saying it.
+NEXT_STEPS = {
+    "wait_for_threshold_decision": "status-next-wait-decision",
+    "wait_for_review_outcome": "status-next-wait-outcome",
+    "can_ask_for_escalation": "status-next-can-escalate",
+    "escalation_window_closed": "status-next-window-closed",
+    "escalation_requested": "status-next-escalation-requested",
+}
+DECISION_LATE = "status-next-decision-late"  # wait_for_threshold_decision past its due day
+
+
+def reference_in(text: str) -> str | None:
+    """The first reference typed anywhere in `text`, in its printed form, or None."""
+    words = [word.strip(".,;:!?\"'()[]") for word in text.split()]
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + REFERENCE_WORDS) + 1):
+            found = parse_reference("".join(words[start:end]))
+            if found:
+                return found
+    return None
+
+
+def tries(tracker: Tracker) -> int:
+    return int(tracker.get_slot("status_tries") or 0)
+
+
+class ValidateStatusForm(QuestionsForm):
+    """The reference, then the postcode; nothing asked once the conversation has used its
+    tries (the check then says so)."""
+
+    questions = QUESTIONS
+    form_slots: tuple[str, ...] = tuple(QUESTIONS)
+
+    def name(self) -> str:
+        return "validate_status_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+        return [] if tries(tracker) >= STATUS_TRIES else list(self.form_slots)
+
+    def validate_status_reference(self, value, dispatcher, tracker, domain):
+        reference = reference_in(str(value or ""))
+        if reference is None:
+            say(dispatcher, language_of(tracker), "status-reference-not-understood")
+        return {"status_reference": reference}
+
+    def validate_status_postcode(self, value, dispatcher, tracker, domain):
+        postcode = postcode_in(tracker, str(value or ""))
+        if postcode is None:
+            say(dispatcher, language_of(tracker), "postcode-not-understood")
+        return {"status_postcode": postcode}
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def tell_decisions(dispatcher: CollectingDispatcher, language: str, answer: dict[str, Any]
+                   ) -> None:
+    """Received, the threshold decision, the review meeting and the outcome, as recorded."""
+    say(dispatcher, language, "status-found", reference=answer["reference"],
+        day=_day(answer["received_on"]))
+    threshold = answer["threshold_decision"]
+    decided_on = _day(threshold.get("decided_on"))
+    if threshold["decision"] in THRESHOLD and decided_on:
+        say(dispatcher, language, THRESHOLD[threshold["decision"]], day=decided_on)
+    meeting = answer["review_meeting"]
+    if meeting.get("on"):
+        say(dispatcher, language, "status-meeting-held" if meeting["held"]
+            else "status-meeting-planned", day=_day(meeting["on"]))
+    outcome = answer["outcome"]
+    if outcome.get("recorded") and outcome.get("on"):
+        say(dispatcher, language, OUTCOME[outcome.get("recommendations_made")],
+            day=_day(outcome["on"]))
+
+
+def next_step_message(step: dict[str, Any]) -> str | None:
+    """The message for the service's next step: a threshold decision past its due day is
+    said to be late (with whom to contact)."""
+    deadline = _day(step.get("deadline"))
+    if step["code"] == "wait_for_threshold_decision" and deadline and deadline < service.today():
+        return DECISION_LATE
+    return NEXT_STEPS.get(step["code"])
+
+
+def tell_next_step(dispatcher: CollectingDispatcher, language: str, answer: dict[str, Any]
+                   ) -> None:
+    """What the applicant can do next, with its deadline; how to ask for an escalation."""
+    step = answer["next_step"]
+    msg_id = next_step_message(step)
+    if msg_id is None:
+        logger.warning("status check: no message for next step %s", step["code"])
+        return
+    escalation = answer.get("escalation") or {}
+    say(dispatcher, language, msg_id, day=_day(step.get("deadline")
+                                              or escalation.get("requested_on")),
+        escalation_to=step.get("escalation_to", ""), escalation=escalation.get("reference", ""))
+    stages = escalation.get("stages") or []
+    if stages:
+        say(dispatcher, language, "status-escalation-last-stage",
+            day=_day(stages[-1]["due_by"]))
+    if step["code"] == "can_ask_for_escalation":
+        say(dispatcher, language, "status-escalation-how")
+    if msg_id in (DECISION_LATE, NEXT_STEPS["can_ask_for_escalation"]):
+        contact_lines(dispatcher, language)
+
+
+def try_again_at(retry_after: str | None, language: str) -> str:
+    """The time of day (Europe/London) the service's Retry-After points to, as people say it."""
+    try:
+        seconds = max(1, int(retry_after or "60"))
+    except ValueError:
+        seconds = 60
+    at = datetime.now(clock.LONDON) + timedelta(seconds=seconds)
+    return format_time(at, format="short", locale=babel_locale(language))
+
+
+class ActionCheckStatus(Action):
+    """Asks the handoff service, says what it recorded or that nothing was found, and forgets
+    the reference and postcode."""
+
+    def name(self) -> str:
+        return "action_check_status"
+
+    async def run(self, dispatcher, tracker, domain):
+        language = language_of(tracker)
+        cleared = [SlotSet(slot, None) for slot in QUESTIONS]
+        if tries(tracker) >= STATUS_TRIES or not tracker.get_slot("status_reference"):
+            say(dispatcher, language, "status-not-found-stop")
+            contact_lines(dispatcher, language)
+            return cleared
+        body = {"reference": tracker.get_slot("status_reference"),
+                "postcode": tracker.get_slot("status_postcode"), "client": tracker.sender_id}
+        try:
+            status, text, headers = await post_to_handoff(PATH, body)
+        except HandoffUnavailable:
+            status, text, headers = 0, "", {}
+        if status == 200:
+            answer = json.loads(text)
+            tell_decisions(dispatcher, language, answer)
+            tell_next_step(dispatcher, language, answer)
+            return cleared
+        if status == 404:
+            return cleared + self.not_found(dispatcher, language, tries(tracker) + 1)
+        if status == 429:
+            say(dispatcher, language, "status-wait",
+                time=try_again_at(headers.get("Retry-After"), language))
+            contact_lines(dispatcher, language)
+            return cleared
+        if status:
+            logger.warning("handoff status answered %s (fields: %s)", status, error_fields(text))
+        say(dispatcher, language, "status-failed", buttons=[TRY_AGAIN])
+        return cleared
+
+    @staticmethod
+    def not_found(dispatcher: CollectingDispatcher, language: str, count: int) -> list:
+        if count >= STATUS_TRIES:
+            say(dispatcher, language, "status-not-found-stop")
+            contact_lines(dispatcher, language)
+        else:
+            say(dispatcher, language, "status-not-found", buttons=[TRY_AGAIN, HUMAN])
+        return [SlotSet("status_tries", count)]
