@@ -13,14 +13,12 @@ import json
 import logging
 import re
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 
-from asb import env
 from assistant.actions import service
 from assistant.actions.answers import contact_lines
 from assistant.actions.application_form import (
@@ -34,7 +32,6 @@ from assistant.actions.eligibility_form import decide_document
 from assistant.actions.messages import Button, language_of, say
 
 logger = logging.getLogger(__name__)
-TIMEOUT_SECONDS = 15
 PATH = "/api/v1/applications"
 
 
@@ -112,27 +109,6 @@ def application_document(tracker: Tracker) -> dict[str, Any]:
     return document
 
 
-def handoff_url() -> str:
-    settings = service.deployment().handoff
-    host = getattr(settings, "host", "127.0.0.1")
-    port = getattr(settings, "port", 5056)
-    return env.get("ASB_HANDOFF_URL") or f"http://{host}:{port}"
-
-
-def intake_token() -> str | None:
-    """From the env var the deployment names, else the token file the handoff service made."""
-    settings = service.deployment().handoff
-    token = env.get(getattr(settings, "intake_token_env", "ASB_HANDOFF_INTAKE_TOKEN"))
-    if token:
-        return token
-    token_file = Path(getattr(settings, "data_dir", "data")) / getattr(
-        settings, "intake_token_file", "intake-token")
-    try:
-        return token_file.read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
-
-
 class HandoffUnavailable(Exception):
     """The application could not be stored now (down, 5xx, timeout, refused)."""
 
@@ -150,14 +126,11 @@ def application_key(conversation_id: str, document: dict[str, Any]) -> str:
 
 
 async def post_application(document: dict[str, Any], conversation_id: str) -> dict[str, Any]:
-    headers = {"Idempotency-Key": application_key(conversation_id, document)}
-    token = intake_token()
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
+    headers = {"Idempotency-Key": application_key(conversation_id, document), **service.bearer()}
+    timeout = aiohttp.ClientTimeout(total=service.TIMEOUT_SECONDS)
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.post(handoff_url() + PATH, json=document,
+            async with session.post(service.handoff_url() + PATH, json=document,
                                     headers=headers) as response:
                 if response.status in (200, 201):
                     return await response.json()

@@ -5,11 +5,9 @@
 from __future__ import annotations
 
 import json
-import socket
 from datetime import date
 
 import pytest
-from aiohttp import web
 from jsonschema import Draft202012Validator, FormatChecker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -17,12 +15,11 @@ from assistant.actions.application_form import consent_wording
 from assistant.actions.messages import day_in_words
 from assistant.actions.submission import ActionSubmitApplication, application_document, spelt_out
 from deployment import load_deployment
-from handoff.app import create_app
-from handoff.store import Store
+from tests.assistant.handoff_service import handoff_service
 from tests.assistant.slots import VICTIM, consented
 from tests.assistant.trackers import ROOT, button_titles, said, slot_events, tracker
+from tests.throwaway_postgres import free_port
 
-TOKEN = "unit-test-intake-token"
 SCHEMA = json.loads((ROOT / "handoff/schema/application.v1.json").read_text(encoding="utf-8"))
 
 
@@ -73,26 +70,11 @@ def test_on_behalf_without_consent_records_why_and_never_to_phone():
     assert document["language"] == "cy"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 async def intake(tmp_path, monkeypatch):
-    """The handoff service's real intake API on a free port, with its own SQLite database."""
-    store = Store(f"sqlite:///{tmp_path / 'handoff.sqlite3'}")
-    store.migrate()
-    runner = web.AppRunner(create_app(load_deployment(), store, TOKEN, worker=False))
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    monkeypatch.setenv("ASB_HANDOFF_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("ASB_HANDOFF_INTAKE_TOKEN", TOKEN)
-    yield store
-    await runner.cleanup()
-    store.close()
+    """The handoff service's real intake API (`handoff_service`)."""
+    async with handoff_service(load_deployment(), tmp_path, monkeypatch) as store:
+        yield store
 
 
 async def submit(slots, sender="conversation-1"):
