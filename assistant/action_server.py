@@ -36,7 +36,7 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
 from sanic.request import Request
 
-from assistant.actions.submission import handoff_url
+from assistant.actions.service import handoff_url
 from deployment import log_format
 from languages import CODES
 

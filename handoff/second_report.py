@@ -36,6 +36,7 @@ from handoff.context import DEPLOYMENT, INTAKE_TOKEN, STORE
 from handoff.document import FieldError
 from handoff.inbox import form_of, page
 from handoff.intake import errors
+from handoff.prefill_link import FRAGMENT, LINK
 from handoff.status import read_request
 
 log = logging.getLogger("handoff.second_report")
@@ -44,8 +45,6 @@ MAX_BODY = 16384  # fifty reports take about 6 kB
 MAX_REPORTS = 50
 WITHIN_MONTHS = 6  # "a second report within six months" (statutory guidance, 2025)
 REPORT_KEYS = ("reported_on", "reported_to", "occurred_on", "same_problem", "hate_related")
-FRAGMENT = "asb-prefill"  # the link is ASSISTANT_URL#asb-prefill=<id>.<signature>
-LINK = re.compile(r"([A-Za-z0-9_-]{24})\.([A-Za-z0-9_-]{43})")
 FORM_ROWS = 8
 AGENCY_NAMES = (("police", "Police"), ("council", "Council"), ("housing", "Housing provider"),
                 ("health", "Health service"), ("other", "Another organisation"))

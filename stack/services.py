@@ -175,7 +175,7 @@ class Settings:
             "ASB_ACTION_ENDPOINT_URL": f"{self.url('actions')}/webhook",
             "ASB_TRACKER_DB": str(self.tracker_db),
             "ASB_RASA_URL": self.url("rasa"),
-            "ASB_HANDOFF_URL": self.url("handoff"),  # read by assistant/actions/submission.py
+            "ASB_HANDOFF_URL": self.url("handoff"),  # read by assistant/actions/service.py
             "ASB_WIDGET_URL": self.url("widget"),
         }
         # Sanic closes idle keep-alive connections after 5 s, while aiohttp clients (Rasa calling

@@ -26,6 +26,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import yaml
+
+from asb import env as asb_env
+from deployment.config import DEFAULT_FILE
 from stack import Project, Settings, Stack, StackError, ensure_model, free_port
 from stack.model import ROOT
 from stack.services import LOAD_TEST_LIMITS, SERVICES, handoff_database_env
@@ -50,6 +54,16 @@ def send(rasa_url: str, sender: str, message: str, metadata: dict | None = None,
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())
+
+
+def with_assistant_page(copy: Path, page: str) -> Path:
+    """A copy of the deployment file (ASB_DEPLOYMENT's, else the example) with the assistant's
+    page set for the 2nd-report link (`handoff.second_report.assistant_url`)."""
+    data = yaml.safe_load(Path(asb_env.get("ASB_DEPLOYMENT") or DEFAULT_FILE).read_text("utf-8"))
+    data.setdefault("handoff", {}).setdefault("second_report", {})["assistant_url"] = page
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return copy
 
 
 @dataclass
@@ -180,6 +194,9 @@ class Launcher:
             # Never a developer's own database, even if their environment names one.
             extra_env={handoff_database_env(): f"sqlite:///{data_dir / 'handoff.sqlite3'}"},
         )
+        # The 2nd-report answers link to the widget's page (the assistant's page in tests).
+        self.settings.extra_env["ASB_DEPLOYMENT"] = str(with_assistant_page(
+            base / "deployment.yml", self.settings.url("widget") + "/"))
         self.stack = Stack(self.settings)
         self.started: list = []
         self.rasa: Future | None = None  # (TrainResult, [the Rasa process])

@@ -25,6 +25,7 @@ from assistant.actions import service
 from assistant.actions.choices import entity_values
 from assistant.actions.language import language_buttons
 from assistant.actions.messages import Button, language_of, render, say
+from assistant.actions.prefill import take_prefill
 from deployment.config import in_language
 from eligibility.decision import THRESHOLD_MET
 
@@ -157,7 +158,17 @@ def offer_next_step(dispatcher: CollectingDispatcher, tracker: Tracker, language
 
 
 class ActionGreet(_Answer):
+    """The greeting; from a 2nd-report link (`prefill`), the incidents filled in, the greeting,
+    and the eligibility check going on."""
+
     action_name = "action_greet"
+
+    async def run(self, dispatcher, tracker, domain):
+        language = language_of(tracker)
+        prefilled = await take_prefill(dispatcher, tracker, language)
+        if prefilled is None:
+            return await super().run(dispatcher, tracker, domain)
+        return prefilled
 
     def answer(self, dispatcher, tracker, language):
         say(dispatcher, language, "greet", service=service.deployment().service_name)

@@ -1,6 +1,6 @@
 """"Where is my application?": the status form (the reference, then the postcode given in the
 application) and the handoff service's status check (POST /api/v1/status, the same URL and token
-as sending the application: `submission.post_to_handoff`).
+as sending the application: `service.post_to_handoff`).
 
 The reference is read with the handoff service's own rules (`handoff.reference.parse_reference`:
 any case, spaces or hyphens anywhere, the check character checked), anywhere in what was typed
@@ -30,11 +30,7 @@ from assistant.actions.answers import HUMAN, contact_lines
 from assistant.actions.application_form import postcode_in
 from assistant.actions.messages import Button, babel_locale, language_of, say
 from assistant.actions.questions import Question, QuestionsForm, ask_actions
-from assistant.actions.submission import (
-    HandoffUnavailable,
-    error_fields,
-    post_to_handoff,
-)
+from assistant.actions.service import HandoffUnavailable, error_fields, post_to_handoff
 from eligibility import clock
 from handoff.reference import parse_reference
 

@@ -11,17 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
-from collections.abc import Mapping
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import aiohttp
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 
-from asb import env
 from assistant.actions import service
 from assistant.actions.answers import contact_lines
 from assistant.actions.application_form import (
@@ -33,9 +28,9 @@ from assistant.actions.application_form import (
 )
 from assistant.actions.eligibility_form import decide_document
 from assistant.actions.messages import Button, language_of, say
+from assistant.actions.service import HandoffUnavailable, error_fields, post_to_handoff
 
 logger = logging.getLogger(__name__)
-TIMEOUT_SECONDS = 15
 PATH = "/api/v1/applications"
 
 
@@ -113,31 +108,6 @@ def application_document(tracker: Tracker) -> dict[str, Any]:
     return document
 
 
-def handoff_url() -> str:
-    settings = service.deployment().handoff
-    host = getattr(settings, "host", "127.0.0.1")
-    port = getattr(settings, "port", 5056)
-    return env.get("ASB_HANDOFF_URL") or f"http://{host}:{port}"
-
-
-def intake_token() -> str | None:
-    """From the env var the deployment names, else the token file the handoff service made."""
-    settings = service.deployment().handoff
-    token = env.get(getattr(settings, "intake_token_env", "ASB_HANDOFF_INTAKE_TOKEN"))
-    if token:
-        return token
-    token_file = Path(getattr(settings, "data_dir", "data")) / getattr(
-        settings, "intake_token_file", "intake-token")
-    try:
-        return token_file.read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
-
-
-class HandoffUnavailable(Exception):
-    """The application could not be stored now (down, 5xx, timeout, refused)."""
-
-
 def application_key(conversation_id: str, document: dict[str, Any]) -> str:
     """The Idempotency-Key of one application: a hash of the conversation id and the document
     as sent, without the eligibility (the service recomputes it, and it may read differently
@@ -150,32 +120,9 @@ def application_key(conversation_id: str, document: dict[str, Any]) -> str:
     return "application-" + hashlib.sha256(text).hexdigest()
 
 
-async def post_to_handoff(path: str, body: dict[str, Any], headers: dict[str, str] | None = None,
-                          ) -> tuple[int, str, Mapping[str, str]]:
-    """POST `body` as JSON to the handoff service with the intake token: the status, the body's
-    text and the headers of the answer. HandoffUnavailable when it cannot be reached in time."""
-    sent = dict(headers or {})
-    token = intake_token()
-    if token:
-        sent["Authorization"] = f"Bearer {token}"
-    timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
-    try:
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.post(handoff_url() + path, json=body, headers=sent) as response:
-                return response.status, await response.text(), response.headers
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        logger.warning("handoff %s unreachable: %s", path, type(exc).__name__)
-        raise HandoffUnavailable(type(exc).__name__) from None
-
-
-def error_fields(text: str) -> str:
-    """The fields an error answer names, for the log: never the applicant's words."""
-    return ", ".join(re.findall(r'"field":\s*"([^"]*)"', text)) or "-"
-
-
 async def post_application(document: dict[str, Any], conversation_id: str) -> dict[str, Any]:
     headers = {"Idempotency-Key": application_key(conversation_id, document)}
-    status, text, _ = await post_to_handoff(PATH, document, headers)
+    status, text, _ = await post_to_handoff(PATH, document, headers)  # HandoffUnavailable
     if status in (200, 201):
         return json.loads(text)
     logger.warning("handoff intake answered %s (fields: %s)", status, error_fields(text))

@@ -11,7 +11,8 @@ the NLU.
 - A message starting with "/" is a button's payload: `/intent` or `/intent{"entity": "value"}`
   with an intent and entities of the domain and short one-line string values; anything else
   starting with "/" is refused (Rasa would otherwise log it whole in a warning).
-- `metadata`: absent, or an object with known keys only (`language`: a language tag).
+- `metadata`: absent, or an object with known keys only (`language`: a language tag; `prefill`:
+  a 2nd-report link's value, its id and signature as `handoff.prefill_link.LINK` has them).
 - No other fields.
 
 Every refusal is a `Refused` with an HTTP status, a short code, the field and a plain sentence.
@@ -25,6 +26,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from handoff.prefill_link import FRAGMENT, LINK
+
 SENDER = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 FIELDS = ("sender", "message", "metadata")
 # The payload a button sends: /intent, or /intent followed by a JSON object of entities.
@@ -32,7 +35,7 @@ PAYLOAD = re.compile(r"/(?P<intent>[A-Za-z0-9_]{1,100})(?P<entities>\{.*\})?", r
 ENTITY_VALUE_CHARACTERS = 100
 ENTITIES_PER_PAYLOAD = 5
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}")
-METADATA_KEYS = ("language",)
+METADATA_KEYS = ("language", "prefill")
 BODY_BYTES_PER_CHARACTER = 12  # "\ud83d\ude00" in JSON: 12 bytes for one character
 BODY_BYTES_OVERHEAD = 4096  # sender, metadata, JSON punctuation
 
@@ -205,6 +208,11 @@ class MessageRules:
                                      or not LANGUAGE_TAG.fullmatch(language)):
             raise _bad("bad_metadata", "metadata.language must be a language tag such as 'cy'",
                        field="metadata")
+        prefill = value.get("prefill")
+        if prefill is not None and (not isinstance(prefill, str) or len(prefill) > 68
+                                    or not LINK.fullmatch(prefill)):
+            raise _bad("bad_metadata", f"metadata.prefill must be the link's value, as after "
+                       f"#{FRAGMENT}= in it", field="metadata")
         return dict(value)
 
 

@@ -1,13 +1,16 @@
 """What the conversation tests share: `Chat`, one conversation through Rasa's REST channel
-against the running system (`stack` fixture), and the languages beyond English and Welsh."""
+against the running system (`stack` fixture), the languages beyond English and Welsh, and a
+2nd-report link from the running handoff service."""
 
 from __future__ import annotations
 
 import json
+import urllib.request
 import uuid
 
 from assistant.actions.choices import payload
 from assistant.actions.messages import render
+from handoff.prefill_link import FRAGMENT
 from languages import CODES
 
 # The languages after English and Welsh (draft translations): a catalog, glossary and table each.
@@ -58,3 +61,20 @@ class Chat:
             if word.startswith("ASB-") and len(word) == 15:
                 return word
         raise AssertionError(f"no reference in:\n{self.text}")
+
+
+# An agency's two reports of one problem: a 2nd report within six months, below the threshold.
+TWO_REPORTS = [{"reported_on": "2026-01-06", "reported_to": ["police"]},
+               {"reported_on": "2026-03-02", "reported_to": ["council"], "occurred_on": "2026-03-01"}]
+
+
+def second_report_link(stack, reports: list[dict] = TWO_REPORTS) -> str:
+    """What an agency's case system gets from the running handoff service for `reports`: the
+    value of the assistant link's fragment."""
+    request = urllib.request.Request(
+        f"{stack.handoff_url}/api/v1/second-report", data=json.dumps({"reports": reports}).encode(),
+        headers={"Content-Type": "application/json",
+                 "Authorization": f"Bearer {stack.intake_token}"}, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        link = json.loads(response.read())["assistant_link"]["url"]
+    return link.split(f"#{FRAGMENT}=", 1)[1]

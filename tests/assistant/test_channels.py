@@ -41,6 +41,13 @@ def test_a_widget_message_passes_as_sent():
         "0f" * 16, "Hello, I need help", {"language": "cy"})
 
 
+def test_a_2nd_report_links_value_passes_with_the_first_message():
+    value = "A-_z" * 6 + "." + "0123456789_" * 3 + "abcdefgh-_"
+    incoming = check({"sender": "s", "message": "/greet",
+                      "metadata": {"language": "cy", "prefill": value}})
+    assert incoming.metadata == {"language": "cy", "prefill": value}
+
+
 @pytest.mark.parametrize("payload", [
     "/greet", " /greet ", '/inform{"choice":"on_behalf"}', '/change_language{"language":"ur"}',
     '/inform{"choice": "change:victim_name"}', "/restart",
@@ -74,6 +81,12 @@ def test_the_assistants_own_payloads_pass(payload):
     ({"sender": "s", "message": "hi", "metadata": {"language": "cy", "x": 1}}, "bad_metadata", "metadata"),
     ({"sender": "s", "message": "hi", "metadata": {"language": "<script>"}}, "bad_metadata", "metadata"),
     ({"sender": "s", "message": "hi", "metadata": {"language": 5}}, "bad_metadata", "metadata"),
+    ({"sender": "s", "message": "hi", "metadata": {"prefill": "a" * 24 + "." + "b" * 42}}, "bad_metadata", "metadata"),
+    ({"sender": "s", "message": "hi", "metadata": {"prefill": "a" * 24 + "." + "b" * 44}}, "bad_metadata", "metadata"),
+    ({"sender": "s", "message": "hi", "metadata": {"prefill": "a" * 24 + ":" + "b" * 43}}, "bad_metadata", "metadata"),
+    ({"sender": "s", "message": "hi", "metadata": {"prefill": "a" * 23 + "+." + "b" * 43}}, "bad_metadata", "metadata"),
+    ({"sender": "s", "message": "hi", "metadata": {"prefill": "x" * 100000}}, "bad_metadata", "metadata"),
+    ({"sender": "s", "message": "hi", "metadata": {"prefill": ["a"]}}, "bad_metadata", "metadata"),
     ({"sender": "s", "message": "hi", "input_channel": "x"}, "unknown_field", "input_channel"),
 ])
 def test_anything_else_is_refused_with_the_field_named(body, error, field):

@@ -14,7 +14,7 @@ import pytest
 
 from assistant.actions import service
 from assistant.actions.messages import render
-from tests.assistant.conversations import Chat
+from tests.assistant.conversations import Chat, second_report_link
 
 pytestmark = pytest.mark.integration
 
@@ -261,3 +261,20 @@ def test_start_again_in_the_middle_clears_the_answers_and_keeps_the_language(sta
     chat.expects("ask-incident-date", number=1)
     chat.send("2026-03-03")
     chat.expects("date-noted", day=date(2026, 3, 3))
+
+
+def test_a_2nd_report_link_starts_the_check_with_the_incidents_filled_in(stack):
+    value = second_report_link(stack)
+    chat = Chat(stack)
+    chat.send("/greet", {"language": "en", "prefill": value})
+    chat.expects("prefill-filled")
+    chat.expects("ask-more-incidents")
+    chat.choose("no")
+    chat.expects("ask-at-risk")
+    chat.choose("yes")
+    chat.expects("decision-not-met", count=2, required=3)
+    # The link works once: a second conversation from it is told so and greeted as any other.
+    again = Chat(stack, "cy")
+    again.send("/greet", {"language": "cy", "prefill": value})
+    again.expects("prefill-used")
+    again.expects("greet-menu")

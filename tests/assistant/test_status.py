@@ -25,7 +25,7 @@ from deployment import load_deployment
 from handoff.procedure import deadline_of, stages_of
 from handoff.reference import check_character
 from stack import free_port
-from tests.assistant.conftest import INTAKE_TOKEN
+from tests.assistant.handoff_service import TOKEN as INTAKE_TOKEN
 from tests.assistant.slots import consented, submit
 from tests.assistant.trackers import (
     DOMAIN,

@@ -9,7 +9,10 @@ import time
 
 import pytest
 
+from assistant.actions.messages import render
 from deployment import load_deployment
+from handoff.prefill_link import FRAGMENT
+from tests.assistant.conversations import second_report_link
 from web_widget.bundle import language_strings
 
 from .conftest import Visit, new_visit, shown
@@ -343,3 +346,18 @@ def test_rasa_really_stopped_then_started_again(visit, stack):
     visit.wait_idle()
     assert visit.user_texts()[-1] == "hello again"
     assert visit.page.locator(".asbw-queued").count() == 0
+
+
+def test_a_2nd_report_link_leaves_the_address_bar_and_goes_with_the_greeting(visit, stack):
+    value = second_report_link(stack)
+    posted = []
+    visit.page.on("request", lambda r: posted.append(r.post_data) if r.method == "POST" else None)
+    visit.page.goto(f"{visit.base_url}/#{FRAGMENT}={value}")
+    visit.wait_for_bot(1)  # a link opens the widget by itself
+    assert visit.page.evaluate("location.hash") == "" and FRAGMENT not in visit.page.url
+    sent = [json.loads(body) for body in posted if body]
+    assert [m["metadata"].get("prefill") for m in sent] == [value]
+    assert sent[0]["message"] == "/greet"
+    assert render("en", "prefill-filled") in visit.bot_texts()
+    assert render("en", "ask-more-incidents") in "\n".join(visit.bot_texts())
+    assert FRAGMENT not in json.dumps(visit.stored()) and value not in json.dumps(visit.stored())

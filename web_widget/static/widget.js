@@ -26,6 +26,10 @@
   var shiftTimer = null;
   var inerted = [];
   var narrow = window.matchMedia("(max-width: 30em), (max-height: 30em)");
+  // A 2nd-report link (#asb-prefill=<id>.<signature>): out of the address bar at once (never
+  // bookmarked or shared), sent with the greeting of the conversation it opens.
+  var prefill = (/^#asb-prefill=([\w.-]+)$/.exec(location.hash) || [])[1];
+  if (prefill) history.replaceState(null, "", location.href.split("#")[0]);
 
   function startLanguage() {
     var wanted = [data.language, document.documentElement.lang];
@@ -105,9 +109,7 @@
       else if (value === true) node.setAttribute(name, "");
       else if (value !== false && value != null) node.setAttribute(name, value);
     });
-    (children || []).forEach(function (child) {
-      node.append(child);
-    });
+    node.append.apply(node, children || []);
     return node;
   }
 
@@ -239,7 +241,7 @@
     backButton.textContent = t("back_to_chat");
     languageList.replaceChildren.apply(languageList, CONFIG.languages.map(function (code) {
       var choice = button("asbw-choice", {
-        lang: code, dir: STRINGS[code].dir, "aria-current": code === state.lang ? "true" : false,
+        lang: code, dir: STRINGS[code].dir, "aria-current": code === state.lang && "true",
         text: STRINGS[code].name
       });
       choice.addEventListener("click", function () {
@@ -277,8 +279,7 @@
     var parts = [];
     var last = 0;
     text.replace(LINK, function (match, label, href, offset) {
-      parts.push(text.slice(last, offset));
-      parts.push(el("a", { href: href, rel: "noopener noreferrer", target: "_blank" }, [
+      parts.push(text.slice(last, offset), el("a", { href: href, rel: "noopener noreferrer", target: "_blank" }, [
         label, hidden(" " + words(lang).new_tab)
       ]));
       last = offset + match.length;
@@ -288,7 +289,7 @@
   }
 
   function isLanguage(choice) {
-    return String(choice.payload).indexOf("/change_language") === 0;
+    return /^\/change_language/.test(choice.payload);
   }
 
   function onlyLanguages(entry) {
@@ -372,9 +373,7 @@
     // phones show the right keyboard (WCAG 2.2, 1.3.5). Anything else: "off".
     setBox(CONFIG.longAnswers.indexOf(asks) >= 0);
     box.setAttribute("autocomplete", purpose || "off");
-    var mode = { email: "email", tel: "tel" }[purpose];
-    if (mode) box.setAttribute("inputmode", mode);
-    else box.removeAttribute("inputmode");
+    attr(box, "inputmode", { email: "email", tel: "tel" }[purpose]);
     dateForm.hidden = !asking;
     dateForm.dataset.max = asking && asking.max ? asking.max : "";
     if (!asking) showDateError(null);
@@ -382,7 +381,7 @@
   }
 
   function renderOutbox() {
-    Array.prototype.forEach.call(log.querySelectorAll(".asbw-queued"), function (node) {
+    log.querySelectorAll(".asbw-queued").forEach(function (node) {
       node.remove();
     });
     state.outbox.forEach(function (job, index) {
@@ -399,9 +398,7 @@
   }
 
   function renderLog() {
-    Array.prototype.slice.call(log.children).forEach(function (node) {
-      if (node !== typing) node.remove();
-    });
+    log.replaceChildren(typing);
     state.log.forEach(function (entry) {
       place(renderEntry(entry));
     });
@@ -435,10 +432,14 @@
   }
 
   function busyReplies() {
-    Array.prototype.forEach.call(replies.querySelectorAll("button"), function (reply) {
-      if (inFlight) reply.setAttribute("aria-disabled", "true");
-      else reply.removeAttribute("aria-disabled");
+    replies.querySelectorAll("button").forEach(function (reply) {
+      attr(reply, "aria-disabled", inFlight && "true");
     });
+  }
+
+  function attr(node, name, value) {
+    if (value) node.setAttribute(name, value);
+    else node.removeAttribute(name);
   }
 
   function setBusy(on) {
@@ -478,7 +479,7 @@
       headers: { "Content-Type": "application/json" },
       signal: controller.signal,
       body: JSON.stringify({
-        sender: sender, message: job.message, metadata: { language: job.lang }
+        sender: sender, message: job.message, metadata: { language: job.lang, prefill: job.prefill }
       })
     }).then(function (response) {
       // The edge refuses a message (400: too long, say) or a rate (429): its JSON says why.
@@ -601,8 +602,7 @@
   function describe() {
     var ids = [boxError.hidden ? "" : boxError.id, box === area ? countHint.id : ""];
     var text = ids.join(" ").trim();
-    if (text) box.setAttribute("aria-describedby", text);
-    else box.removeAttribute("aria-describedby");
+    attr(box, "aria-describedby", text);
     (box === area ? line : area).removeAttribute("aria-describedby");
   }
 
@@ -622,8 +622,7 @@
   function showBoxError(text) {
     boxError.hidden = !text;
     boxError.replaceChildren(hidden(t("error") + " "), text || "");
-    if (text) box.setAttribute("aria-invalid", "true");
-    else box.removeAttribute("aria-invalid");
+    attr(box, "aria-invalid", text && "true");
     describe();
   }
 
@@ -634,8 +633,7 @@
     dateFieldset.setAttribute("aria-describedby", "asbw-date-hint" + (text ? " asbw-date-error" : ""));
     dateParts.forEach(function (part) {
       var bad = !!text && (!wrong || wrong.indexOf(part.name) >= 0);
-      if (bad) part.field.setAttribute("aria-invalid", "true");
-      else part.field.removeAttribute("aria-invalid");
+      attr(part.field, "aria-invalid", bad && "true");
     });
   }
 
@@ -710,13 +708,9 @@
     var doc = document.implementation.createHTMLDocument(t("record_title"));
     doc.documentElement.lang = state.lang;
     doc.documentElement.dir = t("dir");
-    var charset = doc.createElement("meta");
-    charset.setAttribute("charset", "utf-8");
-    var styles = doc.createElement("style");
-    styles.textContent = RECORD_CSS;
-    doc.head.prepend(charset);
-    doc.head.append(styles);
-    Array.prototype.forEach.call(recordBody.childNodes, function (node) {
+    doc.head.prepend(el("meta", { charset: "utf-8" }));
+    doc.head.append(el("style", { text: RECORD_CSS }));
+    recordBody.childNodes.forEach(function (node) {
       doc.body.append(doc.importNode(node, true));
     });
     var text = "<!DOCTYPE html>\n" + new XMLSerializer().serializeToString(doc);
@@ -739,13 +733,9 @@
   // Where the panel covers the page (phones, high zoom) it is a modal dialog: the page is inert.
   function modal() {
     var on = (!panel.hidden && narrow.matches) || !record.hidden;
-    if (on && !panel.hidden) {
-      panel.setAttribute("role", "dialog");
-      panel.setAttribute("aria-modal", "true");
-    } else {
-      panel.removeAttribute("role");
-      panel.removeAttribute("aria-modal");
-    }
+    var dialog = on && !panel.hidden;
+    attr(panel, "role", dialog && "dialog");
+    attr(panel, "aria-modal", dialog && "true");
     if (on && !inerted.length) {
       Array.prototype.forEach.call(document.body.children, function (node) {
         if (node !== root && !node.inert) {
@@ -774,7 +764,7 @@
   function open(focus) {
     setOpen(true);
     toNewest();
-    if (!state.log.length && !state.outbox.length) submit({ message: "/greet" });
+    if (!state.log.length && !state.outbox.length) submit({ message: "/greet", prefill: prefill });
     else deliver();
     if (focus === "box") box.focus();
     else if (focus) focusNext(true);
@@ -938,7 +928,7 @@
   function ready() {
     if (!root.hidden) return;
     root.hidden = false;
-    if (state.open) open(true);
+    if (state.open || prefill) open(true);
   }
 
   var styles = el("link", { rel: "stylesheet", href: new URL(CONFIG.css, script.src).href });
