@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date
 
 import pytest
+from aiohttp import web
 from jsonschema import Draft202012Validator, FormatChecker
 
+from assistant.actions import service
 from assistant.actions.application_form import consent_wording
 from assistant.actions.messages import day_in_words
 from assistant.actions.submission import application_document, spelt_out
@@ -92,6 +95,29 @@ async def test_handoff_down_keeps_every_answer_and_offers_try_again(monkeypatch)
     monkeypatch.setenv("ASB_HANDOFF_URL", f"http://127.0.0.1:{free_port()}")
     dispatcher, slots = await submit(consented())
     assert slots == {}  # nothing cleared, no reference
+    assert "I have kept all your answers" in said(dispatcher)
+    assert button_titles(dispatcher) == ["Try again"]
+
+
+async def test_a_handoff_that_never_answers_is_a_failure_said_plainly(monkeypatch):
+    """aiohttp's timeout is asyncio's TimeoutError on Python 3.10, not the built-in one."""
+    async def hang(request):
+        await asyncio.sleep(30)
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/api/v1/applications", hang)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    monkeypatch.setenv("ASB_HANDOFF_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setattr(service, "TIMEOUT_SECONDS", 0.5)
+    try:
+        dispatcher, slots = await submit(consented())
+    finally:
+        await runner.cleanup()
+    assert slots == {}
     assert "I have kept all your answers" in said(dispatcher)
     assert button_titles(dispatcher) == ["Try again"]
 
