@@ -23,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -32,6 +33,10 @@ from stack.environment import child_environment
 from stack.model import ROOT, StackError
 from stack.processes import ManagedProcess, ServiceSpec, wait_all_ready
 from stack.services import Settings, free_port, handoff_database_env, service_specs
+
+if TYPE_CHECKING:
+    from stack.throwaway_postgres import PostgresCluster
+    from stack.throwaway_redis import RedisServer
 
 DEPLOY_ENDPOINTS = ROOT / "deploy" / "endpoints.yml"
 POSTGRES_INIT = ROOT / "deploy" / "postgres-init.sql"  # the tracker store's database
@@ -45,12 +50,15 @@ BALANCER_READY_TIMEOUT = 30.0
 @dataclass
 class Backing:
     """PostgreSQL and Redis: the variables the children get, the ports deploy/endpoints.yml
-    is given, what each is (for the console), and how to stop the throwaway ones."""
+    is given, what each is (for the console), how to stop the throwaway ones, and those (the
+    fault tests restart them)."""
 
     env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)  # tracker, redis
     described: dict[str, str] = field(default_factory=dict)
     stops: list[Callable[[], None]] = field(default_factory=list)
+    postgres: PostgresCluster | None = None
+    redis: RedisServer | None = None
 
     def stop(self) -> None:
         while self.stops:
@@ -84,6 +92,7 @@ def _postgres(backing: Backing, durable: bool) -> None:
 
     cluster, stop = start_postgres(durable=durable)
     backing.stops.append(stop)
+    backing.postgres = cluster
     # What deploy/compose.yml's postgres service makes: the user and database `asb`, then
     # deploy/postgres-init.sql's tracker database.
     cluster.admin("CREATE ROLE asb LOGIN")
@@ -109,6 +118,7 @@ def _redis(backing: Backing) -> None:
 
     server = start_redis()
     backing.stops.append(server.stop)
+    backing.redis = server
     backing.env.update(ASB_REDIS_HOST="127.0.0.1", ASB_REDIS_PASSWORD="")
     backing.ports["redis"] = server.port
     backing.described["lock store"] = f"throwaway Redis on 127.0.0.1:{server.port}"

@@ -1,4 +1,4 @@
-"""Two failures of Rasa 3.6.21 made visible instead of fatal or silent.
+"""Three failures of Rasa 3.6.21 made visible instead of fatal or silent.
 
 1. Rasa's SQL tracker store, kept from stopping the server on a bad message.
 
@@ -19,12 +19,22 @@ with "try again in a moment" (REST 500, socket.io `refused`), and Rasa does not 
 so the same message sent again is handled as new once the action server is back. A rejection
 (`ActionExecutionRejection`, a form's validation saying no) is no failure and goes on as before.
 
+3. The tracker store unreachable (PostgreSQL restarting) no longer answers as if the conversation
+had just begun. Rasa wraps every tracker store in `FailSafeTrackerStore`, which logs a failed read
+and returns no tracker, so the message was handled in a new, empty conversation (someone halfway
+through an application got the greeting's answer), and logs a failed write and keeps the turn in
+memory, where nothing reads it (found by tests/stack/test_cluster_parts.py, PostgreSQL
+restarted). Now either failure fails the message, as in 2: "try again in a moment", nothing of
+the turn saved, and the same message sent again once the database is back is handled in the
+conversation it belongs to.
+
 Installed by `stack.rasa_server.install()` (one line: `rasa_patches.install()`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Generator
 from contextvars import ContextVar
 from typing import Any
@@ -33,8 +43,10 @@ import rasa
 from rasa.core import tracker_store
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.processor import MessageProcessor
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.exceptions import RasaException
+
+logger = logging.getLogger(__name__)
 
 RASA_VERSION = "3.6.21"  # the version this module and stack.rasa_server replace pieces of
 _SCHEMA_MISSING = (
@@ -60,6 +72,18 @@ def session_scope(self: SQLTrackerStore) -> Generator[Any, None, None]:
 
 class CustomActionFailed(RasaException):
     """A custom action could not run: the turn ends here and is not saved."""
+
+
+class TrackerStoreFailed(RasaException):
+    """The tracker store could not read or save a conversation: the message fails."""
+
+
+def tracker_store_failed(self: FailSafeTrackerStore, error: Exception) -> None:
+    """What `FailSafeTrackerStore` calls on a failed read or write, instead of going on with
+    no tracker or an in-memory one (never the error's message: it may quote the conversation)."""
+    logger.error("tracker store: a conversation could not be read or saved (%s)",
+                 type(error).__name__)
+    raise TrackerStoreFailed("the tracker store could not be reached") from error
 
 
 _failed_action: ContextVar[str | None] = ContextVar("failed_custom_action", default=None)
@@ -104,5 +128,7 @@ def require_rasa_version(module: str, check: str) -> None:
 def install() -> None:
     require_rasa_version("stack.rasa_patches", "SQLTrackerStore.session_scope")
     SQLTrackerStore.session_scope = session_scope
+    FailSafeTrackerStore.on_tracker_store_error = tracker_store_failed
+    FailSafeTrackerStore.on_tracker_store_retrieve_error = tracker_store_failed
     RemoteAction.run = remote_run
     MessageProcessor._run_action = run_action

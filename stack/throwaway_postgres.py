@@ -5,13 +5,14 @@ authentication. PostgreSQL refuses to run as root, so as root it runs as the unp
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
@@ -31,6 +32,8 @@ def as_postgres(*command: str, **kwargs) -> subprocess.CompletedProcess:
 class PostgresCluster:
     port: int
     admin_dsn: str
+    pg_ctl: list[str] = field(default_factory=list)  # pg_ctl -D <data>
+    start_arguments: list[str] = field(default_factory=list)  # after pg_ctl's -w start
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg2://{PG_USER}@127.0.0.1:{self.port}/{database}"
@@ -43,6 +46,19 @@ class PostgresCluster:
                 cursor.execute(sql)
         finally:
             connection.close()
+
+    def start(self) -> None:
+        as_postgres(*self.pg_ctl, "-w", "start", *self.start_arguments)
+
+    @contextlib.contextmanager
+    def down(self) -> Iterator[None]:
+        """Stopped for the block (a fast shutdown: every session cut), started again on the
+        same port and data after it: a restart, with time to see what clients meet meanwhile."""
+        as_postgres(*self.pg_ctl, "-m", "fast", "-w", "stop")
+        try:
+            yield
+        finally:
+            self.start()
 
 
 def start_postgres(durable: bool = True) -> tuple[PostgresCluster, Callable[[], None]]:
@@ -59,15 +75,15 @@ def start_postgres(durable: bool = True) -> tuple[PostgresCluster, Callable[[], 
     port = free_port()
     as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", PG_USER,
                 "--no-sync", "-E", "UTF8")
-    as_postgres(
-        str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "start",
-        "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
-              + ("" if durable else " -c fsync=off -c full_page_writes=off"),
-    )
+    admin_dsn = f"host=127.0.0.1 port={port} user={PG_USER} dbname=postgres"
+    options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
+               + ("" if durable else " -c fsync=off -c full_page_writes=off"))
+    cluster = PostgresCluster(port, admin_dsn, pg_ctl=[str(bin_dir / "pg_ctl"), "-D", str(data)],
+                              start_arguments=["-l", str(folder / "log"), "-o", options])
+    cluster.start()
 
     def stop() -> None:
-        as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+        as_postgres(*cluster.pg_ctl, "-m", "immediate", "-w", "stop")
         shutil.rmtree(folder, ignore_errors=True)
 
-    admin_dsn = f"host=127.0.0.1 port={port} user={PG_USER} dbname=postgres"
-    return PostgresCluster(port, admin_dsn), stop
+    return cluster, stop

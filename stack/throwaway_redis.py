@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,17 @@ class RedisServer:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     self.process.wait(timeout=10)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def down(self) -> Iterator[None]:
+        """Stopped for the block, started again on the same port after it (empty: nothing is
+        saved): a restart, with time to see what clients meet meanwhile."""
+        self.stop()
+        try:
+            yield
+        finally:
+            again = start_redis(self.port)
+            self.process, self.folder = again.process, again.folder
 
 
 def start_redis(port: int | None = None, timeout: float = 15.0) -> RedisServer:

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -333,6 +334,77 @@ class Receiver:
         if self.runner:
             await self.runner.cleanup()
             self.runner = None
+
+
+def port_owners(pids: dict[str, int]) -> dict[int, str]:
+    """{local TCP port: name} for the sockets of the named processes (from /proc)."""
+    inodes = {}
+    for name, pid in pids.items():
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except FileNotFoundError:  # that process is gone
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:  # closed meanwhile
+                continue
+            if target.startswith("socket:["):
+                inodes[target[len("socket:["):-1]] = name
+    owners = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if fields[9] in inodes:
+                    owners[int(fields[1].rsplit(":", 1)[1], 16)] = inodes[fields[9]]
+    return owners
+
+
+@dataclass
+class Agency(Receiver):
+    """The agency's case management system: takes each application once by its Idempotency-Key
+    (a key seen before is answered 200 and counted as a repeat), answers after `delay` seconds,
+    and notes which handoff process sent each request."""
+
+    delay: float = 0.2
+    senders: dict = field(default_factory=dict)  # name: pid
+    accepted: dict = field(default_factory=dict)  # key: sender
+    sent: list = field(default_factory=list)  # (key, sender) of each request
+    in_flight: Counter = field(default_factory=Counter)  # sender: unanswered requests
+    owners: dict = field(default_factory=dict)  # local port of a sender's socket: its name
+    looking: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def sender_of(self, request: web.Request) -> str:
+        """Which process sent it: its port looked up among the senders' sockets (read again,
+        off the event loop, only for a connection not seen before)."""
+        port = request.transport.get_extra_info("peername")[1]
+        async with self.looking:
+            if port not in self.owners:
+                self.owners |= await asyncio.to_thread(port_owners, self.senders)
+        return self.owners.get(port, "unknown")
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        await request.read()
+        key, sender = request.headers["Idempotency-Key"], await self.sender_of(request)
+        self.sent.append((key, sender))
+        seen = key in self.accepted
+        self.accepted.setdefault(key, sender)
+        self.in_flight[sender] += 1
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.in_flight[sender] -= 1
+        return web.Response(status=200 if seen else 202)
+
+
+def all_delivered(url: str, references) -> bool:
+    store = Store(url)
+    try:
+        states = [d["state"] for reference in references for d in store.deliveries_of(reference)]
+    finally:
+        store.close()
+    return len(states) == len(references) and set(states) == {"delivered"}
 
 
 class Mailbox:

@@ -1,5 +1,6 @@
 """The cluster (`python -m stack cluster`, stack/cluster.py) under faults: one cluster of two
-replicas for this module, on throwaway PostgreSQL and Redis, HAProxy in front.
+replicas for the session (tests/stack/conftest.py), on throwaway PostgreSQL and Redis, HAProxy
+in front. Redis, PostgreSQL and a handoff process: tests/stack/test_cluster_parts.py.
 
 - A burst: ~20 conversations, each with its messages sent to both Rasa servers at once. Every
   tracker in PostgreSQL must hold each message once, every turn whole (the lock store keeps two
@@ -21,44 +22,21 @@ import time
 import urllib.error
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg2
 import pytest
 
-from stack import Project, Settings, ensure_model, free_port
 from stack.cluster import Cluster
-from stack.model import ROOT
-from stack.services import LOAD_TEST_LIMITS, handoff_database_env
 from tests.applying import PEOPLE, apply, reference_in
-from tests.live_stack import INTAKE_TOKEN, RASA_READY_TIMEOUT, TODAY, new_base, send
+from tests.live_stack import send
+from tests.stack.conftest import CLUSTER_REPLICAS as REPLICAS
 
 pytestmark = pytest.mark.integration
 
-REPLICAS = 2
 CONVERSATIONS = int(os.environ.get("ASB_CLUSTER_CONVERSATIONS", "20"))
 BURST = 4  # messages per conversation, sent at once, alternately to each Rasa server
 KILL_AFTER = 10  # turns of the application before its Rasa server is killed
-
-
-@pytest.fixture(scope="module")  # one cluster for these tests, stopped once they are done
-def cluster() -> Iterator[Cluster]:
-    base = new_base()
-    model = ensure_model(Project.assistant(), base / "train.log").path  # trains only if stale
-    public = free_port()
-    settings = Settings(root=ROOT, data_dir=base / "data", run_dir=base / "logs",
-                        ports={"rasa": public, "widget": public, "actions": free_port(),
-                               "handoff": free_port()},
-                        intake_token=INTAKE_TOKEN, today=TODAY.isoformat(), cors=["*"],
-                        rasa_ready_timeout=RASA_READY_TIMEOUT, limits=LOAD_TEST_LIMITS)
-    with pytest.MonkeyPatch.context() as patch:
-        # Throwaway databases only, never a developer's own.
-        for name in ("ASB_TRACKER_HOST", "ASB_REDIS_HOST", handoff_database_env()):
-            patch.delenv(name, raising=False)
-        with Cluster(settings, model, replicas=REPLICAS, durable=False) as running:
-            running.start()
-            yield running
 
 
 def _connect(cluster: Cluster, database: str):
@@ -134,16 +112,38 @@ def _served_by(cluster: Cluster) -> list[str]:
             for word in line.split() if word.startswith("rasa_rest/")]
 
 
+def _down(cluster: Cluster) -> set[str]:
+    """The Rasa servers HAProxy's health checks have taken out of service, from its log."""
+    log = cluster.processes["balancer"].log_path.read_text(errors="replace")
+    state: dict[str, str] = {}
+    for line in log.splitlines():
+        if line.startswith("Server rasa_rest/"):
+            name, _, rest = line[len("Server rasa_rest/"):].partition(" is ")
+            state[name] = rest.split(",", 1)[0]
+    return {name for name, now in state.items() if now != "UP"}
+
+
 def test_a_rasa_server_killed_mid_application(cluster):
+    # A server the burst kept too busy to answer its checks is out until they pass again.
+    deadline = time.monotonic() + 120
+    while _down(cluster):
+        assert time.monotonic() < deadline, f"still down: {_down(cluster)}"
+        time.sleep(1)
     person = PEOPLE["en"].renamed(7)
     sender = f"killed-{uuid.uuid4().hex[:8]}"
     said: list[str] = []
     killed: dict[str, int] = {}
+    earlier = len(_served_by(cluster))  # requests of the tests before this one
 
     def say(message: str) -> list[dict]:
         said.append(message)
         if len(said) == KILL_AFTER + 1:  # the conversation's server dies before this message
-            servers = set(_served_by(cluster))
+            # HAProxy logs a request once it has answered it: wait for the last one's line.
+            deadline = time.monotonic() + 10
+            while len(_served_by(cluster)) < earlier + KILL_AFTER:
+                assert time.monotonic() < deadline, "the balancer logged no request"
+                time.sleep(0.05)
+            servers = set(_served_by(cluster)[earlier:])
             assert len(servers) == 1, f"one conversation, one server while it is up: {servers}"
             name = servers.pop()
             killed[name] = len(_served_by(cluster))

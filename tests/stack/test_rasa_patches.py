@@ -1,5 +1,6 @@
-"""Rasa's SQL tracker store no longer stops the server when one message cannot be stored, and a
-custom action that cannot run ends the turn instead of passing in silence."""
+"""Rasa's SQL tracker store no longer stops the server when one message cannot be stored, a
+custom action that cannot run ends the turn instead of passing in silence, and a tracker store
+that cannot be reached fails the message instead of starting the conversation afresh."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import rasa
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.processor import MessageProcessor
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -19,9 +20,13 @@ from stack import free_port, rasa_patches
 
 @pytest.fixture
 def store(tmp_path):
-    originals = (SQLTrackerStore.session_scope, RemoteAction.run, MessageProcessor._run_action)
+    patched = [(SQLTrackerStore, "session_scope"), (RemoteAction, "run"),
+               (MessageProcessor, "_run_action"), (FailSafeTrackerStore, "on_tracker_store_error"),
+               (FailSafeTrackerStore, "on_tracker_store_retrieve_error")]
+    originals = [getattr(cls, name) for cls, name in patched]
     yield lambda: SQLTrackerStore(domain=Domain.empty(), db=str(tmp_path / "tracker.db"))
-    SQLTrackerStore.session_scope, RemoteAction.run, MessageProcessor._run_action = originals
+    for (cls, name), original in zip(patched, originals, strict=True):
+        setattr(cls, name, original)
 
 
 async def save(store: SQLTrackerStore, sender: str, text: str) -> None:
@@ -60,6 +65,30 @@ def test_install_refuses_another_rasa_and_changes_nothing(store, monkeypatch):
                        r"stack/rasa_patches\.py$"):
         rasa_patches.install()
     assert SQLTrackerStore.session_scope is not rasa_patches.session_scope
+
+
+def unreachable(store) -> FailSafeTrackerStore:
+    """Rasa's wrapper around a SQL tracker store whose database has lost its table (as when
+    the database cannot be reached: every read and write fails)."""
+    tracker_store = store()
+    with tracker_store.engine.begin() as connection:
+        connection.exec_driver_sql("drop table events")
+    return FailSafeTrackerStore(tracker_store)
+
+
+async def test_rasa_alone_goes_on_without_the_tracker_store(store):
+    tracker_store = unreachable(store)
+    assert await tracker_store.retrieve("d") is None  # the conversation starts afresh
+    await save(tracker_store, "d", "hello")  # kept in memory, where nothing reads it
+
+
+async def test_with_the_patch_a_tracker_store_failure_fails_the_message(store):
+    rasa_patches.install()
+    tracker_store = unreachable(store)
+    with pytest.raises(rasa_patches.TrackerStoreFailed):
+        await tracker_store.retrieve("d")
+    with pytest.raises(rasa_patches.TrackerStoreFailed):
+        await save(tracker_store, "d", "hello")
 
 
 async def rasa_swallowing(self, action, tracker, output_channel, nlg, prediction):
