@@ -366,7 +366,10 @@ def _closed_question(question: Asked, text: str, words: tuple[str, ...], model: 
         return Reading("inform", reason="review-unclear")  # the buttons again, nothing sent
     if kind == "review" and model not in EXPLICIT | {"emergency"}:
         return Reading(model)
-    if model in TRIAGE and confidence >= MODEL_SURE and len(words) >= 3:
+    # "I reported it to the police" at "who did you report it to?" reads as reporting or
+    # complaining, and is the answer: only a person asked for interrupts there.
+    reported = kind == "agency" and model in TRIAGE - {"request_human"}
+    if model in TRIAGE and not reported and confidence >= MODEL_SURE and len(words) >= 3:
         return Reading(model, reason="triage")
     if not has_words(text) and kind != "date":
         return Reading("dont_know", reason="no-words")

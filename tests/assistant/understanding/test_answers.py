@@ -184,3 +184,22 @@ def test_asking_for_a_change_at_the_summary_never_sends(language):
     rows = list(_cases("review_not_send", language))
     assert len(rows) >= 2
     assert not _misread(rows, check)
+
+
+# Telling who it was reported to reads like reporting or complaining; at that question it is the
+# answer, while asking for a person still interrupts.
+REPORTED_TO = [("en", "i rang the police about it last week"), ("cy", "nes i riportio fe i'r heddlu"),
+               ("pl", "dzwonilam na policje w tej sprawie"), ("es", "llame a la policia por eso")]
+
+
+@pytest.mark.parametrize(("language", "text"), REPORTED_TO)
+@pytest.mark.parametrize("misread", ["report_incident", "make_complaint"])
+def test_who_it_was_reported_to_is_the_answer_whatever_the_model_says(language, text, misread):
+    reading = read_answer(text, "report_agencies", language, misread, 0.97, [(misread, 0.97)])
+    assert reading.intent == "inform"
+
+
+def test_a_person_asked_for_at_the_agency_question_still_interrupts():
+    reading = read_answer("can i talk to a real person please", "report_agencies", "en",
+                          "request_human", 0.97, [("request_human", 0.97)])
+    assert reading.intent == "request_human"
