@@ -382,6 +382,14 @@ class Agency(Receiver):
         async with self.looking:
             if port not in self.owners:
                 self.owners |= await asyncio.to_thread(port_owners, self.senders)
+            if port not in self.owners:
+                # A killed process's sockets are gone from /proc before its last requests are
+                # read here: a port no living sender owns is the one sender that has died.
+                dead = [name for name, pid in self.senders.items()
+                        if not os.path.exists(f"/proc/{pid}")
+                        or _zombie(pid)]
+                if len(dead) == 1:
+                    self.owners[port] = dead[0]
         return self.owners.get(port, "unknown")
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -396,6 +404,15 @@ class Agency(Receiver):
         finally:
             self.in_flight[sender] -= 1
         return web.Response(status=200 if seen else 202)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether the process has exited and waits to be reaped (its /proc entry stays till then)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def all_delivered(url: str, references) -> bool:
