@@ -20,7 +20,7 @@ from assistant.understanding.text import tokens, typo_allowance, within_edits
 
 PHRASES = Path(__file__).parent / "phrases"
 LISTS = ("emergency", "stop", "restart", "not_sure", "none", "question_words", "story",
-         "what_else", "romanised")
+         "what_else", "apply", "romanised")
 FUZZY_UP_TO = 12  # words in a message: longer messages are matched exactly (speed)
 
 

@@ -98,7 +98,7 @@ def read_answer(
     if model == "emergency" and _model_danger(question, model_confidence, words):
         return Reading("emergency", emergency=True, reason="model-danger")
     if not question:
-        return _nothing_asked(model, ranking, matches, words, first_message)
+        return _nothing_asked(text, model, ranking, matches, words, first_message)
     reading = _answer(question, text, words, preferred, model, model_confidence,
                       code, bool(stand_in))
     if question.kind == "date" and reading.intent != "inform" and _a_date(text, own):
@@ -189,7 +189,9 @@ def relevant(question: Asked | None) -> frozenset[str]:
     and the question's own values ("nahin ji" is "no" at a yes/no question, whatever else it
     may mean at the consent question)."""
     keys = set(_ALWAYS)
-    if question is not None:
+    if question is None:
+        keys.add("apply")  # "I want to apply", only where nothing was asked
+    else:
         keys |= {f"choice:{value}" for value in question.values}
         if question.optional:
             keys |= {"none", "choice:no"}
@@ -274,7 +276,7 @@ def _offer_taken(text: str, words: tuple[str, ...], own: tuple[str, ...],
     return taken[0] if taken else None
 
 
-def _nothing_asked(model, ranking, matches, words, first_message) -> Reading:
+def _nothing_asked(text, model, ranking, matches, words, first_message) -> Reading:
     if model == "greet" and len(words) >= 6:  # "good afternoon, I'd like to ask for a review..."
         model = _next_best(ranking, EXPLICIT | {"emergency", "greet"})
     if model in EXPLICIT:  # without the words (checked above): not a stop, not a restart
@@ -284,6 +286,12 @@ def _nothing_asked(model, ranking, matches, words, first_message) -> Reading:
         return Reading(model, reason="not-explicit")
     if model == "emergency":  # the model alone, not sure enough
         model = _next_best(ranking, EXPLICIT | {"emergency"})
+    # A short message the model cannot place that says "apply", and asks nothing, is the wish
+    # to apply ("amar ammar hoye ekta abedon korte chai"): the check starts.
+    keys = {m.key for m in matches}
+    if (model in ("nlu_fallback", "out_of_scope") and "apply" in keys and len(words) <= 12
+            and not keys & _ASKING and not any(mark in text for mark in "?؟")):
+        return Reading("start_application", reason="apply-words")
     # A long message the model cannot place tells the person's story; "inform" answers nothing
     # when nothing was asked.
     unplaced = model in ("nlu_fallback", "out_of_scope", "inform")

@@ -203,3 +203,25 @@ def test_a_person_asked_for_at_the_agency_question_still_interrupts():
     reading = read_answer("can i talk to a real person please", "report_agencies", "en",
                           "request_human", 0.97, [("request_human", 0.97)])
     assert reading.intent == "request_human"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_saying_they_want_to_apply_starts_the_check_where_the_model_cannot_place_it(language):
+    """Nothing asked yet, the model unsure: "I want to apply for my mum" starts the check, and
+    "can I apply for my mum?" is left to the model (it is a question)."""
+    def starts(text):
+        for model in ("nlu_fallback", "out_of_scope"):
+            reading = read_answer(text, None, language, model, 0.3, [(model, 0.3)],
+                                  first_message=True)
+            if reading.intent != "start_application":
+                return f"{model}: {reading}"
+        return None
+
+    def asks(text):
+        reading = read_answer(text, None, language, "nlu_fallback", 0.3,
+                              [("nlu_fallback", 0.3)], first_message=True)
+        return f"{reading}" if reading.intent == "start_application" else None
+    openers, questions = list(_cases("apply_openers", language)), list(_cases("apply_questions", language))
+    assert openers and questions
+    assert not _misread(openers, starts)
+    assert not _misread(questions, asks)
