@@ -1,6 +1,7 @@
 """Conversation benchmark: N simulated users applying at once through the REST channel.
 
     python -m benchmarks.conversation [--users 10 50] [--reuse-model] [--json results.json]
+    python -m benchmarks.conversation --replicas 1 2 [--users 10 50] [--reuse-model]
 
 Each simulated user runs a whole application: it opens with `/greet`, asks to apply, and then
 answers whatever the assistant asks, driven by what the assistant offers rather than by its
@@ -11,6 +12,12 @@ requests the bare assistant never gets). A conversation is complete when a reply
 number (ASB-YYYY-XXXXXX). The same number of users, each sending as many messages, then talk to a
 bare `rasa init` assistant created, trained and run in the same run, so the ratio of p95 per turn
 says what our assistant costs over Rasa itself on this machine.
+
+With `--replicas N ...` the same load runs through the cluster instead (stack/cluster.py, as
+`python -m stack cluster`: PostgreSQL, Redis, N Rasa and action servers, two handoff processes,
+HAProxy in front), once per N, on throwaway databases; the bare assistant runs beside it as
+before. Targets there: N replicas serve at least 0.8 x N times one replica's messages per second,
+with p95 per turn at 10 users no worse than one replica's, every application completed.
 
 Also measured: the Rasa server's start-up (process start to `/status` ready) for both, and
 training times: ours from an empty cache (unless --reuse-model), the bare one via `rasa init`.
@@ -48,6 +55,7 @@ REFERENCE = re.compile(r"\bASB-\d{4}-[A-Z0-9]{6}\b")
 MAX_TURNS = 80
 TIMEOUT = aiohttp.ClientTimeout(total=300)
 TARGET_RATIO, TARGET_STARTUP, TARGET_TRAINING = 1.5, 90.0, 600.0
+TARGET_SCALING = 0.8  # N replicas: at least 0.8 x N times one replica's messages per second
 
 # Buttons never pressed on the way through an application (they leave the flow).
 AVOID = {"emergency", "request_human", "restart", "stop", "change_language", "make_complaint",
@@ -231,6 +239,40 @@ def settings_for(folder: Path, name: str, rasa_module: str = "stack.rasa_server"
                     limits=LOAD_TEST_LIMITS)  # every simulated user talks from 127.0.0.1
 
 
+def cluster_settings(folder: Path, replicas: int) -> Settings:
+    """The cluster's: one public port (Rasa and the widget behind HAProxy), the load test's
+    limits, each Rasa server given 5 minutes per replica to load (they share the cores)."""
+    public = free_port()
+    return Settings(root=ROOT, data_dir=folder / f"cluster-{replicas}" / "data",
+                    run_dir=folder / f"cluster-{replicas}" / "logs",
+                    ports={"rasa": public, "widget": public, "actions": free_port(),
+                           "handoff": free_port()},
+                    intake_token=secrets.token_hex(16), today=TODAY.isoformat(),
+                    rasa_ready_timeout=300 * replicas, limits=LOAD_TEST_LIMITS)
+
+
+def load_cluster(folder: Path, model: Path, replicas: int, users: list[int],
+                 bare_url: str) -> dict:
+    """The load through a cluster of `replicas`, each `users` level against the bare assistant."""
+    from stack.cluster import Cluster
+
+    figures: dict = {"replicas": replicas, "loads": []}
+    with Cluster(cluster_settings(folder, replicas), model, replicas=replicas,
+                 durable=False) as cluster:
+        started = time.monotonic()
+        cluster.start()
+        figures["startup_seconds"] = round(time.monotonic() - started, 1)
+        print(f"  cluster of {replicas} ready in {figures['startup_seconds']:.0f} s", flush=True)
+        for n in users:
+            mine = asyncio.run(run_load(cluster.public_url, n))
+            turns = round(statistics.mean(mine.turns)) if mine.turns else 20
+            theirs = asyncio.run(run_load(bare_url, n, turns))
+            figures["loads"].append({"assistant": mine.summary(), "bare": theirs.summary()})
+            print(f"  {replicas} replica(s), {n} users: {json.dumps(figures['loads'][-1])}",
+                  flush=True)
+    return figures
+
+
 def _row(what: str, target: str, measured: str, ok: bool | None) -> None:
     verdict = "" if ok is None else ("  ok" if ok else "  MISSED")
     print(f"  {what:<52} {target:>12} {measured:>14}{verdict}", flush=True)
@@ -244,7 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path,
                         help="serve this trained model (e.g. while another run trains)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--replicas", type=int, nargs="+", metavar="N",
+                        help="run the load through a cluster of N replicas, for each N given")
     args = parser.parse_args(argv)
+    if args.replicas and min(args.replicas) < 1:
+        parser.error("--replicas: 1 or more")
     figures: dict = {"today": TODAY.isoformat(), "loads": []}
     print("Conversation benchmark (REST channel)", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-conversation-") as tmp:
@@ -264,6 +310,18 @@ def main(argv: list[str] | None = None) -> int:
                 extra_env={"RASA_CACHE_DIRECTORY": str(folder / "cache")})
         bare_model, figures["bare_init_and_training_seconds"] = make_bare_assistant(folder)
 
+        if args.replicas:
+            bare = Stack(settings_for(folder, "bare", rasa_module="rasa"), model=bare_model)
+            with bare:
+                bare.start("rasa")
+                figures["bare_startup_seconds"] = bare.ready_after("rasa")
+                figures["clusters"] = [
+                    load_cluster(folder, model, n, args.users, bare.settings.url("rasa"))
+                    for n in args.replicas]
+            report_clusters(figures)
+            if args.json:
+                args.json.write_text(json.dumps(figures, indent=2) + "\n")
+            return 0
         ours = Stack(settings_for(folder, "assistant"), model=model)
         bare = Stack(settings_for(folder, "bare", rasa_module="rasa"), model=bare_model)
         with ours, bare:
@@ -312,6 +370,46 @@ def report(figures: dict) -> None:
              mine["completed"] == n)
         for error in mine["errors"] + theirs["errors"]:
             print(f"    error: {error}")
+
+
+def report_clusters(figures: dict) -> None:
+    """The clusters' table: each replica count's load, against one replica's in the same run."""
+    print()
+    _row("what", "target", "measured", None)
+    if "training_seconds" in figures:
+        _row("training our model, empty cache", "< 600 s", f"{figures['training_seconds']:.0f} s",
+             figures["training_seconds"] < TARGET_TRAINING)
+    clusters = figures["clusters"]
+    first = clusters[0]
+    for cluster in clusters:
+        n = cluster["replicas"]
+        _row(f"{n} replica(s): cluster start-up", "", f"{cluster['startup_seconds']:.0f} s", None)
+        for load, base in zip(cluster["loads"], first["loads"], strict=True):
+            mine, theirs, one = load["assistant"], load["bare"], base["assistant"]
+            users = mine["users"]
+            ratio = mine["p95_ms"] / theirs["p95_ms"] if theirs["p95_ms"] else float("inf")
+            load["p95_ratio"] = round(ratio, 2)
+            _row(f"{n} replica(s), {users} users: p50 / p95 per turn", "",
+                 f"{mine['p50_ms']} / {mine['p95_ms']} ms", None)
+            _row(f"{n} replica(s), {users} users: messages per second", "",
+                 f"{mine['messages_per_second']}", None)
+            _row(f"{n} replica(s), {users} users: p95 ours / p95 bare", "", f"{ratio:.2f}x", None)
+            if cluster is not first and one["messages_per_second"]:
+                scale = mine["messages_per_second"] / one["messages_per_second"]
+                load["scaling"] = round(scale, 2)
+                wanted = TARGET_SCALING * n / first["replicas"]
+                _row(f"{n} replica(s), {users} users: msg/s against {first['replicas']}",
+                     f">= {wanted:.1f}x", f"{scale:.2f}x", scale >= wanted)
+                if users == min(u["assistant"]["users"] for u in first["loads"]):
+                    _row(f"{n} replica(s), {users} users: p95 against {first['replicas']}",
+                         f"<= {one['p95_ms']} ms", f"{mine['p95_ms']} ms",
+                         mine["p95_ms"] <= one["p95_ms"])
+            _row(f"{n} replica(s), {users} users: applications completed", f"{users}",
+                 f"{mine['completed']}", mine["completed"] == users)
+            for error in mine["errors"] + theirs["errors"]:
+                print(f"    error: {error}")
+    _row("bare assistant: messages per second at each load", "",
+         " / ".join(str(load["bare"]["messages_per_second"]) for load in first["loads"]), None)
 
 
 if __name__ == "__main__":

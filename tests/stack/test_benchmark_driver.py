@@ -54,3 +54,26 @@ def test_dates_go_forward_and_each_report_follows_its_incident():
 def test_percentile_is_the_nearest_rank(count, p):
     values = [((i * 7919) % 101) / 10 for i in range(count)]  # shuffled, with repeats
     assert percentile(values, p) == numpy.percentile(values, p, method="inverted_cdf")
+
+
+def _load(users: int, per_second: float, p95: int, completed: int | None = None) -> dict:
+    figures = {"users": users, "messages": 100, "p50_ms": p95 // 2, "p95_ms": p95,
+               "messages_per_second": per_second, "completed": users if completed is None
+               else completed, "mean_turns": 35, "errors": []}
+    return {"assistant": figures, "bare": {**figures, "p95_ms": 100, "messages_per_second": 30}}
+
+
+def test_two_replicas_are_held_to_one_replicas_figures_of_the_same_run(capsys):
+    from benchmarks.conversation import report_clusters
+    figures = {"clusters": [
+        {"replicas": 1, "startup_seconds": 60, "loads": [_load(10, 10.0, 200), _load(50, 12.0, 900)]},
+        {"replicas": 2, "startup_seconds": 90, "loads": [_load(10, 17.0, 250), _load(50, 20.0, 800, 49)]},
+    ]}
+    report_clusters(figures)
+    lines = {line.split("  ")[1].strip(): line for line in capsys.readouterr().out.splitlines()
+             if line.strip() and "replica(s)" in line}
+    assert lines["2 replica(s), 10 users: msg/s against 1"].endswith("1.70x  ok")
+    assert lines["2 replica(s), 50 users: msg/s against 1"].endswith("1.67x  ok")
+    assert lines["2 replica(s), 10 users: p95 against 1"].endswith("250 ms  MISSED")
+    assert lines["2 replica(s), 50 users: applications completed"].endswith("49  MISSED")
+    assert figures["clusters"][1]["loads"][1]["scaling"] == 1.67
