@@ -263,6 +263,12 @@ def load_cluster(folder: Path, model: Path, replicas: int, users: list[int],
         cluster.start()
         figures["startup_seconds"] = round(time.monotonic() - started, 1)
         print(f"  cluster of {replicas} ready in {figures['startup_seconds']:.0f} s", flush=True)
+        # Not measured: a first application per replica or two (each server's first turns pay
+        # TensorFlow's tracing, which the bare assistant pays in its first load).
+        warm = asyncio.run(run_load(cluster.public_url, 2 * replicas))
+        if warm.errors:
+            raise StackError(f"the cluster of {replicas} failed its first applications: "
+                             f"{warm.errors[0]}")
         for n in users:
             mine = asyncio.run(run_load(cluster.public_url, n))
             turns = round(statistics.mean(mine.turns)) if mine.turns else 20
