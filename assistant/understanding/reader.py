@@ -292,6 +292,11 @@ def _nothing_asked(text, model, ranking, matches, words, first_message) -> Readi
     if (model in ("nlu_fallback", "out_of_scope") and "apply" in keys and len(words) <= 12
             and not keys & _ASKING and not any(mark in text for mark in "?؟")):
         return Reading("start_application", reason="apply-words")
+    # A first message telling what is happening ("kids keep smashing my shop window and nobody
+    # does anything") is not a status check unless it speaks of an application or a reference.
+    if (model == "ask_status" and first_message and len(words) >= 8 and "apply" not in keys
+            and not any(ch.isdigit() for ch in text)):
+        model = "nlu_fallback"
     # A long message the model cannot place tells the person's story; "inform" answers nothing
     # when nothing was asked.
     unplaced = model in ("nlu_fallback", "out_of_scope", "inform")

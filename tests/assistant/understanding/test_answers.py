@@ -225,3 +225,27 @@ def test_saying_they_want_to_apply_starts_the_check_where_the_model_cannot_place
     assert openers and questions
     assert not _misread(openers, starts)
     assert not _misread(questions, asks)
+
+
+# First messages the model may take for "where is my application?": a story without a word of an
+# application or a reference is told the case review; one that speaks of applying is a status check.
+FIRST_STORIES = [("en", "lads keep kicking my front door at night and the police do nothing"),
+                 ("pl", "sasiedzi od roku robia imprezy do rana i nikt nic z tym nie robi"),
+                 ("cy", "ma'r plant yn taflu cerrig at y ffenest bob nos a neb yn gneud dim")]
+FIRST_STATUS = [("en", "sent my application in weeks ago and still nobody has got back to me"),
+                ("ro", "am depus cererea acum doua luni si nu mi-a raspuns nimeni inca"),
+                ("ar", "بعتت الطلب من زمان وما حدا رجعلي خبر لهلأ")]
+
+
+@pytest.mark.parametrize(("language", "text"), FIRST_STORIES)
+def test_a_first_story_is_not_a_status_check_whatever_the_model_says(language, text):
+    reading = read_answer(text, None, language, "ask_status", 0.95, [("ask_status", 0.95)],
+                          first_message=True)
+    assert reading.intent == "ask_what_is_case_review"
+
+
+@pytest.mark.parametrize(("language", "text"), FIRST_STATUS)
+def test_a_first_message_about_an_application_sent_is_a_status_check(language, text):
+    reading = read_answer(text, None, language, "ask_status", 0.95, [("ask_status", 0.95)],
+                          first_message=True)
+    assert reading.intent == "ask_status"
