@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.locales import message, shipped_languages
 from benchmarks import nlu as benchmark
 
 pytestmark = pytest.mark.integration
@@ -61,13 +62,19 @@ def test_macro_intent_f1_per_language(trained: benchmark.Report, language: str) 
     assert result.macro_intent_f1 >= benchmark.MIN_MACRO_F1, mistakes
 
 
-BUTTONS = [(title, intent) for intent, titles in benchmark.BUTTON_TITLES.items()
-           for title in titles]
+# The yes/no buttons' titles in every shipped language, as the catalogs write them: typed, the
+# served pipeline gives them their button's intent whatever DIET guessed (ButtonTitleClassifier).
+# The Welsh answers that echo the verb ("Ydw", "Oes", "Nac ydw") are no titles: the answer reader
+# takes them at every yes/no question (tests/assistant/understanding/answers/cy.yml), not the model.
+BUTTONS = [(message(language, msg_id).format(), intent) for language in shipped_languages()
+           for msg_id, intent in (("choice-yes", "affirm"), ("choice-no", "deny"))]
 
 
-@pytest.mark.parametrize(("title", "intent"), BUTTONS)
+@pytest.mark.parametrize(("title", "intent"), sorted(set(BUTTONS)))
 def test_button_titles_classify_right(parse, title: str, intent: str) -> None:
-    assert parse(title)["intent"]["name"] == intent
+    for typed in (title, title.lower(), f"{title}!"):
+        parsed = parse(typed)
+        assert (parsed["intent"]["name"], parsed["intent"]["confidence"]) == (intent, 1.0), typed
 
 
 @pytest.mark.parametrize(
