@@ -2,7 +2,7 @@
 
     python -m stack.rasa_server run --enable-api -m models/<fingerprint>.tar.gz ...
 
-takes exactly `rasa`'s own command line (it calls Rasa's `main`), after two changes that keep
+takes exactly `rasa`'s own command line (it calls Rasa's `main`), after three changes that keep
 what Rasa does and only stop it redoing work on every message. Measured with py-spy on the Rasa
 server while ten simulated users applied at once (docs/stack.md):
 
@@ -17,6 +17,9 @@ the same `ValidationError` and message as before.
 application is a few hundred events read back on every message. Here the classes are looked up
 in a table of the same subclasses, made again if a name is not in it; unknown names behave as
 before.
+3. The SQL tracker store no longer reads and deserialises the whole conversation on every message
+while the database still holds exactly the events this server last read or saved
+(stack/tracker_cache.py).
 
 And one change of behaviour, ours: every message is read as an answer to the question the form
 asked before the dialogue acts on it (`reread`, with assistant.understanding): the NLU's intent
@@ -36,7 +39,7 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
-from stack import rasa_patches
+from stack import rasa_patches, tracker_cache
 
 _ADVICE = (". Failed to validate Action server response from API, make sure your response from "
            "the Action endpoint is valid. For more information about the format visit "
@@ -149,12 +152,13 @@ def reread(parse_data: dict[str, Any], tracker, metadata: dict[str, Any] | None)
 
 
 def install() -> None:
-    """Make both changes, only on the Rasa version they were written against."""
+    """Make the changes, only on the Rasa version they were written against."""
     rasa_patches.require_rasa_version("stack.rasa_server", "RemoteAction._validate_action_result")
     RemoteAction._validate_action_result = validate_action_result
     MessageProcessor.parse_message = parse_message
     rasa_patches.install()  # a bad message fails alone, never stops the server
     Event.resolve_by_type = staticmethod(resolve_event_type)
+    tracker_cache.install()
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ import rasa
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.processor import MessageProcessor
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
@@ -90,7 +90,10 @@ def test_install_replaces_both_only_on_the_rasa_it_was_written_for(monkeypatch):
     monkeypatch.setattr(RemoteAction, "_validate_action_result", ORIGINAL_VALIDATE)
     monkeypatch.setattr(Event, "resolve_by_type", staticmethod(ORIGINAL_RESOLVE))
     for owner, name in [(MessageProcessor, "parse_message"), (MessageProcessor, "_run_action"),
-                        (RemoteAction, "run"), (SQLTrackerStore, "session_scope")]:
+                        (RemoteAction, "run"), (SQLTrackerStore, "session_scope"),
+                        (SQLTrackerStore, "retrieve"), (SQLTrackerStore, "save"),
+                        (FailSafeTrackerStore, "on_tracker_store_error"),
+                        (FailSafeTrackerStore, "on_tracker_store_retrieve_error")]:
         monkeypatch.setattr(owner, name, getattr(owner, name))  # put back after this test
     rasa_server.install()
     assert RemoteAction._validate_action_result is rasa_server.validate_action_result
