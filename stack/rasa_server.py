@@ -20,6 +20,10 @@ before.
 3. The SQL tracker store no longer reads and deserialises the whole conversation on every message
 while the database still holds exactly the events this server last read or saved
 (stack/tracker_cache.py).
+4. Each policy (TED, memoization, rules) turns the whole conversation into its list of states on
+every prediction (`DialogueStateTracker.past_states`, replaying every event), several times a
+turn with the same arguments. Here a tracker keeps the states it made for as long as it has the
+same events, and hands each caller its own copy (callers change the states they get).
 
 And one change of behaviour, ours: every message is read as an answer to the question the form
 asked before the dialogue acts on it (`reread`, with assistant.understanding): the NLU's intent
@@ -37,6 +41,7 @@ from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
 from stack import rasa_patches, tracker_cache
@@ -85,6 +90,31 @@ def resolve_event_type(type_name: str, default: type[Event] | None = None) -> ty
         event_classes.cache_clear()  # an event class imported since the table was made
         found = event_classes().get(type_name)
     return found if found is not None else _resolve_by_type(type_name, default)
+
+
+_past_states = DialogueStateTracker.past_states  # Rasa's own
+
+
+def _frozen(data: dict[str, Any] | None) -> tuple | None:
+    return None if not data else tuple(sorted((k, tuple(v)) for k, v in data.items()))
+
+
+def past_states(self: DialogueStateTracker, domain, omit_unset_slots: bool = False,
+                ignore_rule_only_turns: bool = False,
+                rule_only_data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Rasa's `past_states`, made once per set of arguments while the tracker's events are the
+    same (events are only ever added), each caller given a copy of every state."""
+    key = (id(domain), omit_unset_slots, ignore_rule_only_turns, _frozen(rule_only_data))
+    length = len(self.events)
+    kept = self.__dict__.get("_asb_past_states")
+    if kept is None or kept[0] != length:
+        kept = self.__dict__["_asb_past_states"] = (length, {})
+    states = kept[1].get(key)
+    if states is None:
+        states = kept[1][key] = _past_states(self, domain, omit_unset_slots,
+                                             ignore_rule_only_turns, rule_only_data)
+    return [{name: dict(sub) if isinstance(sub, dict) else sub for name, sub in state.items()}
+            for state in states]
 
 
 _parse_message = MessageProcessor.parse_message  # Rasa's own
@@ -159,6 +189,7 @@ def install() -> None:
     rasa_patches.install()  # a bad message fails alone, never stops the server
     Event.resolve_by_type = staticmethod(resolve_event_type)
     tracker_cache.install()
+    DialogueStateTracker.past_states = past_states
 
 
 def main() -> None:

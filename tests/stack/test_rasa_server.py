@@ -9,10 +9,12 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
 from stack import rasa_server
+from tests.assistant.trackers import ROOT
 
 ORIGINAL_VALIDATE = RemoteAction._validate_action_result
 ORIGINAL_RESOLVE = rasa_server._resolve_by_type
@@ -124,3 +126,57 @@ def test_rasas_own_parser_reads_back_the_token_we_pass(tmp_path, token):
     given = f"--auth-token={token}"
     assert given in argv
     assert _shown(argv) == " ".join(argv).replace(given, "--auth-token=***")
+
+
+def a_conversation(domain):
+    """A form in progress, with slots set, a rule-only turn and a user message with text."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActiveLoop,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("states", domain.slots)
+    tracker.update_with_events([
+        ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+        UserUttered("hi", {"name": "greet", "confidence": 1.0}), ActionExecuted("utter_greet"),
+        ActionExecuted("action_listen"),
+        UserUttered("i want to apply", {"name": "start_application", "confidence": 0.9}),
+        ActionExecuted("eligibility_form"), ActiveLoop("eligibility_form"),
+        SlotSet("requested_slot", "incidents"), ActionExecuted("action_listen"),
+        UserUttered("three times since may", {"name": "inform", "confidence": 0.8}),
+        ActionExecuted("eligibility_form"), SlotSet("language", "cy"),
+    ], domain)
+    return tracker
+
+
+def test_a_trackers_states_are_made_once_and_are_rasas(monkeypatch):
+    from rasa.shared.core.events import ActionExecuted
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    tracker = a_conversation(domain)
+    rasas = rasa_server._past_states
+    calls = []
+    monkeypatch.setattr(rasa_server, "_past_states",
+                        lambda *args: calls.append(args[2:]) or rasas(*args))
+    monkeypatch.setattr(DialogueStateTracker, "past_states", rasa_server.past_states)
+    rule_only = {"slots": ["paused_form"], "active_loops": ["status_form"]}
+    arguments = [(False, False, None), (True, False, None), (False, True, rule_only),
+                 (True, True, rule_only), (False, True, None)]
+    for _ in range(3):
+        for args in arguments:
+            assert tracker.past_states(domain, *args) == rasas(tracker, domain, *args)
+    assert len(calls) == len(arguments)  # made once for each set of arguments
+    # a caller changing its states changes no one else's
+    mine = tracker.past_states(domain)
+    mine[-1]["prev_action"]["action_name"] = "changed"
+    mine[-1].pop("slots", None)
+    assert tracker.past_states(domain) == rasas(tracker, domain)
+    # an event added: made again
+    tracker.update(ActionExecuted("action_listen"), domain)
+    assert tracker.past_states(domain) == rasas(tracker, domain)
+    assert tracker.past_states(domain)[-1]["prev_action"] == {"action_name": "action_listen"}
