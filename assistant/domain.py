@@ -31,6 +31,7 @@ from rasa_sdk import FormValidationAction
 
 from assistant.actions.application_form import ValidateApplicationForm
 from assistant.actions.eligibility_form import ValidateEligibilityForm
+from assistant.actions.escalation import ValidateEscalationForm
 from assistant.actions.status import ValidateStatusForm
 from languages import CODES
 
@@ -73,16 +74,17 @@ CONVERSATION_SLOTS = {
     "consent_language": "text",
     "consent_given_at": "text",
     "status_tries": "any",
+    "escalation_case": "any",
 }
 
 FORMS: list[type[FormValidationAction]] = [ValidateEligibilityForm, ValidateApplicationForm,
-                                           ValidateStatusForm]
+                                           ValidateStatusForm, ValidateEscalationForm]
 ACTIONS = [
     # validation: the language after every message, each form's answers
     "action_validate_slot_mappings", "validate_eligibility_form", "validate_application_form",
-    "validate_status_form",
+    "validate_status_form", "validate_escalation_form",
     "action_change_language", "action_check_eligibility", "action_submit_application",
-    "action_check_status",
+    "action_check_status", "action_submit_escalation",
     # stopping, starting again, "not now"
     "action_confirm_stop", "action_forget", "action_carry_on", "action_restart", "action_not_now",
     # answers and triage

@@ -14,4 +14,6 @@
 - `submission`: the application document and the handoff intake API
 - `prefill`: a 2nd-report link's incidents (taken by the greeting), filled in for the check
 - `status`: "where is my application?": the status form and the handoff status check
+- `escalation`: asking for the case review to be looked at again: the escalation form (the
+  reference and postcode checked, the grounds, the reasons, consent) and sending it
 """

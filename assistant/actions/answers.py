@@ -28,6 +28,7 @@ from assistant.actions.messages import Button, language_of, render, say
 from assistant.actions.prefill import take_prefill
 from deployment.config import in_language
 from eligibility.decision import THRESHOLD_MET
+from handoff.procedure import settings_of
 
 WHAT_IS_IT = Button("button-what-is-it", "/ask_what_is_case_review")
 CHECK = Button("button-check", "/start_application")
@@ -35,6 +36,8 @@ PROCESS = Button("button-process", "/ask_process")
 SUPPORT = Button("button-support", "/ask_support")
 HUMAN = Button("button-human", "/request_human")
 STATUS = Button("button-status", "/ask_status")  # "where is my application?" (actions/status.py)
+# "Ask for it to be looked at again" (actions/escalation.py): the explanation, then the offer.
+ESCALATE = Button("button-escalate", "/ask_appeal")
 # The main menu, in the order it is shown; OTHER_HELP is the menu's support and a person.
 MENU = (WHAT_IS_IT, CHECK, PROCESS, SUPPORT, STATUS, HUMAN)
 OTHER_HELP = (SUPPORT, HUMAN)
@@ -233,20 +236,31 @@ class ActionExplainDataSharing(_Answer):
         )
 
 
+def window_message(prefix: str) -> tuple[str, dict[str, Any]]:
+    """The message saying the deployment's window for an escalation request (`<prefix>` in
+    working days, `<prefix>-weeks` in calendar weeks) and its parameters."""
+    area = service.area()
+    settings = settings_of(area)
+    params = {"escalation_to": area.procedure.escalation_to}
+    if settings.window_weeks is not None:
+        return f"{prefix}-weeks", {**params, "weeks": settings.window_weeks}
+    return prefix, {**params, "days": settings.window_working_days}
+
+
 class ActionExplainEscalation(_Answer):
+    """Who can ask for the case review to be looked at again, by when, on what grounds; then,
+    away from a form, the offer to ask now (yes: the escalation form, see rules.yml)."""
+
     action_name = "action_explain_escalation"
-    offers_next_step = True
 
     def answer(self, dispatcher, tracker, language):
-        procedure = service.area().procedure
-        say(
-            dispatcher,
-            language,
-            "explain-escalation",
-            days=procedure.escalation_request_working_days,
-            escalation_to=procedure.escalation_to,
-        )
+        msg_id, params = window_message("explain-escalation")
+        say(dispatcher, language, msg_id, **params)
+        say(dispatcher, language, "escalation-grounds")
         complaint_link(dispatcher, language)
+        if not tracker.active_loop_name:
+            say(dispatcher, language, "escalation-offer", buttons=(
+                Button("choice-yes", "/affirm"), Button("button-not-now", "/deny")))
 
 
 class ActionExplainSupport(_Answer):

@@ -26,7 +26,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions import service
-from assistant.actions.answers import HUMAN, contact_lines
+from assistant.actions.answers import ESCALATE, HUMAN, contact_lines
 from assistant.actions.application_form import postcode_in
 from assistant.actions.messages import Button, babel_locale, language_of, say
 from assistant.actions.questions import Question, QuestionsForm, ask_actions
@@ -75,6 +75,17 @@ def reference_in(text: str) -> str | None:
             if found:
                 return found
     return None
+
+
+def case_from(answer: dict[str, Any], postcode: str) -> dict[str, Any]:
+    """What an escalation request needs of a status answer (assistant/actions/escalation.py):
+    the pair checked, the next step's code and deadline, whether the threshold was found not
+    met, and the answer itself, to say the next step."""
+    step = answer["next_step"]
+    return {"reference": answer["reference"], "postcode": postcode, "next": step["code"],
+            "deadline": step.get("deadline"),
+            "threshold_not_met": answer["threshold_decision"]["decision"] == "not_met",
+            "status": answer}
 
 
 def tries(tracker: Tracker) -> int:
@@ -156,7 +167,7 @@ def tell_next_step(dispatcher: CollectingDispatcher, language: str, answer: dict
         say(dispatcher, language, "status-escalation-last-stage",
             day=_day(stages[-1]["due_by"]))
     if step["code"] == "can_ask_for_escalation":
-        say(dispatcher, language, "status-escalation-how")
+        say(dispatcher, language, "status-escalation-how", buttons=[ESCALATE])
     if msg_id in (DECISION_LATE, NEXT_STEPS["can_ask_for_escalation"]):
         contact_lines(dispatcher, language)
 
@@ -195,6 +206,10 @@ class ActionCheckStatus(Action):
             answer = json.loads(text)
             tell_decisions(dispatcher, language, answer)
             tell_next_step(dispatcher, language, answer)
+            if answer["next_step"]["code"] == "can_ask_for_escalation":
+                # Asking now ("Ask for it to be looked at again") needs the pair no more.
+                case = case_from(answer, tracker.get_slot("status_postcode"))
+                return [*cleared, SlotSet("escalation_case", case)]
             return cleared
         if status == 404:
             return cleared + self.not_found(dispatcher, language, tries(tracker) + 1)

@@ -18,7 +18,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 
 from assistant.actions import service
-from assistant.actions.answers import contact_lines
+from assistant.actions.answers import contact_lines, window_message
 from assistant.actions.application_form import (
     CONSENT_GIVEN_BY,
     EMAIL,
@@ -165,7 +165,6 @@ class ActionSubmitApplication(Action):
         if deadlines.get("threshold_decision_due"):
             say(dispatcher, language, "next-decision",
                 day=date.fromisoformat(deadlines["threshold_decision_due"]))
-        procedure = service.area().procedure
-        say(dispatcher, language, "next-escalation", days=procedure.escalation_request_working_days,
-            escalation_to=procedure.escalation_to)
+        msg_id, params = window_message("next-escalation")
+        say(dispatcher, language, msg_id, **params)
         return [SlotSet("reference", reference)]

@@ -59,4 +59,10 @@ QUESTIONS: dict[str, Asked] = {
     "support_wanted": Asked("yes_no", YES_NO),
     "consent_share": Asked("yes_no", YES_NO),
     "review_choice": Asked("review", ("send",)),
+    # the escalation request (its reference and postcode are read as the status check's)
+    "escalation_ground_a": Asked("yes_no", YES_NO),
+    "escalation_ground_b": Asked("yes_no", YES_NO),
+    "escalation_ground_c": Asked("yes_no", YES_NO),
+    "escalation_reasons": Asked("text"),
+    "escalation_consent": Asked("yes_no", YES_NO),
 }

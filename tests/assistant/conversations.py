@@ -7,11 +7,15 @@ from __future__ import annotations
 import json
 import urllib.request
 import uuid
+from datetime import date
 
 from assistant.actions.choices import payload
 from assistant.actions.messages import render
+from assistant.actions.submission import application_document
 from handoff.prefill_link import FRAGMENT
 from languages import CODES
+from tests.assistant.slots import consented
+from tests.assistant.trackers import tracker
 
 # The languages after English and Welsh (draft translations): a catalog, glossary and table each.
 FURTHER_LANGUAGES = tuple(code for code in CODES if code not in ("en", "cy"))
@@ -78,3 +82,27 @@ def second_report_link(stack, reports: list[dict] = TWO_REPORTS) -> str:
     with urllib.request.urlopen(request, timeout=30) as response:
         link = json.loads(response.read())["assistant_link"]["url"]
     return link.split(f"#{FRAGMENT}=", 1)[1]
+
+
+def post(stack, path: str, body: dict, headers: dict) -> dict:
+    """POST to the running handoff service with the intake token: the answer's JSON."""
+    request = urllib.request.Request(
+        stack.handoff_url + path, data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json",
+                 "Authorization": f"Bearer {stack.intake_token}", **headers})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def stored_application(stack, language: str) -> tuple[str, date]:
+    """A new application as the assistant sends it (postcode AN1 2BB), stored by the running
+    handoff service: its reference and the day the threshold decision is due."""
+    document = application_document(tracker(consented(language)))
+    answer = post(stack, "/api/v1/applications", document,
+                  {"Idempotency-Key": f"conversation-test-{uuid.uuid4().hex}"})
+    return answer["reference"], date.fromisoformat(answer["deadlines"]["threshold_decision_due"])
+
+
+def typed(reference: str) -> str:
+    """"ASB-2026-7F3K9Q" as people type it: "asb 2026 7f3k9q"."""
+    return " ".join(reference.lower().split("-"))

@@ -61,6 +61,9 @@ def ids_built_in_code() -> set[str]:
     built |= {f"language-name-{code}" for code in shipped_languages()}
     built |= {*status.THRESHOLD.values(), *status.OUTCOME.values(), *status.NEXT_STEPS.values(),
               status.DECISION_LATE}
+    # the escalation window, in working days or in weeks (answers.window_message)
+    built |= {f"{prefix}{unit}" for prefix in ("explain-escalation", "next-escalation")
+              for unit in ("", "-weeks")}
     return built
 
 

@@ -12,6 +12,7 @@ from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 from assistant import domain
 from assistant.actions.application_form import ValidateApplicationForm
 from assistant.actions.eligibility_form import ValidateEligibilityForm
+from assistant.actions.escalation import ValidateEscalationForm
 from assistant.actions.status import ValidateStatusForm
 from assistant.understanding import reader
 from tests.assistant.trackers import tracker
@@ -54,7 +55,7 @@ def test_every_form_validation_action_has_its_form(served):
 
 
 @pytest.mark.parametrize("form", [ValidateEligibilityForm, ValidateApplicationForm,
-                                  ValidateStatusForm])
+                                  ValidateStatusForm, ValidateEscalationForm])
 def test_every_slot_a_form_asks_is_validated_and_asked(served, registered, form):
     required = served.required_slots_for_form(form().form_name())
     assert [slot for slot in required if not hasattr(form, f"validate_{slot}")] == []
@@ -76,11 +77,13 @@ APPLICATION_ANSWERS = [
     {"review_choice": "incidents"},
 ]
 STATUS_ANSWERS = [{}]
+_CAN_ASK = {"next": "can_ask_for_escalation", "threshold_not_met": True}
+ESCALATION_ANSWERS = [{}, {"escalation_case": _CAN_ASK, "escalation_ground_a": True}]
 
 
 @pytest.mark.parametrize(("form", "answers"), [
     (ValidateEligibilityForm, ELIGIBILITY_ANSWERS), (ValidateApplicationForm, APPLICATION_ANSWERS),
-    (ValidateStatusForm, STATUS_ANSWERS),
+    (ValidateStatusForm, STATUS_ANSWERS), (ValidateEscalationForm, ESCALATION_ANSWERS),
 ])
 async def test_the_slots_a_form_asks_are_the_domains_required_slots(served, form, answers):
     """Asked along every path (someone else applying with an exception to consent, phone or
@@ -104,7 +107,8 @@ def test_each_form_slot_is_filled_only_while_its_forms_ask_for_it(served):
 
 def test_free_text_answers_give_way_only_to_emergency_stop_language_and_a_person(served):
     slots = served.as_dict()["slots"]
-    for form in (ValidateEligibilityForm, ValidateApplicationForm, ValidateStatusForm):
+    for form in (ValidateEligibilityForm, ValidateApplicationForm, ValidateStatusForm,
+                 ValidateEscalationForm):
         for slot in form.form_slots:
             question = form.questions.get(slot)
             [mapping] = slots[slot]["mappings"]

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import date
 
 import pytest
 
 from assistant.actions.messages import render
-from assistant.actions.submission import application_document
-from tests.assistant.conversations import Chat
-from tests.assistant.slots import consented
-from tests.assistant.trackers import tracker
+from tests.assistant.conversations import Chat, stored_application, typed
 
 pytestmark = pytest.mark.integration
 
@@ -28,29 +24,6 @@ ASKED = {
     "pl": "co sie dzieje z moim wnioskiem o przeglad",
     "ar": "اين وصل طلبي",
 }
-
-
-def post(stack, path: str, body: dict, headers: dict) -> dict:
-    request = urllib.request.Request(
-        stack.handoff_url + path, data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json",
-                 "Authorization": f"Bearer {stack.intake_token}", **headers})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
-def stored_application(stack, language: str) -> tuple[str, date]:
-    """An application as the assistant sends it (postcode AN1 2BB): its reference and the day
-    the threshold decision is due."""
-    document = application_document(tracker(consented(language)))
-    answer = post(stack, "/api/v1/applications", document,
-                  {"Idempotency-Key": f"status-conversation-{language}"})
-    return answer["reference"], date.fromisoformat(answer["deadlines"]["threshold_decision_due"])
-
-
-def typed(reference: str) -> str:
-    """"ASB-2026-7F3K9Q" as people type it: "asb 2026 7f3k9q"."""
-    return " ".join(reference.lower().split("-"))
 
 
 def slots(stack, sender: str) -> dict:
