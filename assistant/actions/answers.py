@@ -249,7 +249,8 @@ def window_message(prefix: str) -> tuple[str, dict[str, Any]]:
 
 class ActionExplainEscalation(_Answer):
     """Who can ask for the case review to be looked at again, by when, on what grounds; then,
-    away from a form, the offer to ask now (yes: the escalation form, see rules.yml)."""
+    away from a form, the offer to ask now (yes: the escalation form, see rules.yml), unless the
+    conversation is on its way to an application (checked or sent here): its next step then."""
 
     action_name = "action_explain_escalation"
 
@@ -258,9 +259,16 @@ class ActionExplainEscalation(_Answer):
         say(dispatcher, language, msg_id, **params)
         say(dispatcher, language, "escalation-grounds")
         complaint_link(dispatcher, language)
-        if not tracker.active_loop_name:
+        if tracker.active_loop_name:
+            return
+        # Someone part-way through (checked, or applied, in this conversation) is offered their
+        # own next step: there is no decision to ask about yet.
+        if tracker.get_slot("escalation_case") or not (
+                tracker.get_slot("reference") or tracker.get_slot("eligibility_outcome")):
             say(dispatcher, language, "escalation-offer", buttons=(
                 Button("choice-yes", "/affirm"), Button("button-not-now", "/deny")))
+        else:
+            offer_next_step(dispatcher, tracker, language)
 
 
 class ActionExplainSupport(_Answer):

@@ -20,12 +20,13 @@ TOKEN = "unit-test-intake-token"
 
 @contextlib.asynccontextmanager
 async def handoff_service(deployment: Deployment, folder: Path,
-                          monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Store]:
+                          monkeypatch: pytest.MonkeyPatch, worker: bool = False
+                          ) -> AsyncIterator[Store]:
     """The service running for `deployment`, the action server sent to it (ASB_HANDOFF_URL,
-    the intake token); its store."""
+    the intake token); its store. With `worker`, it also delivers what it stores."""
     store = Store(f"sqlite:///{folder / 'handoff.sqlite3'}")
     store.migrate()
-    runner = web.AppRunner(create_app(deployment, store, TOKEN, worker=False))
+    runner = web.AppRunner(create_app(deployment, store, TOKEN, worker=worker))
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -36,3 +37,19 @@ async def handoff_service(deployment: Deployment, folder: Path,
     finally:
         await runner.cleanup()
         store.close()
+
+
+@contextlib.asynccontextmanager
+async def answering(path: str, handler) -> AsyncIterator[str]:
+    """A small HTTP server on a free loopback port that answers POST `path` with `handler` (a
+    stand-in for something else: a service that hangs, an agency's webhook): its base URL."""
+    app = web.Application()
+    app.router.add_post(path, handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()

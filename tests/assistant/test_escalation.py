@@ -5,10 +5,14 @@ on a free loopback port, as the `intake` fixture), in the conversation's languag
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
 import json
 from datetime import date, timedelta
 
 import pytest
+from aiohttp import web
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions import service
@@ -23,8 +27,9 @@ from assistant.actions.escalation import (
 from assistant.actions.messages import render
 from assistant.actions.status import STATUS_TRIES, ActionCheckStatus
 from deployment import Deployment, load_deployment
+from eligibility.decision import THRESHOLD_NOT_MET
 from handoff.procedure import deadline_of, stages_of
-from tests.assistant.handoff_service import handoff_service
+from tests.assistant.handoff_service import answering, handoff_service
 from tests.assistant.slots import consented, submit
 from tests.assistant.trackers import answered, button_titles, message, said, slot_events, tracker
 
@@ -141,6 +146,17 @@ async def test_the_explanation_says_the_grounds_and_offers_to_ask_now(language):
     assert render(language, "escalation-offer") in text
     assert button_titles(dispatcher) == [render(language, "choice-yes"),
                                          render(language, "button-not-now")]
+
+
+async def test_after_a_check_in_this_conversation_it_offers_that_next_step_instead():
+    """"Not met" a moment ago, "what else can I do?" read as a question about appealing: there is
+    no decision on an application to ask about; the offer to pass the request on stands."""
+    dispatcher = CollectingDispatcher()
+    await ActionExplainEscalation().run(dispatcher, tracker(
+        {"eligibility_outcome": THRESHOLD_NOT_MET, "language": "pl"}), {})
+    assert render("pl", "escalation-offer") not in said(dispatcher)
+    assert render("pl", "choice-yes") not in button_titles(dispatcher)
+    assert button_titles(dispatcher), "no way on was offered"
 
 
 async def test_inside_a_form_the_explanation_offers_nothing():
@@ -340,3 +356,48 @@ async def test_straight_to_the_opcc_the_dates_are_not_estimated(tmp_path, monkey
                       to="Office of the Police and Crime Commissioner") not in text
         stored = store.list_escalations()
         assert [row["route"] for row in stored] == ["opcc"]
+
+
+async def test_sent_from_the_chat_it_reaches_the_lead_agencys_webhook_signed(
+        tmp_path, monkeypatch):
+    """The whole way: the chat's request, stored by the service, delivered by its worker to the
+    lead agency's webhook (a receiver on a free loopback port), signed with the agency's
+    secret."""
+    received: list[dict] = []
+
+    async def receive(request: web.Request) -> web.Response:
+        received.append({"headers": dict(request.headers), "body": await request.read()})
+        return web.json_response({"ok": True})
+
+    secret = "a-webhook-secret-for-this-test"
+    monkeypatch.setenv("TEST_LEAD_AGENCY_SECRET", secret)
+    async with answering("/cases", receive) as url:
+        base = json.loads(load_deployment().json())
+        base["areas"][0]["delivery"] = {"webhook": {"url": f"{url}/cases",
+                                                    "secret_env": "TEST_LEAD_AGENCY_SECRET"}}
+        deployment = Deployment.parse_obj(base)
+        monkeypatch.setattr(service, "deployment", lambda: deployment)
+        async with handoff_service(deployment, tmp_path, monkeypatch, worker=True) as store:
+            reference, case = await can_ask(store, monkeypatch, "pa")
+            dispatcher, _ = await sent({"language": "pa", **answers(case, B=True)})
+            [row] = store.list_escalations()
+            assert row["application_reference"] == reference
+            for _ in range(200):  # the worker is woken by the request; 20 s at most
+                delivered = [r for r in received
+                             if r["headers"].get("Idempotency-Key") == row["reference"]]
+                if delivered:
+                    break
+                await asyncio.sleep(0.1)
+            assert delivered, "the escalation did not reach the webhook"
+    request = delivered[0]
+    signed = hmac.new(secret.encode(), request["headers"]["X-ASB-Timestamp"].encode() + b"."
+                      + request["body"], hashlib.sha256).hexdigest()
+    assert request["headers"]["X-ASB-Signature"] == "sha256=" + signed
+    document = json.loads(request["body"])
+    assert document["document_type"] == "asb-case-review-escalation"
+    assert (document["application_reference"], document["language"]) == (reference, "pa")
+    assert [g["code"] for g in document["grounds"]] == ["B"]
+    assert document["reasons"] == answers(case)["escalation_reasons"]
+    assert render("pa", "escalation-sent", reference=row["reference"],
+                  spelt=" ".join(row["reference"]), to=deployment.area().lead_agency.name) in \
+        said(dispatcher)

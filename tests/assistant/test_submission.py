@@ -18,6 +18,7 @@ from assistant.actions.messages import day_in_words
 from assistant.actions.submission import application_document, spelt_out
 from deployment import load_deployment
 from stack import free_port
+from tests.assistant.handoff_service import answering
 from tests.assistant.slots import VICTIM, consented, submit
 from tests.assistant.trackers import ROOT, button_titles, said, tracker
 
@@ -105,18 +106,10 @@ async def test_a_handoff_that_never_answers_is_a_failure_said_plainly(monkeypatc
         await asyncio.sleep(30)
         return web.Response()
 
-    app = web.Application()
-    app.router.add_post("/api/v1/applications", hang)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    monkeypatch.setenv("ASB_HANDOFF_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setattr(service, "TIMEOUT_SECONDS", 0.5)
-    try:
+    async with answering("/api/v1/applications", hang) as url:
+        monkeypatch.setenv("ASB_HANDOFF_URL", url)
+        monkeypatch.setattr(service, "TIMEOUT_SECONDS", 0.5)
         dispatcher, slots = await submit(consented())
-    finally:
-        await runner.cleanup()
     assert slots == {}
     assert "I have kept all your answers" in said(dispatcher)
     assert button_titles(dispatcher) == ["Try again"]

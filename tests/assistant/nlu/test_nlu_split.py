@@ -7,6 +7,7 @@ import math
 from collections import Counter
 
 from benchmarks import nlu as benchmark
+from benchmarks import nlu_against
 
 
 def _texts(messages) -> list[tuple[str, str]]:
@@ -79,3 +80,15 @@ def test_a_report_is_reused_only_for_the_inputs_it_was_made_from(tmp_path) -> No
     assert benchmark.cached(path=path) is None
     path.write_text("{not json", encoding="utf-8")
     assert benchmark.cached(path=path) is None
+
+
+def test_changed_examples_are_judged_on_the_held_out_fifth_of_the_commit(tmp_path) -> None:
+    """`benchmarks.nlu_against`: the fifth held out from the files as committed, the working
+    tree's examples without it for training."""
+    held_out = nlu_against.held_out_at("HEAD", tmp_path, 2026, 0.2)
+    assert set(held_out) == set(benchmark.languages())
+    assert all(held_out.values())
+    training = nlu_against.training_without(held_out)
+    trained = {benchmark._key(m) for m in training.training_examples}
+    assert not trained & {benchmark._key(m) for test in held_out.values() for m in test}
+    assert benchmark.NLU_DIR != tmp_path  # the benchmark's own folder is put back
