@@ -44,13 +44,11 @@ from assistant.actions.status import (
     NEXT_STEPS,
     STATUS_TRIES,
     case_from,
+    check_status,
     reference_in,
     tell_next_step,
     tries,
     try_again_at,
-)
-from assistant.actions.status import (
-    PATH as STATUS_PATH,
 )
 from assistant.actions.submission import spelt_out
 from handoff.procedure import recipient_name
@@ -117,8 +115,7 @@ class ValidateEscalationForm(QuestionsForm):
         if all(tracker.get_slot(slot) is not None for slot in grounds) and not grounds_given(
                 tracker):
             return grounds  # no ground: nothing more to ask (the sending action says why)
-        asked = [*grounds, "escalation_reasons", "escalation_consent"]
-        return asked
+        return [*grounds, "escalation_reasons", "escalation_consent"]
 
     def validate_escalation_reference(self, value, dispatcher, tracker, domain):
         reference = reference_in(str(value or ""))
@@ -132,12 +129,8 @@ class ValidateEscalationForm(QuestionsForm):
         if postcode is None:
             say(dispatcher, language, "postcode-not-understood")
             return {"escalation_postcode": None}
-        body = {"reference": tracker.get_slot("escalation_reference"), "postcode": postcode,
-                "client": tracker.sender_id}
-        try:
-            status, text, headers = await post_to_handoff(STATUS_PATH, body)
-        except HandoffUnavailable:
-            status, text, headers = 0, "", {}
+        status, text, headers = await check_status(
+            tracker.get_slot("escalation_reference"), postcode, tracker.sender_id)
         if status == 200:
             case = case_from(json.loads(text), postcode)
             if case["next"] == CAN_ASK:
@@ -154,8 +147,6 @@ class ValidateEscalationForm(QuestionsForm):
         if status == 429:
             return {"escalation_postcode": postcode, "escalation_case": {
                 "next": "wait", "retry_after": headers.get("Retry-After")}}
-        if status:
-            logger.warning("handoff status answered %s (fields: %s)", status, error_fields(text))
         return {"escalation_postcode": postcode, "escalation_case": {"next": "failed"}}
 
     def validate_escalation_ground_a(self, value, dispatcher, tracker, domain):
@@ -221,10 +212,13 @@ class ActionSubmitEscalation(Action):
                 day=date.fromisoformat(case["deadline"]))
             contact_lines(dispatcher, language)
             return forgotten()
-        if status in (409, 429):
-            say(dispatcher, language, "escalation-not-sent" if status == 409 else "status-wait",
-                **({} if status == 409 else {"time": try_again_at(
-                    answer_headers.get("Retry-After"), language)}))
+        if status == 409:  # asked for already, or the decision taken back, since the check
+            say(dispatcher, language, "escalation-not-sent")
+            contact_lines(dispatcher, language)
+            return forgotten()
+        if status == 429:
+            say(dispatcher, language, "status-wait",
+                time=try_again_at(answer_headers.get("Retry-After"), language))
             contact_lines(dispatcher, language)
             return forgotten()
         if status:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -182,6 +183,21 @@ def try_again_at(retry_after: str | None, language: str) -> str:
     return format_time(at, format="short", locale=babel_locale(language))
 
 
+async def check_status(reference: str | None, postcode: str | None, client: str
+                       ) -> tuple[int, str, Mapping[str, str]]:
+    """POST /api/v1/status for the pair: the answer's status, text and headers; 0 when the
+    service could not be reached. An answer other than 200, 404 or 429 is logged (status and
+    field names, never values). The status check and the escalation form both ask this way."""
+    body = {"reference": reference, "postcode": postcode, "client": client}
+    try:
+        status, text, headers = await post_to_handoff(PATH, body)
+    except HandoffUnavailable:
+        return 0, "", {}
+    if status not in (200, 404, 429):
+        logger.warning("handoff status answered %s (fields: %s)", status, error_fields(text))
+    return status, text, headers
+
+
 class ActionCheckStatus(Action):
     """Asks the handoff service, says what it recorded or that nothing was found, and forgets
     the reference and postcode."""
@@ -196,12 +212,9 @@ class ActionCheckStatus(Action):
             say(dispatcher, language, "status-not-found-stop")
             contact_lines(dispatcher, language)
             return cleared
-        body = {"reference": tracker.get_slot("status_reference"),
-                "postcode": tracker.get_slot("status_postcode"), "client": tracker.sender_id}
-        try:
-            status, text, headers = await post_to_handoff(PATH, body)
-        except HandoffUnavailable:
-            status, text, headers = 0, "", {}
+        status, text, headers = await check_status(
+            tracker.get_slot("status_reference"), tracker.get_slot("status_postcode"),
+            tracker.sender_id)
         if status == 200:
             answer = json.loads(text)
             tell_decisions(dispatcher, language, answer)
@@ -218,8 +231,6 @@ class ActionCheckStatus(Action):
                 time=try_again_at(headers.get("Retry-After"), language))
             contact_lines(dispatcher, language)
             return cleared
-        if status:
-            logger.warning("handoff status answered %s (fields: %s)", status, error_fields(text))
         say(dispatcher, language, "status-failed", buttons=[TRY_AGAIN])
         return cleared
 
