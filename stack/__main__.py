@@ -88,11 +88,9 @@ def train() -> int:
 
 def run() -> int:
     project = Project.assistant()
-    result = _ensure_model(project)
-    _say(("trained " if result.trained else "using ") + str(result.path.relative_to(project.root)))
     settings = Settings.for_run(ports=_ports())
     _prune_run_logs(settings)
-    stack = Stack(settings, model=result.path)
+    stack = Stack(settings, model=model_path(project))  # Rasa starts once the model exists
     missing = stack.missing()
     for name, reason in missing.items():
         _say(f"{name} is not in the tree yet ({reason}); starting the others without it")
@@ -100,11 +98,26 @@ def run() -> int:
     _check_ports_free(settings.ports, present)
 
     def start() -> dict[str, ManagedProcess]:
-        _say(f"starting {', '.join(present)} (Rasa takes about a minute); logs in "
-             f"{settings.run_dir}")
-        stack.start()
-        rasa_seconds = stack.ready_after("rasa")
-        _say(f"ready (Rasa server up in {rasa_seconds:.0f} s)")
+        _say(f"logs in {settings.run_dir}")
+        others = [name for name in present if name != "rasa"]
+        if project.missing() or model_path(project).exists():
+            early = []
+        else:  # they do not need the model: they start while it trains
+            _say(f"starting {', '.join(others)} while the model trains")
+            early = stack.launch(*others)
+        try:
+            result = _ensure_model(project)
+        except BaseException:
+            stack.stop()
+            raise
+        if result.trained:
+            _say(f"trained {result.path.relative_to(project.root)} in {result.seconds:.0f} s")
+        later = [name for name in present if name == "rasa" or not early]
+        _say(f"starting {', '.join(later)} (Rasa takes about a minute to load "
+             f"{result.path.relative_to(project.root)})")
+        stack.wait_ready(early + (stack.launch(*later) if later else []))
+        rasa_seconds = stack.ready_after("rasa") if "rasa" in present else None
+        _say("ready" + (f" (Rasa server up in {rasa_seconds:.0f} s)" if rasa_seconds else ""))
         print()
         if "widget" in present:
             print(f"  Chat on the demo page:  {settings.url('widget')}/  (Cymraeg: /cy/)")
