@@ -103,10 +103,11 @@ def run() -> int:
         if project.missing() or model_path(project).exists():
             early = []
         else:  # they do not need the model: they start while it trains
-            _say(f"starting {', '.join(others)} while the model trains")
+            _say(f"the model's inputs changed: training it (a few minutes); starting "
+                 f"{', '.join(others)} meanwhile")
             early = stack.launch(*others)
         try:
-            result = _ensure_model(project)
+            result = ensure_model(project)
         except BaseException:
             stack.stop()
             raise

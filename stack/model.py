@@ -1,10 +1,11 @@
 """The trained model: named by a fingerprint of what it was trained from, trained only when stale.
 
 The fingerprint covers config.yml, domain.yml (a file or a folder), everything under
-assistant/data/, the custom NLU components under assistant/nlu/ (their code shapes the model too)
-and the Rasa version. `ensure_model` returns models/<fingerprint>.tar.gz, training it first when
-no model with that fingerprint exists. A file lock makes two callers at once (a test run and
-`make run`) train once: the second waits and reuses the first one's model.
+assistant/data/, the custom NLU components under assistant/nlu/ and the text folding they share
+(assistant/understanding/text.py: their code shapes the model too) and the Rasa version.
+`ensure_model` returns models/<fingerprint>.tar.gz, training it first when no model with that
+fingerprint exists. A file lock makes two callers at once (a test run and `make run`) train once:
+the second waits and reuses the first one's model.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class Project:
     domain: str = "domain.yml"
     data: tuple[str, ...] = ("assistant/data",)
     # Code that is part of the model (custom NLU components); hashed, not passed to Rasa.
-    code: tuple[str, ...] = ("assistant/nlu",)
+    code: tuple[str, ...] = ("assistant/nlu", "assistant/understanding/text.py")
     models: str = "models"
 
     @classmethod
