@@ -54,9 +54,6 @@ BUTTON_TITLES = {
 _BUTTON_KEYS = {title.lower() for titles in BUTTON_TITLES.values() for title in titles}
 MIN_MACRO_F1 = 0.85  # every language is held to it
 RESULTS = ROOT / "results" / "nlu.json"
-# The pipeline's own components: their code, and the project code they import, decide parses.
-COMPONENTS = ("assistant.nlu.button_titles", "assistant.nlu.agencies",
-              "assistant.nlu.contact_details")
 
 
 def languages() -> list[str]:
@@ -108,12 +105,22 @@ print(json.dumps(sorted(f for f in files
 """
 
 
+def components(config: Path = CONFIG) -> tuple[str, ...]:
+    """The modules of the pipeline's own components (a `module.Class` name in the config): their
+    code, and the project code they import, decide parses."""
+    import yaml
+
+    pipeline = yaml.safe_load(config.read_text(encoding="utf-8"))["pipeline"]
+    return tuple(dict.fromkeys(step["name"].rpartition(".")[0] for step in pipeline
+                               if "." in step["name"]))
+
+
 @functools.cache
-def _project_sources() -> tuple[Path, ...]:
+def project_sources(config: Path = CONFIG) -> tuple[Path, ...]:
     """The source files of every project module the pipeline's components import, found in a
     fresh interpreter (so what the caller happened to import does not count)."""
-    found = subprocess.run([sys.executable, "-c", _SOURCES, str(ROOT), *COMPONENTS], cwd=ROOT,
-                           capture_output=True, text=True, check=True, timeout=300)
+    found = subprocess.run([sys.executable, "-c", _SOURCES, str(ROOT), *components(config)],
+                           cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)
     return tuple(Path(name) for name in json.loads(found.stdout.strip().splitlines()[-1]))
 
 
@@ -123,7 +130,7 @@ def inputs_fingerprint(seed: int = 2026, test_fraction: float = 0.2,
     from importlib.metadata import version
 
     files = [config, Path(__file__).resolve(), *sorted(NLU_DIR.glob("*.yml")),
-             *sorted((ROOT / "assistant" / "locales").rglob("*.po")), *_project_sources()]
+             *sorted((ROOT / "assistant" / "locales").rglob("*.po")), *project_sources(config)]
     digest = hashlib.sha256(f"rasa {version('rasa')}\nseed {seed}\n{test_fraction}\n".encode())
     for path in dict.fromkeys(files):
         content = path.read_bytes()

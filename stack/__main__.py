@@ -90,7 +90,8 @@ def run() -> int:
     project = Project.assistant()
     settings = Settings.for_run(ports=_ports())
     _prune_run_logs(settings)
-    stack = Stack(settings, model=model_path(project))  # Rasa starts once the model exists
+    target = model_path(project)
+    stack = Stack(settings, model=target)  # Rasa starts once the model exists
     missing = stack.missing()
     for name, reason in missing.items():
         _say(f"{name} is not in the tree yet ({reason}); starting the others without it")
@@ -100,7 +101,7 @@ def run() -> int:
     def start() -> dict[str, ManagedProcess]:
         _say(f"logs in {settings.run_dir}")
         others = [name for name in present if name != "rasa"]
-        if project.missing() or model_path(project).exists():
+        if project.missing() or target.exists():
             early = []
         else:  # they do not need the model: they start while it trains
             _say(f"the model's inputs changed: training it (a few minutes); starting "
@@ -113,7 +114,8 @@ def run() -> int:
             raise
         if result.trained:
             _say(f"trained {result.path.relative_to(project.root)} in {result.seconds:.0f} s")
-        later = [name for name in present if name == "rasa" or not early]
+        started = {process.spec.name for process in early}
+        later = [name for name in present if name not in started]
         _say(f"starting {', '.join(later)} (Rasa takes about a minute to load "
              f"{result.path.relative_to(project.root)})")
         stack.wait_ready(early + (stack.launch(*later) if later else []))

@@ -10,8 +10,6 @@ typed: entities keep their spans, and the lexical featurizer still sees case and
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
@@ -23,10 +21,6 @@ from assistant.understanding.text import normalise
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class FoldingTokenizer(WhitespaceTokenizer):
     """WhitespaceTokenizer whose lemmas are the folded words."""
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return WhitespaceTokenizer.get_default_config()
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         tokens = super().tokenize(message, attribute)
