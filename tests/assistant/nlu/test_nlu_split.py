@@ -97,3 +97,48 @@ def test_changed_examples_are_judged_on_the_held_out_fifth_of_the_commit(tmp_pat
     assert not trained & {benchmark._key(m) for test in held_out.values() for m in test}
     assert benchmark.NLU_DIR != tmp_path  # the benchmark's own folder is put back
 
+
+
+def test_a_bengali_text_held_out_takes_its_banglish_spelling_out_of_training() -> None:
+    """Two spellings the model reads alike are one example: held out, neither is trained on."""
+    training, held_out = benchmark.split()
+    trained = {benchmark._key(m) for m in training.intent_examples}
+    assert benchmark._key(_message("আমার আবেদন কোথায়")) == "amar abedon kothay"
+    assert benchmark._key(_message("Zgadza się!")) == benchmark._key(_message("zgadza sie"))
+    for messages in held_out.values():
+        assert not trained & {benchmark._key(m) for m in messages}
+
+
+def _message(text: str):
+    from rasa.shared.nlu.training_data.message import Message
+
+    return Message(data={"text": text})
+
+
+def test_several_trainings_are_averaged_and_each_kept(tmp_path) -> None:
+    def result(f1: float, error: str) -> benchmark.LanguageResult:
+        return benchmark.LanguageResult(
+            language="cy", examples=10, intent_accuracy=f1, macro_intent_f1=f1, entity_f1=None,
+            fallback_rate=0.1, classifier_accuracy=f1,
+            errors=[{"text": error, "intent": "affirm", "predicted": "deny"}])
+
+    (averaged,) = benchmark._averaged([[result(0.9, "iawn")], [result(0.8, "ia")],
+                                       [result(0.85, "ie")]])
+    assert round(averaged.macro_intent_f1, 6) == 0.85
+    assert averaged.macro_intent_f1_runs == [0.9, 0.8, 0.85]
+    assert averaged.entity_f1 is None and round(averaged.fallback_rate, 6) == 0.1
+    assert [(e["text"], e["run"]) for e in averaged.errors] == [("iawn", 1), ("ia", 2), ("ie", 3)]
+
+
+def test_each_training_after_the_first_moves_only_diets_random_seed(tmp_path) -> None:
+    import yaml
+
+    assert benchmark._reseeded(benchmark.CONFIG, 0, tmp_path) == benchmark.CONFIG
+    original = yaml.safe_load(benchmark.CONFIG.read_text(encoding="utf-8"))
+    moved = yaml.safe_load(benchmark._reseeded(benchmark.CONFIG, 2, tmp_path).read_text("utf-8"))
+    diet = next(s for s in original["pipeline"] if s["name"] == "DIETClassifier")
+    assert next(s for s in moved["pipeline"]
+                if s["name"] == "DIETClassifier")["random_seed"] == diet["random_seed"] + 2
+    for config in (original, moved):
+        next(s for s in config["pipeline"] if s["name"] == "DIETClassifier").pop("random_seed")
+    assert moved == original
