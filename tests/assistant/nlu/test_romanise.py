@@ -1,4 +1,5 @@
-"""Bengali words read as Banglish: the script and the Latin letters people type it in meet."""
+"""Bengali and Panjabi words read as people type them in Latin letters: the script and the Latin
+spelling meet."""
 
 from __future__ import annotations
 
@@ -27,13 +28,29 @@ def test_a_bengali_word_is_spelt_as_banglish_writers_spell_it(bengali, banglish)
     assert romanise(normalise(bengali)) == banglish
 
 
-@pytest.mark.parametrize("typed", ["amar abedon", "Cyngor", "میری درخواست", "ਮੇਰੀ ਅਰਜ਼ੀ", "12"])
+# Each word as a Panjabi speaker types it in Latin letters.
+@pytest.mark.parametrize(("gurmukhi", "typed"), [
+    ("ਮੇਰੀ", "meri"), ("ਅਰਜ਼ੀ", "arzi"), ("ਕੀ", "ki"), ("ਹਾਲ", "hal"), ("ਹੈ", "hai"),
+    ("ਬਹੁਤ", "bahut"), ("ਮਦਦ", "madad"), ("ਮਤਲਬ", "matlab"), ("ਪੰਜਾਬੀ", "panjabi"),
+    ("ਹੁੰਦਾ", "hunda"), ("ਮੈਂ", "main"), ("ਸਕਦਾ", "sakda"), ("ਪਤਾ", "pata"), ("ਫੇਰ", "fer"),
+    ("ਲਈ", "lai"), ("ਮੈਨੂੰ", "mainun"), ("ਕਿੱਥੇ", "kitthe"), ("ਪੁਲਿਸ", "pulis"),
+])
+def test_a_panjabi_word_is_spelt_as_it_is_typed_in_latin_letters(gurmukhi, typed):
+    assert romanise(normalise(gurmukhi)) == typed
+
+
+def test_the_nukta_typed_apart_reads_as_the_gurmukhi_letter_with_it():
+    # ਜ਼ (U+0A5B) and ਜ + ਼ are one letter.
+    assert romanise("\u0a05\u0a30\u0a5b\u0a40") == romanise("\u0a05\u0a30\u0a1c\u0a3c\u0a40") == "arzi"
+
+
+@pytest.mark.parametrize("typed", ["amar abedon", "Cyngor", "میری درخواست", "12", "znaleźć"])
 def test_other_scripts_are_left_alone(typed):
     assert romanise(typed) == typed
 
 
-def test_bengali_digits_are_digits():
-    assert romanise("৩") == "3" and romanise("২০২৬") == "2026"
+def test_bengali_and_gurmukhi_digits_are_digits():
+    assert romanise("৩") == "3" and romanise("২০২৬") == "2026" and romanise("੨੦੨੬") == "2026"
 
 
 def test_the_nukta_typed_apart_reads_as_the_letter_with_it():
