@@ -142,3 +142,22 @@ def test_each_training_after_the_first_moves_only_diets_random_seed(tmp_path) ->
     for config in (original, moved):
         next(s for s in config["pipeline"] if s["name"] == "DIETClassifier").pop("random_seed")
     assert moved == original
+
+
+def test_the_readme_table_is_the_committed_report() -> None:
+    """The README's held-out table says what results/nlu.json says, to its rounding."""
+    import re
+
+    report = benchmark.Report.from_json(json.loads(benchmark.RESULTS.read_text("utf-8")))
+    readme = (benchmark.ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {m[1]: m for m in re.finditer(
+        r"^\| (\w\w) \| (\d+) \| (0\.\d\d) \| (0\.\d\d\d) \| (0\.\d\d) \|$", readme, re.M)}
+    assert sorted(rows) == benchmark.languages()
+    for result in report.languages:
+        row = rows[result.language]
+        assert int(row[2]) == result.examples
+        assert row[3] == f"{result.intent_accuracy:.2f}", result.language
+        assert row[4] == f"{result.macro_intent_f1:.3f}", result.language
+        assert row[5] == f"{result.entity_f1:.2f}", result.language
+    assert f"{report.training_examples:,} training examples" in readme
+    assert f"mean of {report.runs} trainings" in readme
