@@ -59,3 +59,21 @@ def test_the_count_featurizer_sees_the_same_words_with_or_without_accents(tmp_pa
     featurizer.process(typed)
     first, second = (m.get_sparse_features(TEXT)[1].features.toarray() for m in typed)
     assert np.array_equal(first, second)
+
+
+def test_every_annotated_entity_is_whole_words():
+    """An entity that starts or ends inside a word (Arabic "و[المجلس]", "and [the council]") is a
+    span the tokenizer never gives, so the model cannot learn it: annotate the whole word."""
+    from benchmarks import nlu as benchmark
+
+    misaligned = []
+    for path in sorted(benchmark.NLU_DIR.glob("*.yml")):
+        for message in benchmark._load(path).training_examples:
+            entities = message.get("entities") or []
+            if not entities:
+                continue
+            words = TOKENIZER.tokenize(message, TEXT)
+            starts, ends = {t.start for t in words}, {t.end for t in words}
+            misaligned += [(path.stem, message.get(TEXT), e["value"]) for e in entities
+                           if e["start"] not in starts or e["end"] not in ends]
+    assert not misaligned
