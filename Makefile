@@ -60,4 +60,4 @@ bench: setup
 lock: setup
 	$(PY) -m pip install --quiet -r requirements.in
 	$(PY) -m pip check
-	$(PY) -m pip freeze --exclude-editable > requirements.lock
+	$(PY) -m pip freeze --exclude-editable --exclude uv > requirements.lock
