@@ -24,6 +24,11 @@ while the database still holds exactly the events this server last read or saved
 every prediction (`DialogueStateTracker.past_states`, replaying every event), several times a
 turn with the same arguments. Here a tracker keeps the states it made for as long as it has the
 same events, and hands each caller its own copy (callers change the states they get).
+5. Every call to the action server carried the whole conversation, every event serialised; it
+now carries what the actions read (stack/action_payload.py).
+6. A tracker's applied events (restarts, rewinds and repeated form executions taken out) were
+made again from the first event on every call, several times a message; they are now carried on
+over the events added since (stack/applied_events.py).
 
 And one change of behaviour, ours: every message is read as an answer to the question the form
 asked before the dialogue acts on it (`reread`, with assistant.understanding): the NLU's intent
@@ -44,7 +49,7 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
-from stack import rasa_patches, tracker_cache
+from stack import action_payload, applied_events, rasa_patches, tracker_cache
 
 _ADVICE = (". Failed to validate Action server response from API, make sure your response from "
            "the Action endpoint is valid. For more information about the format visit "
@@ -190,6 +195,8 @@ def install() -> None:
     Event.resolve_by_type = staticmethod(resolve_event_type)
     tracker_cache.install()
     DialogueStateTracker.past_states = past_states
+    action_payload.install()
+    applied_events.install()
 
 
 def main() -> None:
