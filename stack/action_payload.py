@@ -11,8 +11,8 @@ buttons: `assistant.actions.answers`), every message the user typed (the languag
 in: `assistant.actions.language`) and whether a custom action has run before (the action
 server's metrics). So the call keeps every event from the user's message before the latest one
 on; of the events before it, each user message (its text, channel and intent, not the NLU's whole
-reading), each custom action that ran (its name) and the events that mark a session, a restart
-or a rewind. The assistant's older messages, slot settings (their values travel in the call's
+reading), each custom action that ran (its name) and the events that mark a session, a restart,
+a rewind or a form. The assistant's older messages, slot settings (their values travel in the call's
 `slots`) and Rasa's own actions (`action_listen`, the forms' loops) are left out: nothing reads
 them. Everything else in the call is Rasa's own.
 """

@@ -29,7 +29,7 @@ from assistant.actions.messages import render
 from stack import action_payload
 from tests.assistant.trackers import ROOT
 
-RASAS = RemoteAction._action_call_format  # Rasa's own (nothing in the tests installs ours)
+RASAS = RemoteAction._action_call_format  # Rasa's own (a test installing ours puts it back)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
 from stack import rasa_server
@@ -95,7 +96,10 @@ def test_install_replaces_both_only_on_the_rasa_it_was_written_for(monkeypatch):
                         (RemoteAction, "run"), (SQLTrackerStore, "session_scope"),
                         (SQLTrackerStore, "retrieve"), (SQLTrackerStore, "save"),
                         (FailSafeTrackerStore, "on_tracker_store_error"),
-                        (FailSafeTrackerStore, "on_tracker_store_retrieve_error")]:
+                        (FailSafeTrackerStore, "on_tracker_store_retrieve_error"),
+                        (RemoteAction, "_action_call_format"),
+                        (DialogueStateTracker, "past_states"),
+                        (DialogueStateTracker, "applied_events")]:
         monkeypatch.setattr(owner, name, getattr(owner, name))  # put back after this test
     rasa_server.install()
     assert RemoteAction._validate_action_result is rasa_server.validate_action_result
