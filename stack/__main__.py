@@ -116,7 +116,7 @@ def run() -> int:
             _say(f"trained {result.path.relative_to(project.root)} in {result.seconds:.0f} s")
         started = {process.spec.name for process in early}
         later = [name for name in present if name not in started]
-        _say(f"starting {', '.join(later)} (Rasa takes about a minute to load "
+        _say(f"starting {', '.join(later)} (Rasa takes about a quarter of a minute to load "
              f"{result.path.relative_to(project.root)})")
         stack.wait_ready(early + (stack.launch(*later) if later else []))
         rasa_seconds = stack.ready_after("rasa") if "rasa" in present else None

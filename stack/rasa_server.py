@@ -29,6 +29,9 @@ now carries what the actions read (stack/action_payload.py).
 6. A tracker's applied events (restarts, rewinds and repeated form executions taken out) were
 made again from the first event on every call, several times a message; they are now carried on
 over the events added since (stack/applied_events.py).
+7. Loading the model traced DIET's and TED's whole training step (Rasa trains each on one example
+before reading the saved weights); the weights are now read as the first prediction creates them,
+checked, and only the prediction is traced (stack/quick_load.py): 5 s instead of 35 s.
 
 And one change of behaviour, ours: every message is read as an answer to the question the form
 asked before the dialogue acts on it (`reread`, with assistant.understanding): the NLU's intent
@@ -49,7 +52,7 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
-from stack import action_payload, applied_events, rasa_patches, tracker_cache
+from stack import action_payload, applied_events, quick_load, rasa_patches, tracker_cache
 
 _ADVICE = (". Failed to validate Action server response from API, make sure your response from "
            "the Action endpoint is valid. For more information about the format visit "
@@ -197,6 +200,7 @@ def install() -> None:
     DialogueStateTracker.past_states = past_states
     action_payload.install()
     applied_events.install()
+    quick_load.install()
 
 
 def main() -> None:

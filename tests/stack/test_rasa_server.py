@@ -13,8 +13,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.tensorflow.models import RasaModel
 
-from stack import rasa_server
+from stack import quick_load, rasa_server
 from tests.assistant.trackers import ROOT
 
 ORIGINAL_VALIDATE = RemoteAction._validate_action_result
@@ -101,9 +102,11 @@ def test_install_replaces_both_only_on_the_rasa_it_was_written_for(monkeypatch):
                         (DialogueStateTracker, "past_states"),
                         (DialogueStateTracker, "applied_events")]:
         monkeypatch.setattr(owner, name, getattr(owner, name))  # put back after this test
+    monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])  # the classmethod itself
     rasa_server.install()
     assert RemoteAction._validate_action_result is rasa_server.validate_action_result
     assert Event.resolve_by_type("slot") is ORIGINAL_RESOLVE("slot")
+    assert RasaModel.load.__func__ is quick_load._quick_load
     monkeypatch.setattr(rasa, "__version__", "3.7.0")
     with pytest.raises(RuntimeError, match=r"^stack\.rasa_server was written for Rasa 3\.6\.21, "
                        r"found 3\.7\.0: check RemoteAction\._validate_action_result and update "

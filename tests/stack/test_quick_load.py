@@ -1,0 +1,97 @@
+"""The served model loaded quickly (stack/quick_load.py) predicts exactly as loaded Rasa's way."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from stack import Project, ensure_model
+from stack.environment import child_environment
+from stack.model import ROOT
+
+pytestmark = pytest.mark.integration
+
+# Loads the model Rasa's way, then quickly, in one process; prints what each predicted and how
+# long each load took. Messages as people type them, in several of the languages, and a
+# conversation's steps for TED.
+_CHECK = r"""
+import asyncio, json, logging, sys, time
+
+from rasa.core.agent import Agent
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from stack import quick_load
+
+TEXTS = ["hiya", "i wanna complain about my nieghbours AGAIN", "its been going on since march",
+         "the next day they did it again", "no thats all thanks", "Dafydd ap Gwilym",
+         "dw i isio gneud cais", "mae'r cymdogion yn swnllyd bob nos", "mera naam Ayesha hai",
+         "police ko 3 baar bataya", "quiero ayuda con el ruido", "nie wiem", "999??",
+         "who decides if it goes ahead", "both the council and the police"]
+warnings = []
+logging.getLogger("stack.quick_load").addHandler(
+    type("H", (logging.Handler,), {"emit": lambda self, record: warnings.append(record)})())
+
+
+async def predictions(agent):
+    parsed = [await agent.parse_message(text) for text in TEXTS]
+    domain = agent.domain
+    events, ted = [ActionExecuted("action_listen")], []
+    for result in parsed:
+        events.append(UserUttered(result["text"], result["intent"], result["entities"], result))
+        tracker = DialogueStateTracker.from_events("check", events, slots=domain.slots)
+        out = agent.processor.graph_runner.run(inputs={"__tracker__": tracker},
+                                               targets=["run_TEDPolicy2"])
+        ted.append(out["run_TEDPolicy2"].probabilities)
+        events.append(ActionExecuted("action_listen"))
+    nlu = [{k: r[k] for k in ("intent", "intent_ranking", "entities")} for r in parsed]
+    return {"nlu": nlu, "ted": ted}
+
+
+started = time.monotonic()
+rasas = asyncio.run(predictions(Agent.load(sys.argv[1])))
+rasa_seconds = time.monotonic() - started
+quick_load.install()
+started = time.monotonic()
+quick = asyncio.run(predictions(Agent.load(sys.argv[1])))
+quick_seconds = time.monotonic() - started
+print(json.dumps({"rasa": rasas, "quick": quick, "rasa_seconds": rasa_seconds,
+                  "quick_seconds": quick_seconds, "warnings": len(warnings)}))
+"""
+
+
+@pytest.fixture(scope="module")
+def both_loads() -> dict:
+    model = ensure_model(Project.assistant()).path
+    done = subprocess.run([sys.executable, "-c", _CHECK, str(model)], cwd=ROOT,
+                          env=child_environment({"PYTHONPATH": str(ROOT)}),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_quick_load_reads_every_weight_a_prediction_uses(both_loads):
+    assert both_loads["warnings"] == 0  # no fallback to Rasa's way
+
+
+def test_the_nlu_predicts_exactly_as_after_rasas_load(both_loads):
+    assert both_loads["quick"]["nlu"] == both_loads["rasa"]["nlu"]
+    intents = {result["intent"]["name"] for result in both_loads["quick"]["nlu"]}
+    assert len(intents) >= 5  # a model that predicts something, not one class for everything
+
+
+def test_ted_predicts_exactly_as_after_rasas_load(both_loads):
+    assert both_loads["quick"]["ted"] == both_loads["rasa"]["ted"]
+    ted = both_loads["quick"]["ted"]
+    # trained weights: some actions above an even share, and the scores move with the conversation
+    assert all(max(scores) > 1.5 / len(scores) for scores in ted)
+    assert len({tuple(scores) for scores in ted}) > len(ted) // 2
+
+
+def test_the_quick_load_is_quicker(both_loads):
+    print(f"loaded and predicted in {both_loads['rasa_seconds']:.1f} s Rasa's way, "
+          f"{both_loads['quick_seconds']:.1f} s quickly")
+    assert both_loads["quick_seconds"] < both_loads["rasa_seconds"]
