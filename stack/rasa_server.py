@@ -32,6 +32,8 @@ over the events added since (stack/applied_events.py).
 7. Loading the model traced DIET's and TED's whole training step (Rasa trains each on one example
 before reading the saved weights); the weights are now read as the first prediction creates them,
 checked, and only the prediction is traced (stack/quick_load.py): 5 s instead of 35 s.
+8. TensorFlow bound each prediction's inputs to the traced function's signature again and looked
+the function up, on every prediction; it is now called directly (stack/predict_call.py).
 
 And one change of behaviour, ours: every message is read as an answer to the question the form
 asked before the dialogue acts on it (`reread`, with assistant.understanding): the NLU's intent
@@ -52,7 +54,14 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
-from stack import action_payload, applied_events, quick_load, rasa_patches, tracker_cache
+from stack import (
+    action_payload,
+    applied_events,
+    predict_call,
+    quick_load,
+    rasa_patches,
+    tracker_cache,
+)
 
 _ADVICE = (". Failed to validate Action server response from API, make sure your response from "
            "the Action endpoint is valid. For more information about the format visit "
@@ -201,6 +210,7 @@ def install() -> None:
     action_payload.install()
     applied_events.install()
     quick_load.install()
+    predict_call.install()
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""The served model loaded quickly (stack/quick_load.py) predicts exactly as loaded Rasa's way."""
+"""The served model loaded quickly (stack/quick_load.py), and predicting by the direct call
+(stack/predict_call.py), gives exactly the predictions it gives loaded and called Rasa's way."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from rasa.core.agent import Agent
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from stack import quick_load
+from stack import predict_call, quick_load
 
 TEXTS = ["hiya", "i wanna complain about my nieghbours AGAIN", "its been going on since march",
          "the next day they did it again", "no thats all thanks", "Dafydd ap Gwilym",
@@ -58,8 +59,14 @@ quick_load.install()
 started = time.monotonic()
 quick = asyncio.run(predictions(Agent.load(sys.argv[1])))
 quick_seconds = time.monotonic() - started
-print(json.dumps({"rasa": rasas, "quick": quick, "rasa_seconds": rasa_seconds,
-                  "quick_seconds": quick_seconds, "warnings": len(warnings)}))
+predict_call.install()
+direct_calls = []
+call = predict_call.DirectCall.__call__
+predict_call.DirectCall.__call__ = lambda self, batch: direct_calls.append(1) or call(self, batch)
+direct = asyncio.run(predictions(Agent.load(sys.argv[1])))
+print(json.dumps({"rasa": rasas, "quick": quick, "direct": direct, "rasa_seconds": rasa_seconds,
+                  "quick_seconds": quick_seconds, "warnings": len(warnings),
+                  "direct_calls": len(direct_calls)}))
 """
 
 
@@ -77,14 +84,20 @@ def test_the_quick_load_reads_every_weight_a_prediction_uses(both_loads):
     assert both_loads["warnings"] == 0  # no fallback to Rasa's way
 
 
-def test_the_nlu_predicts_exactly_as_after_rasas_load(both_loads):
-    assert both_loads["quick"]["nlu"] == both_loads["rasa"]["nlu"]
+def test_the_predictions_after_the_first_take_the_direct_call(both_loads):
+    assert both_loads["direct_calls"] >= 2 * 14  # DIET's and TED's, after each one's first
+
+
+@pytest.mark.parametrize("way", ["quick", "direct"])
+def test_the_nlu_predicts_exactly_as_after_rasas_load(both_loads, way):
+    assert both_loads[way]["nlu"] == both_loads["rasa"]["nlu"]
     intents = {result["intent"]["name"] for result in both_loads["quick"]["nlu"]}
     assert len(intents) >= 5  # a model that predicts something, not one class for everything
 
 
-def test_ted_predicts_exactly_as_after_rasas_load(both_loads):
-    assert both_loads["quick"]["ted"] == both_loads["rasa"]["ted"]
+@pytest.mark.parametrize("way", ["quick", "direct"])
+def test_ted_predicts_exactly_as_after_rasas_load(both_loads, way):
+    assert both_loads[way]["ted"] == both_loads["rasa"]["ted"]
     ted = both_loads["quick"]["ted"]
     # trained weights: some actions above an even share, and the scores move with the conversation
     assert all(max(scores) > 1.5 / len(scores) for scores in ted)
