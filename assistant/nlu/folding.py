@@ -2,11 +2,12 @@
 
 Rasa's `WhitespaceTokenizer`, with each token's lemma set to its folded form
 (`understanding.text.normalise`: lower case, Latin accents and Arabic harakat gone, Arabic and
-Urdu letter variants made one, apostrophes dropped), and a Bengali word spelt as Banglish
-(`romanise`). The count featurizers read the lemma, so "się" and "sie", "ŵ" and "w", "doesn't"
-and "doesnt", an Urdu word typed on an Arabic keyboard (ي, ك) and on an Urdu one (ی, ک), and
-"আবেদন" and "abedon" give the same or close features. The token's text and offsets are left as
-typed: entities keep their spans, and the lexical featurizer still sees case and word shape.
+Urdu letter variants made one, apostrophes dropped), and a Bengali or Panjabi (Gurmukhi) word
+spelt in Latin letters as people type it (`romanise`). The count featurizers read the lemma, so
+"się" and "sie", "ŵ" and "w", "doesn't" and "doesnt", an Urdu word typed on an Arabic keyboard
+(ي, ك) and on an Urdu one (ی, ک), and "আবেদন" and "abedon" give the same or close features. The
+token's text and offsets are left as typed: entities keep their spans, and the lexical
+featurizer still sees case and word shape.
 """
 
 from __future__ import annotations

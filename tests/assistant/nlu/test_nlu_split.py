@@ -6,6 +6,8 @@ import json
 import math
 from collections import Counter
 
+import pytest
+
 from benchmarks import nlu as benchmark
 from benchmarks import nlu_against
 
@@ -161,3 +163,13 @@ def test_the_readme_table_is_the_committed_report() -> None:
         assert row[5] == f"{result.entity_f1:.2f}", result.language
     assert f"{report.training_examples:,} training examples" in readme
     assert f"mean of {report.runs} trainings" in readme
+
+
+def test_a_report_of_no_trainings_is_refused(tmp_path, capsys) -> None:
+    with pytest.raises(ValueError, match="runs must be 1 or more, not 0"):
+        benchmark.run(runs=0, folder=tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        benchmark.main(["--runs", "0", "--json", str(tmp_path / "report.json")])
+    assert exited.value.code == 2
+    assert "--runs must be 1 or more" in capsys.readouterr().err
+    assert not (tmp_path / "report.json").exists()
