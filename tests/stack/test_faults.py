@@ -72,6 +72,9 @@ class Applicant:
                 text = " ".join(r.get("text") or "" for r in replies)
                 if any(words in text for words in TRY_AGAIN):
                     self.note("assistant: try again")
+                    # A person reads "try again in a moment" before trying again: sending again
+                    # at once used up apply()'s turns in two seconds of the handoff's restart.
+                    time.sleep(1)
                 self.turns += 1
                 return replies
             assert time.monotonic() < deadline, "still not answered"
