@@ -149,7 +149,8 @@ def train(project: Project, target: Path, log_path: Path | None = None,
     scratch = target.parent / f".training-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir()
-    argv = [sys.executable, "-m", "rasa", "train", "--config", project.config,
+    # `rasa train` with the stack's changes for training (stack/rasa_training.py).
+    argv = [sys.executable, "-m", "stack.rasa_training", "train", "--config", project.config,
             "--domain", project.domain, "--out", str(scratch),
             "--fixed-model-name", target.name.removesuffix(".tar.gz"),
             # `rasa data validate` is a test (tests/assistant/test_stories.py); here it only

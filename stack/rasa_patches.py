@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Generator
+import sys
+from collections.abc import Callable, Generator
 from contextvars import ContextVar
 from typing import Any
 
@@ -123,6 +124,16 @@ def require_rasa_version(module: str, check: str) -> None:
         raise RuntimeError(
             f"{module} was written for Rasa {RASA_VERSION}, found {rasa.__version__}: "
             f"check {check} and update {module.replace('.', '/')}.py")
+
+
+def run_rasa(install_changes: Callable[[], None]) -> None:
+    """Rasa's command line (`rasa run`, `rasa train`...) with the changes `install_changes`
+    makes: the `main` of stack.rasa_server and stack.rasa_training."""
+    install_changes()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
 
 
 def install() -> None:

@@ -43,7 +43,6 @@ and a `choice` or `language` entity are set from that reading. Rasa's NLU runs a
 from __future__ import annotations
 
 import functools
-import sys
 from typing import Any
 
 from jsonschema.exceptions import best_match
@@ -214,11 +213,7 @@ def install() -> None:
 
 
 def main() -> None:
-    install()
-    from rasa.__main__ import main as rasa_main
-
-    sys.argv[0] = "rasa"
-    rasa_main()
+    rasa_patches.run_rasa(install)
 
 
 if __name__ == "__main__":
