@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from stack import quick_features, quick_fingerprint, rasa_patches
 
+CHANGES = (quick_fingerprint, quick_features)
+
 
 def install() -> None:
     """Make the changes, only on the Rasa version they were written against."""
     rasa_patches.require_rasa_version("stack.rasa_training", "Message.fingerprint")
-    quick_fingerprint.install()
-    quick_features.install()
+    for change in CHANGES:
+        change.install()
 
 
 def main() -> None:
