@@ -91,7 +91,7 @@ def run() -> int:
     settings = Settings.for_run(ports=_ports())
     _prune_run_logs(settings)
     target = model_path(project)
-    stack = Stack(settings, model=target)  # Rasa starts once the model exists
+    stack = Stack(settings, model=target)  # Rasa loads it once it exists
     missing = stack.missing()
     for name, reason in missing.items():
         _say(f"{name} is not in the tree yet ({reason}); starting the others without it")
@@ -100,13 +100,8 @@ def run() -> int:
 
     def start() -> dict[str, ManagedProcess]:
         _say(f"logs in {settings.run_dir}")
-        others = [name for name in present if name != "rasa"]
-        if project.missing() or target.exists():
-            early = []
-        else:  # they do not need the model: they start while it trains
-            _say(f"the model's inputs changed: training it (a few minutes); starting "
-                 f"{', '.join(others)} meanwhile")
-            early = stack.launch(*others)
+        early = [] if project.missing() or target.exists() else _start_while_training(
+            stack, present)
         try:
             result = ensure_model(project)
         except BaseException:
@@ -115,9 +110,14 @@ def run() -> int:
         if result.trained:
             _say(f"trained {result.path.relative_to(project.root)} in {result.seconds:.0f} s")
         started = {process.spec.name for process in early}
+        if "rasa" in started:  # its start-up counts from the model's existence
+            stack.processes["rasa"].restart_clock()
         later = [name for name in present if name not in started]
-        _say(f"starting {', '.join(later)} (Rasa takes about a quarter of a minute to load "
-             f"{result.path.relative_to(project.root)})")
+        if later:
+            _say(f"starting {', '.join(later)}")
+        if "rasa" in present:
+            _say(f"Rasa is loading {result.path.relative_to(project.root)} (about a quarter of "
+                 "a minute)")
         stack.wait_ready(early + (stack.launch(*later) if later else []))
         rasa_seconds = stack.ready_after("rasa") if "rasa" in present else None
         _say("ready" + (f" (Rasa server up in {rasa_seconds:.0f} s)" if rasa_seconds else ""))
@@ -130,6 +130,19 @@ def run() -> int:
         return {name: stack.processes[name] for name in present}
 
     return _serve(start, stack.stop)
+
+
+def _start_while_training(stack: Stack, present: list[str]) -> list[ManagedProcess]:
+    """The services that do not need the model, and the Rasa server, which imports Rasa and
+    TensorFlow meanwhile and loads the model once it is trained (`Stack.launch_before_model`)."""
+    others = [name for name in present if name != "rasa"]
+    _say(f"the model's inputs changed: training it (a few minutes); starting {', '.join(others)}"
+         " meanwhile" + (", and Rasa, to load the model once it is trained"
+                         if "rasa" in present else ""))
+    early = stack.launch(*others)
+    if "rasa" in present:
+        early += stack.launch_before_model()
+    return early
 
 
 def _print_rest_and_api(settings: Settings) -> None:

@@ -7,6 +7,10 @@ import os
 import signal
 from collections.abc import Mapping
 
+# Set for a Rasa server started before its model exists: stack/rasa_server.py imports what serving
+# needs, then waits for the model's file (Stack.launch_before_model).
+WAIT_FOR_MODEL = "ASB_RASA_WAIT_FOR_MODEL"
+
 
 def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)

@@ -104,6 +104,12 @@ class ManagedProcess:
             self.ready_after = time.monotonic() - self.started_at
         return ready
 
+    def restart_clock(self) -> None:
+        """Count its start-up from now: a Rasa server started before its model existed
+        (`Stack.launch_before_model`) starts loading when the model does."""
+        self.started_at = time.monotonic()
+        self.ready_after = None
+
     def timed_out(self) -> bool:
         return time.monotonic() - self.started_at > self.spec.ready_timeout
 

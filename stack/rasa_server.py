@@ -35,6 +35,10 @@ checked, and only the prediction is traced (stack/quick_load.py): 5 s instead of
 8. TensorFlow bound each prediction's inputs to the traced function's signature again and looked
 the function up, on every prediction; it is now called directly (stack/predict_call.py).
 
+Started before its model exists (`make run` while the model trains, WAIT_FOR_MODEL set), it
+imports Rasa, TensorFlow and the pipeline meanwhile and calls Rasa's `main` once the model's file
+(`-m`) is there: the server is up that much sooner after training.
+
 And one change of behaviour, ours: every message is read as an answer to the question the form
 asked before the dialogue acts on it (`reread`, with assistant.understanding): the NLU's intent
 and a `choice` or `language` entity are set from that reading. Rasa's NLU runs as it always did.
@@ -43,6 +47,10 @@ and a `choice` or `language` entity are set from that reading. Rasa's NLU runs a
 from __future__ import annotations
 
 import functools
+import importlib
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 from jsonschema.exceptions import best_match
@@ -53,6 +61,7 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
+from asb import env as asb_env
 from stack import (
     action_payload,
     applied_events,
@@ -61,6 +70,7 @@ from stack import (
     rasa_patches,
     tracker_cache,
 )
+from stack.environment import WAIT_FOR_MODEL
 
 _ADVICE = (". Failed to validate Action server response from API, make sure your response from "
            "the Action endpoint is valid. For more information about the format visit "
@@ -212,7 +222,28 @@ def install() -> None:
     predict_call.install()
 
 
+# What `rasa run` imports on its way to serving our model, the slowest first.
+SERVING_MODULES = ("tensorflow", "rasa.__main__", "rasa.core.run", "rasa.core.agent",
+                   "rasa.nlu.classifiers.diet_classifier", "rasa.core.policies.ted_policy",
+                   "rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer",
+                   "assistant.nlu.folding", "assistant.channels")
+
+
+def wait_for_model(argv: list[str], interval: float = 0.2) -> None:
+    """Import what serving needs, then wait until the model named by `-m`/`--model` exists."""
+    for name in SERVING_MODULES:
+        importlib.import_module(name)
+    flags = [i for i, arg in enumerate(argv[:-1]) if arg in ("-m", "--model")]
+    model = Path(argv[flags[-1] + 1]) if flags else None
+    if model is not None and not model.exists():
+        print(f"stack.rasa_server: imported; waiting for {model} to be trained", flush=True)
+    while model is not None and not model.exists():
+        time.sleep(interval)
+
+
 def main() -> None:
+    if asb_env.get(WAIT_FOR_MODEL):
+        wait_for_model(sys.argv[1:])
     rasa_patches.run_rasa(install)
 
 

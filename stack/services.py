@@ -15,13 +15,13 @@ import secrets
 import socket
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
 from asb import env as asb_env
-from stack.environment import child_environment
+from stack.environment import WAIT_FOR_MODEL, child_environment
 from stack.model import ROOT, StackError
 from stack.processes import ManagedProcess, ServiceSpec, wait_all_ready
 
@@ -299,6 +299,15 @@ class Stack:
                 process.stop()
             raise
         return starting
+
+    def launch_before_model(self) -> list[ManagedProcess]:
+        """Start the Rasa server before its model exists (`make run` while the model trains): it
+        imports Rasa and TensorFlow meanwhile and loads the model once the file is there
+        (WAIT_FOR_MODEL, stack/rasa_server.py). Its start-up is counted from when the model
+        exists: call `restart_clock` on it then."""
+        process = self.processes["rasa"]
+        process.spec = replace(process.spec, env=dict(process.spec.env, **{WAIT_FOR_MODEL: "1"}))
+        return self.launch("rasa")
 
     def wait_ready(self, processes: list[ManagedProcess]) -> None:
         """Wait until each is ready; on a failure, stop them all and raise StackError."""
