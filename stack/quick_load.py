@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
 from rasa.utils.tensorflow.models import RasaModel
 
 logger = logging.getLogger(__name__)
@@ -34,8 +35,8 @@ def _quick_load(cls: type[RasaModel], model_file_name: str, model_data_example: 
 
     model = cls(*args, **kwargs)
     config = kwargs.get("config", {})
-    model.compile(optimizer=tf.keras.optimizers.Adam(config.get("learning_rate", 0.001)),
-                  run_eagerly=config.get("run_eagerly"))
+    model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
+                  run_eagerly=config.get(RUN_EAGERLY))
     status = model.load_weights(model_file_name)  # restored as each weight is created
     model.run_inference(predict_data_example)
     try:

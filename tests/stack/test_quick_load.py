@@ -25,6 +25,8 @@ from rasa.core.agent import Agent
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from rasa.utils.tensorflow.models import RasaModel
+
 from stack import predict_call, quick_load
 
 TEXTS = ["hiya", "i wanna complain about my nieghbours AGAIN", "its been going on since march",
@@ -52,20 +54,25 @@ async def predictions(agent):
     return {"nlu": nlu, "ted": ted}
 
 
+# Each load's calls of RasaModel.fit: Rasa's load trains DIET and TED on one example each.
+fits = []
+fit = RasaModel.fit
+RasaModel.fit = lambda self, *args, **kwargs: fits.append(1) or fit(self, *args, **kwargs)
 started = time.monotonic()
 rasas = asyncio.run(predictions(Agent.load(sys.argv[1])))
-rasa_seconds = time.monotonic() - started
+rasa_seconds, rasa_fits = time.monotonic() - started, len(fits)
 quick_load.install()
 started = time.monotonic()
 quick = asyncio.run(predictions(Agent.load(sys.argv[1])))
-quick_seconds = time.monotonic() - started
+quick_seconds, quick_fits = time.monotonic() - started, len(fits) - rasa_fits
 predict_call.install()
 direct_calls = []
 call = predict_call.DirectCall.__call__
 predict_call.DirectCall.__call__ = lambda self, batch: direct_calls.append(1) or call(self, batch)
 direct = asyncio.run(predictions(Agent.load(sys.argv[1])))
 print(json.dumps({"rasa": rasas, "quick": quick, "direct": direct, "rasa_seconds": rasa_seconds,
-                  "quick_seconds": quick_seconds, "warnings": len(warnings),
+                  "quick_seconds": quick_seconds, "rasa_fits": rasa_fits,
+                  "quick_fits": quick_fits, "warnings": len(warnings),
                   "direct_calls": len(direct_calls)}))
 """
 
@@ -104,7 +111,9 @@ def test_ted_predicts_exactly_as_after_rasas_load(both_loads, way):
     assert len({tuple(scores) for scores in ted}) > len(ted) // 2
 
 
-def test_the_quick_load_is_quicker(both_loads):
+def test_the_quick_load_trains_nothing(both_loads):
+    """What made Rasa's load slow: training DIET and TED on one example each. The seconds are
+    printed for the record, not compared (benchmarks.conversation measures the start-up)."""
     print(f"loaded and predicted in {both_loads['rasa_seconds']:.1f} s Rasa's way, "
           f"{both_loads['quick_seconds']:.1f} s quickly")
-    assert both_loads["quick_seconds"] < both_loads["rasa_seconds"]
+    assert both_loads["rasa_fits"] == 2 and both_loads["quick_fits"] == 0
