@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import re
 import secrets
 import signal
@@ -45,6 +46,7 @@ from pathlib import Path
 
 import aiohttp
 
+from benchmarks.cpu_use import CpuMeter
 from stack import Project, Settings, Stack, StackError, ensure_model, free_port
 from stack.environment import child_environment
 from stack.model import ROOT, fingerprint, train
@@ -55,6 +57,9 @@ REFERENCE = re.compile(r"\bASB-\d{4}-[A-Z0-9]{6}\b")
 MAX_TURNS = 80
 TIMEOUT = aiohttp.ClientTimeout(total=300)
 TARGET_RATIO, TARGET_STARTUP, TARGET_TRAINING = 1.5, 90.0, 600.0
+# The cluster's processes by service, for the CPU each uses (the balancer is HAProxy's).
+CPU_LABELS = {"rasa": "Rasa servers", "actions": "action servers", "handoff": "handoff",
+              "widget": "widget server", "balancer": "HAProxy"}
 TARGET_SCALING = 0.8  # N replicas: at least 0.8 x N times one replica's messages per second
 
 # Buttons never pressed on the way through an application (they leave the flow).
@@ -269,14 +274,27 @@ def load_cluster(folder: Path, model: Path, replicas: int, users: list[int],
         if warm.errors:
             raise StackError(f"the cluster of {replicas} failed its first applications: "
                              f"{warm.errors[0]}")
+        roots = {process.popen.pid: CPU_LABELS.get(name.split("-")[0], name)
+                 for name, process in cluster.processes.items() if process.popen}
+        roots[os.getpid()] = "load generator"
         for n in users:
+            meter = CpuMeter(roots)
             mine = asyncio.run(run_load(cluster.public_url, n))
+            cpu = meter.stop()
             turns = round(statistics.mean(mine.turns)) if mine.turns else 20
             theirs = asyncio.run(run_load(bare_url, n, turns))
-            figures["loads"].append({"assistant": mine.summary(), "bare": theirs.summary()})
+            figures["loads"].append({"assistant": mine.summary(), "bare": theirs.summary(),
+                                     "cpu_ms_per_message": cpu_per_message(cpu, mine)})
             print(f"  {replicas} replica(s), {n} users: {json.dumps(figures['loads'][-1])}",
                   flush=True)
     return figures
+
+
+def cpu_per_message(cpu: dict[str, float], load: Load) -> dict[str, float]:
+    """Milliseconds of CPU per message answered, by who used it (benchmarks/cpu_use.py)."""
+    messages = max(1, len(load.latencies))
+    return {name: round(seconds * 1000 / messages, 1)
+            for name, seconds in sorted(cpu.items(), key=lambda item: -item[1])}
 
 
 def _row(what: str, target: str, measured: str, ok: bool | None) -> None:
@@ -412,6 +430,12 @@ def report_clusters(figures: dict) -> None:
                          mine["p95_ms"] <= one["p95_ms"])
             _row(f"{n} replica(s), {users} users: applications completed", f"{users}",
                  f"{mine['completed']}", mine["completed"] == users)
+            cpu = load.get("cpu_ms_per_message", {})
+            _row(f"{n} replica(s), {users} users: CPU ms per message", "",
+                 f"{cpu.get('machine', 0)} in all", None)
+            for name, ms in cpu.items():
+                if name != "machine":
+                    print(f"      {name:<24} {ms:>7} ms", flush=True)
             for error in mine["errors"] + theirs["errors"]:
                 print(f"    error: {error}")
     _row("bare assistant: messages per second at each load", "",

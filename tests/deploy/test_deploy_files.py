@@ -463,7 +463,8 @@ def test_haproxy_backends_ports_and_health_checks(clean_environment):
                                            for c in COMPOSE[service]], backend
         assert f"option httpchk GET {health_path(specs[service])}" in lines, backend
         assert "http-check expect status 200" in lines, backend
-    assert "balance hash req.body,json_query('$.sender')" in backends["rasa_rest"]
+    assert "stick on req.body,json_query('$.sender')" in backends["rasa_rest"]
+    assert "balance leastconn" in backends["rasa_rest"]
     assert "balance source" in backends["rasa_socketio"]
 
 
