@@ -58,7 +58,7 @@ MAX_TURNS = 80
 TIMEOUT = aiohttp.ClientTimeout(total=300)
 TARGET_RATIO, TARGET_STARTUP, TARGET_TRAINING = 1.5, 90.0, 600.0
 # The cluster's processes by service, for the CPU each uses (the balancer is HAProxy's).
-CPU_LABELS = {"rasa": "Rasa servers", "actions": "action servers", "handoff": "handoff",
+CPU_LABELS = {"rasa": "Rasa server(s)", "actions": "action server(s)", "handoff": "handoff",
               "widget": "widget server", "balancer": "HAProxy"}
 TARGET_SCALING = 0.8  # N replicas: at least 0.8 x N times one replica's messages per second
 
@@ -297,6 +297,14 @@ def cpu_per_message(cpu: dict[str, float], load: Load) -> dict[str, float]:
             for name, seconds in sorted(cpu.items(), key=lambda item: -item[1])}
 
 
+def print_cpu(what: str, cpu: dict[str, float]) -> None:
+    """The machine's CPU per message, then each part's (the machine's includes all of them)."""
+    _row(what, "", f"{cpu.get('machine', 0)} in all", None)
+    for name, ms in cpu.items():
+        if name != "machine":
+            print(f"      {name:<24} {ms:>7} ms", flush=True)
+
+
 def _row(what: str, target: str, measured: str, ok: bool | None) -> None:
     verdict = "" if ok is None else ("  ok" if ok else "  MISSED")
     print(f"  {what:<52} {target:>12} {measured:>14}{verdict}", flush=True)
@@ -354,11 +362,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  our Rasa server ready in {figures['startup_seconds']:.0f} s", flush=True)
             bare.start("rasa")  # one after the other, so each start-up has the machine alone
             figures["bare_startup_seconds"] = bare.ready_after("rasa")
+            roots = {process.popen.pid: CPU_LABELS.get(name, name)
+                     for name, process in ours.processes.items() if process.popen}
+            bare_roots = {process.popen.pid: "bare Rasa server"
+                          for process in bare.processes.values() if process.popen}
             for users in args.users:
+                meter = CpuMeter({**roots, os.getpid(): "load generator"})
                 mine = asyncio.run(run_load(ours.settings.url("rasa"), users))
+                cpu = cpu_per_message(meter.stop(), mine)
                 turns = round(statistics.mean(mine.turns)) if mine.turns else 20
+                meter = CpuMeter({**bare_roots, os.getpid(): "load generator"})
                 theirs = asyncio.run(run_load(bare.settings.url("rasa"), users, turns))
-                figures["loads"].append({"assistant": mine.summary(), "bare": theirs.summary()})
+                bare_cpu = cpu_per_message(meter.stop(), theirs)
+                figures["loads"].append({"assistant": mine.summary(), "bare": theirs.summary(),
+                                         "cpu_ms_per_message": cpu,
+                                         "bare_cpu_ms_per_message": bare_cpu})
                 print(f"  {users} users: {json.dumps(figures['loads'][-1])}", flush=True)
     report(figures)
     if args.json:
@@ -392,6 +410,8 @@ def report(figures: dict) -> None:
              f"{mine['messages_per_second']} / {theirs['messages_per_second']}", None)
         _row(f"{n} users: applications completed", f"{n}", f"{mine['completed']}",
              mine["completed"] == n)
+        for key, whose in (("cpu_ms_per_message", "ours"), ("bare_cpu_ms_per_message", "bare")):
+            print_cpu(f"{n} users: CPU ms per message, {whose}", load.get(key, {}))
         for error in mine["errors"] + theirs["errors"]:
             print(f"    error: {error}")
 
@@ -430,12 +450,8 @@ def report_clusters(figures: dict) -> None:
                          mine["p95_ms"] <= one["p95_ms"])
             _row(f"{n} replica(s), {users} users: applications completed", f"{users}",
                  f"{mine['completed']}", mine["completed"] == users)
-            cpu = load.get("cpu_ms_per_message", {})
-            _row(f"{n} replica(s), {users} users: CPU ms per message", "",
-                 f"{cpu.get('machine', 0)} in all", None)
-            for name, ms in cpu.items():
-                if name != "machine":
-                    print(f"      {name:<24} {ms:>7} ms", flush=True)
+            print_cpu(f"{n} replica(s), {users} users: CPU ms per message",
+                      load.get("cpu_ms_per_message", {}))
             for error in mine["errors"] + theirs["errors"]:
                 print(f"    error: {error}")
     _row("bare assistant: messages per second at each load", "",

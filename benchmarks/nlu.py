@@ -23,11 +23,11 @@ in training: they are fixed strings the interface sends and must always work, so
 by tests, not sampled into the held-out part.
 
 The report carries the fingerprint of everything that decides it (`inputs_fingerprint`: the
-pipeline, every NLU file, the catalogs and the source of every project module the pipeline's own
-components import, the training's changes (stack/rasa_training.py), this file, Rasa's version,
-the seed and the fraction). `make test` reuses
-`results/nlu.json` when its fingerprint is the current one and trains again when anything in it
-changed, so changing the examples means running this benchmark and committing its result.
+config without its policies, every NLU file, the catalogs and the source of every project module
+the pipeline's own components import, the training's changes (stack/rasa_training.py), this file,
+Rasa's version, the seed and the fraction). `make test` reuses `results/nlu.json` when its
+fingerprint is the current one and trains again when anything in it changed, so changing the
+examples means running this benchmark and committing its result.
 """
 
 from __future__ import annotations
@@ -136,12 +136,18 @@ def inputs_fingerprint(seed: int = 2026, test_fraction: float = 0.2,
     """A hash of what decides the report: the same inputs give the same figures."""
     from importlib.metadata import version
 
+    import yaml
+
     from stack import rasa_training
 
-    files = [config, Path(__file__).resolve(), *sorted(NLU_DIR.glob("*.yml")),
+    # The config's pipeline (and language, recipe), not its policies: they train no NLU.
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    settings.pop("policies", None)
+    files = [Path(__file__).resolve(), *sorted(NLU_DIR.glob("*.yml")),
              *sorted((ROOT / "assistant" / "locales").rglob("*.po")), *project_sources(config),
              *(Path(m.__file__) for m in (rasa_training, *rasa_training.CHANGES))]
     digest = hashlib.sha256(f"rasa {version('rasa')}\nseed {seed}\n{test_fraction}\n".encode())
+    digest.update(json.dumps(settings, sort_keys=True).encode())
     for path in dict.fromkeys(files):
         content = path.read_bytes()
         name = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name

@@ -1,4 +1,4 @@
-"""DIET's and TED's predictions without TensorFlow re-reading each call's inputs.
+"""DIET's predictions (any RasaModel's) without TensorFlow re-reading each call's inputs.
 
 Rasa 3.6 predicts through a `tf.function` with a fixed input signature. Every call, TensorFlow
 binds the inputs to that signature again, checks their structure and looks the traced function up
@@ -59,7 +59,7 @@ def rasa_predict(self: RasaModel, batch_in: Any) -> Any:
 
 
 def install() -> None:
-    """Make every RasaModel (DIET, TED) predict this way; only on the Rasa it was written for."""
+    """Make every RasaModel (DIET here) predict this way; only on the Rasa it was written for."""
     from stack import rasa_patches
 
     rasa_patches.require_rasa_version("stack.predict_call", "RasaModel._rasa_predict")

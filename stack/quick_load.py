@@ -1,4 +1,4 @@
-"""Loading a trained DIET or TED model without tracing its training step.
+"""Loading a trained Rasa TensorFlow model (DIET, our only one) without tracing its training step.
 
 Rasa 3.6 loads each of its TensorFlow models (`RasaModel.load`) by training the empty model on
 one example, so that every weight exists before the saved ones are read into it, then predicting
@@ -51,7 +51,7 @@ def _quick_load(cls: type[RasaModel], model_file_name: str, model_data_example: 
 
 
 def install() -> None:
-    """Make every RasaModel (DIET, TED) load this way; only on the Rasa it was written for."""
+    """Make every RasaModel (DIET here) load this way; only on the Rasa it was written for."""
     from stack import rasa_patches
 
     rasa_patches.require_rasa_version("stack.quick_load", "RasaModel.load")

@@ -20,7 +20,7 @@ before.
 3. The SQL tracker store no longer reads and deserialises the whole conversation on every message
 while the database still holds exactly the events this server last read or saved
 (stack/tracker_cache.py).
-4. Each policy (TED, memoization, rules) turns the whole conversation into its list of states on
+4. Each policy (memoization, rules) turns the whole conversation into its list of states on
 every prediction (`DialogueStateTracker.past_states`, replaying every event), several times a
 turn with the same arguments. Here a tracker keeps the states it made for as long as it has the
 same events, and hands each caller its own copy (callers change the states they get).

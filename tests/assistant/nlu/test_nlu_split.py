@@ -72,6 +72,24 @@ def test_the_fingerprint_covers_the_components_code_and_not_the_reader() -> None
     assert benchmark.inputs_fingerprint(seed=1) != benchmark.inputs_fingerprint(seed=2)
 
 
+def test_the_fingerprint_follows_the_pipeline_not_the_policies(tmp_path) -> None:
+    """The benchmark trains the NLU only: a policy changed leaves its figures as they were."""
+    text = benchmark.CONFIG.read_text(encoding="utf-8")
+    assert "\npolicies:\n" in text and "    epochs: 8\n" in text
+    policies = tmp_path / "policies.yml"
+    policies.write_text(text.replace("\npolicies:\n", "\npolicies:\n  - name: TEDPolicy\n"),
+                        encoding="utf-8")
+    commented = tmp_path / "commented.yml"
+    commented.write_text(text.replace("\npipeline:\n", "\npipeline:  # a note\n"),
+                         encoding="utf-8")
+    pipeline = tmp_path / "pipeline.yml"
+    pipeline.write_text(text.replace("    epochs: 8\n", "    epochs: 9\n"), encoding="utf-8")
+    ours = benchmark.inputs_fingerprint()
+    assert benchmark.inputs_fingerprint(config=policies) == ours
+    assert benchmark.inputs_fingerprint(config=commented) == ours
+    assert benchmark.inputs_fingerprint(config=pipeline) != ours
+
+
 def test_a_report_is_reused_only_for_the_inputs_it_was_made_from(tmp_path) -> None:
     result = benchmark.LanguageResult(language="en", examples=1, intent_accuracy=1.0,
                                       macro_intent_f1=1.0, entity_f1=None, fallback_rate=0.0)
