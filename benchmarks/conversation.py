@@ -19,6 +19,10 @@ HAProxy in front), once per N, on throwaway databases; the bare assistant runs b
 before. Targets there: N replicas serve at least 0.8 x N times one replica's messages per second,
 with p95 per turn at 10 users no worse than one replica's, every application completed.
 
+Each load also reports the CPU time each part used per message answered (the Rasa server, the
+action server, PostgreSQL, HAProxy, the simulated users..., and the whole machine's: read from
+/proc by benchmarks/cpu_use.py), which says what limits the messages per second.
+
 Also measured: the Rasa server's start-up (process start to `/status` ready) for both, and
 training times: ours from an empty cache (unless --reuse-model), the bare one via `rasa init`.
 Targets (2-core machine): p95 per turn within 1.5x the bare assistant's at the same load;
