@@ -61,7 +61,8 @@ REFERENCE = re.compile(r"\bASB-\d{4}-[A-Z0-9]{6}\b")
 MAX_TURNS = 80
 TIMEOUT = aiohttp.ClientTimeout(total=300)
 TARGET_RATIO, TARGET_STARTUP, TARGET_TRAINING = 1.5, 90.0, 600.0
-# The cluster's processes by service, for the CPU each uses (the balancer is HAProxy's).
+# Our processes by service (the cluster's `rasa-1`, ... by the name before the dash), for the CPU
+# each uses; the balancer is HAProxy.
 CPU_LABELS = {"rasa": "Rasa server(s)", "actions": "action server(s)", "handoff": "handoff",
               "widget": "widget server", "balancer": "HAProxy"}
 TARGET_SCALING = 0.8  # N replicas: at least 0.8 x N times one replica's messages per second
@@ -278,9 +279,7 @@ def load_cluster(folder: Path, model: Path, replicas: int, users: list[int],
         if warm.errors:
             raise StackError(f"the cluster of {replicas} failed its first applications: "
                              f"{warm.errors[0]}")
-        roots = {process.popen.pid: CPU_LABELS.get(name.split("-")[0], name)
-                 for name, process in cluster.processes.items() if process.popen}
-        roots[os.getpid()] = "load generator"
+        roots = cpu_roots(cluster.processes)
         for n in users:
             meter = CpuMeter(roots)
             mine = asyncio.run(run_load(cluster.public_url, n))
@@ -292,6 +291,14 @@ def load_cluster(folder: Path, model: Path, replicas: int, users: list[int],
             print(f"  {replicas} replica(s), {n} users: {json.dumps(figures['loads'][-1])}",
                   flush=True)
     return figures
+
+
+def cpu_roots(processes: dict, label: str | None = None) -> dict[int, str]:
+    """The CpuMeter's roots: each running process by its service's label (or `label`), and this
+    process, which runs the simulated users."""
+    roots = {process.popen.pid: label or CPU_LABELS.get(name.split("-")[0], name)
+             for name, process in processes.items() if process.popen}
+    return {**roots, os.getpid(): "load generator"}
 
 
 def cpu_per_message(cpu: dict[str, float], load: Load) -> dict[str, float]:
@@ -366,16 +373,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  our Rasa server ready in {figures['startup_seconds']:.0f} s", flush=True)
             bare.start("rasa")  # one after the other, so each start-up has the machine alone
             figures["bare_startup_seconds"] = bare.ready_after("rasa")
-            roots = {process.popen.pid: CPU_LABELS.get(name, name)
-                     for name, process in ours.processes.items() if process.popen}
-            bare_roots = {process.popen.pid: "bare Rasa server"
-                          for process in bare.processes.values() if process.popen}
+            roots = cpu_roots(ours.processes)
+            bare_roots = cpu_roots(bare.processes, "bare Rasa server")
             for users in args.users:
-                meter = CpuMeter({**roots, os.getpid(): "load generator"})
+                meter = CpuMeter(roots)
                 mine = asyncio.run(run_load(ours.settings.url("rasa"), users))
                 cpu = cpu_per_message(meter.stop(), mine)
                 turns = round(statistics.mean(mine.turns)) if mine.turns else 20
-                meter = CpuMeter({**bare_roots, os.getpid(): "load generator"})
+                meter = CpuMeter(bare_roots)
                 theirs = asyncio.run(run_load(bare.settings.url("rasa"), users, turns))
                 bare_cpu = cpu_per_message(meter.stop(), theirs)
                 figures["loads"].append({"assistant": mine.summary(), "bare": theirs.summary(),
