@@ -18,8 +18,8 @@ application is a few hundred events read back on every message. Here the classes
 in a table of the same subclasses, made again if a name is not in it; unknown names behave as
 before.
 3. The SQL tracker store no longer reads and deserialises the whole conversation on every message
-while the database still holds exactly the events this server last read or saved
-(stack/tracker_cache.py).
+while the database still holds exactly the events this server last read or saved, nor asks the
+database how many events it holds before and after writing a turn (stack/tracker_cache.py).
 4. Each policy (memoization, rules) turns the whole conversation into its list of states on
 every prediction (`DialogueStateTracker.past_states`, replaying every event), several times a
 turn with the same arguments. Here a tracker keeps the states it made for as long as it has the
@@ -34,6 +34,8 @@ before reading the saved weights); the weights are now read as the first predict
 checked, and only the prediction is traced (stack/quick_load.py): 5 s instead of 35 s.
 8. TensorFlow bound each prediction's inputs to the traced function's signature again and looked
 the function up, on every prediction; it is now called directly (stack/predict_call.py).
+9. Every call to the action server opened a new HTTP session and connection; the connections are
+now kept open between calls (stack/kept_connections.py).
 
 Started before its model exists (`make run` while the model trains, WAIT_FOR_MODEL set), it
 imports Rasa, TensorFlow and the pipeline meanwhile and calls Rasa's `main` once the model's file
@@ -65,6 +67,7 @@ from asb import env as asb_env
 from stack import (
     action_payload,
     applied_events,
+    kept_connections,
     predict_call,
     quick_load,
     rasa_patches,
@@ -220,6 +223,7 @@ def install() -> None:
     applied_events.install()
     quick_load.install()
     predict_call.install()
+    kept_connections.install()
 
 
 # What `rasa run` imports on its way to serving our model, the slowest first.

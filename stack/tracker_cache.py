@@ -16,6 +16,16 @@ race the lock store guards against), `forget-conversations` deleting it, or a tu
 before it was saved, each changes a number and the next read goes to the database. The database
 stays the only record: nothing is written anywhere else, and a restart just empties the cache.
 
+Saving a turn, Rasa first counts the session's events in the database to know which of the
+tracker's are new; ours did that and then asked for the two numbers again to keep the result.
+A tracker made from the kept events this turn (the same event objects, checked one by one) is
+saved without either: the new events are those after the kept count, and the numbers to keep are
+the old count plus the new events and the highest id the database gave them. That holds because
+the conversation's lock is held from the read to the write (no other server writes in between);
+were it ever broken, the numbers would differ at the next read, which would go to the database.
+Any other tracker is saved Rasa's way. A turn is one query and the writes: a third of the
+statements it was.
+
 The kept events are personal data in memory, as any tracker in a running Rasa server is: at most
 `ASB_TRACKER_CACHE_SIZE` conversations (default 200; 0 turns the cache off), least recently used
 first out, and dropped as soon as the database no longer has them.
@@ -25,6 +35,8 @@ Installed by `stack.rasa_server.install()`.
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import threading
 from collections import OrderedDict
@@ -32,8 +44,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 DEFAULT_SIZE = 200
 
@@ -92,8 +105,31 @@ def cache_of(store: SQLTrackerStore) -> TrackerCache:
     return cache
 
 
+def numbers_query(store: SQLTrackerStore) -> sa.sql.Select:
+    """The query for `stored_numbers`, made once per store: the count and highest id of the
+    events Rasa's `_event_query` reads (the conversation's since its latest `session_started`,
+    or all of them if it has none), with the conversation as the parameter `sender`."""
+    query = store.__dict__.get("_asb_numbers_query")
+    if query is None:
+        event = store.SQLEvent
+        session_start = sa.select(sa.func.max(event.timestamp)).where(
+            event.sender_id == sa.bindparam("sender"),
+            event.type_name == SessionStarted.type_name).scalar_subquery()
+        query = store.__dict__["_asb_numbers_query"] = sa.select(
+            sa.func.count(event.id), sa.func.max(event.id)).where(
+            event.sender_id == sa.bindparam("sender"),
+            sa.or_(event.timestamp >= session_start, session_start.is_(None)))
+    return query
+
+
 def stored_numbers(store: SQLTrackerStore, sender_id: str) -> tuple[int, int | None]:
     """(events of the current session, highest event id) in the database, in one query."""
+    with store.session_scope() as session:
+        count, last_id = session.execute(numbers_query(store), {"sender": sender_id}).one()
+    return int(count or 0), last_id
+
+
+def _rasa_numbers(store: SQLTrackerStore, sender_id: str) -> tuple[int, int | None]:
     with store.session_scope() as session:
         query = store._event_query(session, sender_id, fetch_events_from_all_sessions=False)
         count, last_id = query.order_by(None).with_entities(
@@ -127,10 +163,49 @@ async def retrieve(self: SQLTrackerStore, sender_id: str) -> DialogueStateTracke
 async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
     """Rasa's `save`, then the saved events kept (if the database holds exactly them)."""
     cache = cache_of(self)
+    kept = cache.get(tracker.sender_id)
     cache.drop(tracker.sender_id)  # whatever happens below, the kept events may be stale
-    await _rasa_save(self, tracker)
-    if cache.size > 0 and self.domain is not None:
+    if cache.size <= 0 or self.domain is None:
+        await _rasa_save(self, tracker)
+    elif kept is not None and _continues(kept, tracker):
+        await _save_after(self, cache, kept, tracker)
+    else:
+        await _rasa_save(self, tracker)
         _keep(self, cache, tracker)
+
+
+def _continues(kept: Kept, tracker: DialogueStateTracker) -> bool:
+    """Whether the tracker was made from the kept events (read back this turn, the database
+    checked to hold exactly them then), the same objects in the same order, and added to."""
+    events = tracker.events
+    return len(events) >= kept.count and all(
+        mine is theirs for mine, theirs in zip(kept.events, events, strict=False))
+
+
+async def _save_after(store: SQLTrackerStore, cache: TrackerCache, kept: Kept,
+                      tracker: DialogueStateTracker) -> None:
+    """What Rasa's `save` writes (the events after the first `kept.count`), without asking the
+    database how many it holds, nor afterwards which it holds: the kept numbers say it, as long as
+    no one else wrote to the conversation since it was read this turn, which its lock (taken for
+    the whole turn) rules out, and which would show as different numbers at the next read."""
+    await store.stream_events(tracker)
+    new = list(itertools.islice(tracker.events, kept.count, None))
+    rows = []
+    with store.session_scope() as session:
+        for event in new:
+            data = event.as_dict()
+            rows.append(store.SQLEvent(
+                sender_id=tracker.sender_id, type_name=event.type_name,
+                timestamp=data.get("timestamp"),
+                intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                action_name=data.get("name"), data=json.dumps(data)))
+        session.add_all(rows)
+        session.flush()  # each row's id, as the database gave it
+        ids = [row.id for row in rows]
+        session.commit()
+    if not any(isinstance(event, SessionStarted) for event in new):  # else a new session: read
+        cache.put(tracker.sender_id, Kept(kept.count + len(new), max(ids, default=kept.last_id),
+                                          tuple(tracker.events)))
 
 
 def _keep(store: SQLTrackerStore, cache: TrackerCache, tracker: DialogueStateTracker) -> None:

@@ -726,3 +726,24 @@ def _check_no_password_in_deploy() -> None:
                 f"{file.name}: a password in a URL")
         for value in re.findall(r"^\s*password:\s*(\S+)", text, re.M):
             assert is_reference(value), f"{file.name}: password: {value}"
+
+
+def _seconds(value: str) -> float:
+    number, unit = re.fullmatch(r"(\d+)(ms|s|m|h)?", value).groups()
+    return int(number) * {"ms": 0.001, "s": 1, None: 0.001, "m": 60, "h": 3600}[unit]
+
+
+def test_rasa_lets_kept_connections_go_before_the_far_ends_close_them(clean_environment):
+    """Rasa keeps its connections to the action servers open (stack/kept_connections.py) for
+    less time than HAProxy and the action servers keep an idle one, else a call can go out on a
+    connection being closed and fail."""
+    from stack.kept_connections import KEEPALIVE_SECONDS
+
+    timeouts = {line.split()[1]: line.split()[2] for line in haproxy()[("defaults", "")]
+                if line.startswith("timeout ")}
+    idle = timeouts.get("http-keep-alive", timeouts["http-request"])  # HAProxy's fallback
+    assert _seconds(idle) >= 2 * KEEPALIVE_SECONDS
+    stack = Settings(root=ROOT, data_dir=ROOT, run_dir=ROOT, ports=dict(DEFAULT_PORTS)).environment()
+    for sanic in (compose()["x-environment"]["SANIC_KEEP_ALIVE_TIMEOUT"],
+                  stack["SANIC_KEEP_ALIVE_TIMEOUT"]):
+        assert float(sanic) >= 2 * KEEPALIVE_SECONDS

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -93,6 +94,41 @@ async def test_a_conversation_is_read_from_what_was_kept_and_is_rasas(stores):
     # the tracker given out is the caller's: changing it changes nothing kept
     read.update(SlotSet("victim_name", "someone else"))
     assert (await ours.retrieve("mair")).get_slot("victim_name") == "Mair 29"
+
+
+def statements(store: SQLTrackerStore) -> list[str]:
+    """The SQL statements the store sends from now on (their first word), as they are sent."""
+    sent: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, *rest: sent.append(statement.split()[0]))
+    return sent
+
+
+async def test_a_turn_costs_one_read_and_the_writes(stores):
+    ours, rasa_reads, _ = stores
+    tracker = await new_conversation(ours, "siân")
+    await ours.retrieve("siân")  # the first read after the session began: from the database
+    sent = statements(ours)
+    for turn in range(5):
+        tracker = await ours.retrieve("siân")
+        a_turn(tracker, f"Siân {turn}", "victim_name", f"Siân {turn}")
+        await ours.save(tracker)
+    # each turn: one SELECT for the two numbers, the new events' INSERTs (SQLite: one each)
+    assert sent.count("SELECT") == 5 and sent.count("INSERT") == 5 * 6
+    assert same(await ours.retrieve("siân"), await rasa_reads("siân"))
+    assert tracker_cache.cache_of(ours).hits == 6
+
+
+async def test_a_tracker_not_made_from_the_kept_events_is_saved_as_rasa_saves(stores):
+    ours, rasa_reads, _ = stores
+    await new_conversation(ours, "olu")
+    await ours.retrieve("olu")
+    # the same events, but other objects (read by another store): counted in the database first
+    tracker = await rasa_reads("olu")
+    a_turn(tracker, "Olu", "victim_name", "Olu")
+    await ours.save(tracker)
+    assert same(await ours.retrieve("olu"), await rasa_reads("olu"))
+    assert (await ours.retrieve("olu")).get_slot("victim_name") == "Olu"
 
 
 async def test_what_another_server_wrote_is_read_from_the_database(stores):
