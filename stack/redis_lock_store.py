@@ -51,7 +51,8 @@ for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   if expires < now then redis.call('ZREM', KEYS[1], member) end
 end
 """
-# KEYS: queue, counter. ARGV: lifetime in ms. Returns the new ticket's member ("number:expires").
+# KEYS: queue, counter. ARGV: lifetime in ms. Returns the new ticket's member ("number:expires")
+# and the number served now (the new ticket's own when nobody was waiting: no second look).
 _ISSUE = _PURGE + """
 local number = redis.call('INCR', KEYS[2])
 local member = number .. ':' .. (now + tonumber(ARGV[1]))
@@ -59,7 +60,7 @@ redis.call('ZADD', KEYS[1], number, member)
 local keep = tonumber(ARGV[1]) * 2 + 60000
 redis.call('PEXPIRE', KEYS[1], keep)
 if redis.call('PTTL', KEYS[2]) < keep then redis.call('PEXPIRE', KEYS[2], keep) end
-return member
+return {member, tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])}
 """
 # KEYS: queue. ARGV: member. Returns the number served now; -1 when this ticket is gone
 # (expired, or Redis restarted and forgot it: a member holds its expiry, so a ticket of the same
@@ -122,17 +123,19 @@ class TicketRedisLockStore(LockStore):
 
     # Rasa's LockStore interface -------------------------------------------------------------
 
-    def _issue_member(self, conversation_id: str, lock_lifetime: float) -> str:
+    def _issue_member(self, conversation_id: str, lock_lifetime: float) -> tuple[str, int]:
+        """A new ticket's member, and the number served now."""
         try:
-            return self._issue(keys=[self._queue(conversation_id),
-                                     self._counter(conversation_id)],
-                               args=[max(1, int(lock_lifetime * 1000))]).decode()
+            member, serving = self._issue(keys=[self._queue(conversation_id),
+                                                self._counter(conversation_id)],
+                                          args=[max(1, int(lock_lifetime * 1000))])
         except redis.RedisError as error:
             raise LockError(f"Could not issue a lock ticket (Redis: {error})") from error
+        return member.decode(), int(serving)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         """A new ticket, numbered after every other one issued for this conversation."""
-        return int(self._issue_member(conversation_id, lock_lifetime).split(":")[0])
+        return int(self._issue_member(conversation_id, lock_lifetime)[0].split(":")[0])
 
     def serving(self, conversation_id: str, member: str) -> int | None:
         """The ticket number served now, or None when the ticket `member` has expired."""
@@ -176,11 +179,12 @@ class TicketRedisLockStore(LockStore):
         wait = self.poll_interval if wait_time_in_seconds is None else wait_time_in_seconds
         # Rasa's callers pass no wait time (its default is 1 s); ours polls faster.
         wait = min(wait, self.poll_interval)
-        member = self._issue_member(conversation_id, lock_lifetime)
+        member, now_serving = self._issue_member(conversation_id, lock_lifetime)
         ticket = int(member.split(":")[0])
         expires = time.time() + lock_lifetime
         try:
-            while True:
+            while now_serving != ticket:
+                await asyncio.sleep(wait)
                 try:
                     now_serving = self.serving(conversation_id, member)
                 except redis.RedisError as error:
@@ -188,9 +192,6 @@ class TicketRedisLockStore(LockStore):
                 if now_serving is None:
                     raise LockError(f"Could not acquire lock for conversation_id "
                                     f"'{conversation_id}': its ticket expired while waiting.")
-                if now_serving == ticket:
-                    break
-                await asyncio.sleep(wait)
             yield TicketLock(conversation_id, deque([Ticket(ticket, expires)]))
         finally:
             try:

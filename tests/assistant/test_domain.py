@@ -50,6 +50,33 @@ def test_the_domain_lists_the_actions_the_action_server_registers(served, regist
     assert set(served.user_actions) == registered
 
 
+def test_the_domain_goes_to_the_actions_that_read_it_and_no_others(served, registered):
+    """Rasa sends the domain only to actions that ask for it (endpoints.yml's selective domain):
+    every rasa_sdk validation action reads it (the slots' mappings, the forms' required slots),
+    and is sent it; our other actions never read it, and are not."""
+    import yaml
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+    from rasa_sdk.forms import ValidationAction
+
+    from stack.model import ROOT
+
+    executor = ActionExecutor()
+    executor.register_package("assistant.actions")
+    reads = {name for name, run in executor.actions.items()
+             if isinstance(getattr(run, "__self__", None), ValidationAction)}
+    assert {"action_validate_slot_mappings", "validate_application_form"} <= reads
+    for endpoints in (ROOT / "endpoints.yml", ROOT / "deploy" / "endpoints.yml"):
+        config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))["action_endpoint"]
+        assert config["enable_selective_domain"] is True, endpoints
+    endpoint = EndpointConfig(url="http://127.0.0.1:5055/webhook", enable_selective_domain=True)
+    tracker = DialogueStateTracker("someone", served.slots)
+    sent = {name for name in registered
+            if "domain" in RemoteAction(name, endpoint)._action_call_format(tracker, served)}
+    assert sent == reads
+
+
 def test_every_form_validation_action_has_its_form(served):
     assert sorted(cls().form_name() for cls in form_actions()) == sorted(served.form_names)
 

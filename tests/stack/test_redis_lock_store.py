@@ -154,6 +154,26 @@ def test_a_released_lock_leaves_no_queue_and_the_counter_expires(redis_server):
         store.save_lock(store.create_lock(conversation))
 
 
+def test_a_lock_nobody_holds_costs_two_calls_to_redis(redis_server):
+    """A message's lock when the conversation is free (nearly always): one call issues the
+    ticket and says it is served, one releases it."""
+    store = ours(redis_server)
+    red = redis_server.client(db=2)
+
+    def calls() -> int:
+        return sum(stats["calls"] for name, stats in red.info("commandstats").items()
+                   if name.startswith("cmdstat_eval"))
+
+    async def one() -> None:
+        async with store.lock(f"free-{uuid.uuid4().hex}", lock_lifetime=5):
+            pass
+
+    asyncio.run(one())  # the scripts loaded
+    before = calls()
+    asyncio.run(one())
+    assert calls() - before == 2
+
+
 def test_rasa_builds_it_from_an_endpoints_file(redis_server, tmp_path, monkeypatch):
     from rasa.core.utils import AvailableEndpoints
 
