@@ -19,6 +19,9 @@ HAProxy in front), once per N, on throwaway databases; the bare assistant runs b
 before. Targets there: N replicas serve at least 0.8 x N times one replica's messages per second,
 with p95 per turn at 10 users no worse than one replica's, every application completed.
 
+Every server first gets a load that is not measured (two whole applications; the bare assistant
+two users' worth of messages): a server's first turns pay TensorFlow's tracing.
+
 Each load also reports the CPU time each part used per message answered (the Rasa server, the
 action server, PostgreSQL, HAProxy, the simulated users..., and the whole machine's: read from
 /proc by benchmarks/cpu_use.py), which says what limits the messages per second.
@@ -65,6 +68,7 @@ TARGET_RATIO, TARGET_STARTUP, TARGET_TRAINING = 1.5, 90.0, 600.0
 # each uses; the balancer is HAProxy.
 CPU_LABELS = {"rasa": "Rasa server(s)", "actions": "action server(s)", "handoff": "handoff",
               "widget": "widget server", "balancer": "HAProxy"}
+WARM_UP_TURNS = 35  # a whole application's messages, for the bare assistant's first load
 TARGET_SCALING = 0.8  # N replicas: at least 0.8 x N times one replica's messages per second
 
 # Buttons never pressed on the way through an application (they leave the flow).
@@ -261,6 +265,14 @@ def cluster_settings(folder: Path, replicas: int) -> Settings:
                     rasa_ready_timeout=300 * replicas, limits=LOAD_TEST_LIMITS)
 
 
+def warm_up(url: str, users: int, turns: int | None = None, what: str = "") -> None:
+    """Not measured: a first load (whole applications, or `turns` bare messages each), as every
+    server's first turns pay TensorFlow's tracing and the first reads of its model."""
+    warm = asyncio.run(run_load(url, users, turns))
+    if warm.errors:
+        raise StackError(f"{what} failed its first conversations: {warm.errors[0]}")
+
+
 def load_cluster(folder: Path, model: Path, replicas: int, users: list[int],
                  bare_url: str) -> dict:
     """The load through a cluster of `replicas`, each `users` level against the bare assistant."""
@@ -273,12 +285,7 @@ def load_cluster(folder: Path, model: Path, replicas: int, users: list[int],
         cluster.start()
         figures["startup_seconds"] = round(time.monotonic() - started, 1)
         print(f"  cluster of {replicas} ready in {figures['startup_seconds']:.0f} s", flush=True)
-        # Not measured: a first application per replica or two (each server's first turns pay
-        # TensorFlow's tracing, which the bare assistant pays in its first load).
-        warm = asyncio.run(run_load(cluster.public_url, 2 * replicas))
-        if warm.errors:
-            raise StackError(f"the cluster of {replicas} failed its first applications: "
-                             f"{warm.errors[0]}")
+        warm_up(cluster.public_url, 2 * replicas, what=f"the cluster of {replicas}")
         roots = cpu_roots(cluster.processes)
         for n in users:
             meter = CpuMeter(roots)
@@ -358,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
             with bare:
                 bare.start("rasa")
                 figures["bare_startup_seconds"] = bare.ready_after("rasa")
+                warm_up(bare.settings.url("rasa"), 2, WARM_UP_TURNS, "the bare assistant")
                 figures["clusters"] = [
                     load_cluster(folder, model, n, args.users, bare.settings.url("rasa"))
                     for n in args.replicas]
@@ -373,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  our Rasa server ready in {figures['startup_seconds']:.0f} s", flush=True)
             bare.start("rasa")  # one after the other, so each start-up has the machine alone
             figures["bare_startup_seconds"] = bare.ready_after("rasa")
+            warm_up(ours.settings.url("rasa"), 2, what="our assistant")
+            warm_up(bare.settings.url("rasa"), 2, WARM_UP_TURNS, "the bare assistant")
             roots = cpu_roots(ours.processes)
             bare_roots = cpu_roots(bare.processes, "bare Rasa server")
             for users in args.users:
