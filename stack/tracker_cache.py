@@ -129,14 +129,6 @@ def stored_numbers(store: SQLTrackerStore, sender_id: str) -> tuple[int, int | N
     return int(count or 0), last_id
 
 
-def _rasa_numbers(store: SQLTrackerStore, sender_id: str) -> tuple[int, int | None]:
-    with store.session_scope() as session:
-        query = store._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-        count, last_id = query.order_by(None).with_entities(
-            sa.func.count(store.SQLEvent.id), sa.func.max(store.SQLEvent.id)).one()
-    return int(count or 0), last_id
-
-
 _rasa_retrieve = SQLTrackerStore.retrieve
 _rasa_save = SQLTrackerStore.save
 

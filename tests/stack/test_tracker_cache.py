@@ -119,6 +119,25 @@ async def test_a_turn_costs_one_read_and_the_writes(stores):
     assert tracker_cache.cache_of(ours).hits == 6
 
 
+async def test_the_numbers_are_those_of_the_events_rasa_reads(stores):
+    """stored_numbers' query against Rasa's own `_event_query` (the current session's events):
+    a conversation of one session, one with a second session, one never seen."""
+    ours, _, _ = stores
+    await new_conversation(ours, "one")
+    tracker = await new_conversation(ours, "two")
+    a_turn(tracker, "Ffion", "victim_name", "Ffion")
+    tracker.update_with_events([ActionExecuted("action_session_start"), SessionStarted(),
+                                ActionExecuted("action_listen")], DOMAIN)
+    await ours.save(tracker)
+    for sender in ("one", "two", "nobody"):
+        with ours.session_scope() as session:
+            query = ours._event_query(session, sender, fetch_events_from_all_sessions=False)
+            rasas = query.order_by(None).with_entities(
+                sa.func.count(ours.SQLEvent.id), sa.func.max(ours.SQLEvent.id)).one()
+        assert tracker_cache.stored_numbers(ours, sender) == (int(rasas[0] or 0), rasas[1])
+    assert tracker_cache.stored_numbers(ours, "two")[0] == 2  # the second session's two events
+
+
 async def test_a_tracker_not_made_from_the_kept_events_is_saved_as_rasa_saves(stores):
     ours, rasa_reads, _ = stores
     await new_conversation(ours, "olu")
