@@ -163,9 +163,15 @@ def new_base(keep: int = 5) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in sorted(ARTIFACTS.iterdir())[: -(keep - 1) or None]:
         shutil.rmtree(old, ignore_errors=True)
-    base = ARTIFACTS / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-    base.mkdir()
-    return base
+    stem = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    number = 0
+    while True:  # the stack's and the cluster's may be made in the same second
+        base = ARTIFACTS / (f"{stem}-{number}" if number else stem)
+        try:
+            base.mkdir()
+            return base
+        except FileExistsError:
+            number += 1
 
 
 class Launcher:

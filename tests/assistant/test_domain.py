@@ -27,10 +27,16 @@ def served():
 
 
 @pytest.fixture(scope="module")
-def registered() -> set[str]:
-    """The action names the action server registers (`--actions assistant.actions`)."""
-    executor = ActionExecutor()
-    executor.register_package("assistant.actions")
+def executor() -> ActionExecutor:
+    """The action server's actions (`--actions assistant.actions`)."""
+    registering = ActionExecutor()
+    registering.register_package("assistant.actions")
+    return registering
+
+
+@pytest.fixture(scope="module")
+def registered(executor) -> set[str]:
+    """The action names the action server registers."""
     return set(executor.actions)
 
 
@@ -50,7 +56,8 @@ def test_the_domain_lists_the_actions_the_action_server_registers(served, regist
     assert set(served.user_actions) == registered
 
 
-def test_the_domain_goes_to_the_actions_that_read_it_and_no_others(served, registered):
+def test_the_domain_goes_to_the_actions_that_read_it_and_no_others(served, registered,
+                                                                    executor):
     """Rasa sends the domain only to actions that ask for it (endpoints.yml's selective domain):
     every rasa_sdk validation action reads it (the slots' mappings, the forms' required slots),
     and is sent it; our other actions never read it, and are not."""
@@ -62,8 +69,6 @@ def test_the_domain_goes_to_the_actions_that_read_it_and_no_others(served, regis
 
     from stack.model import ROOT
 
-    executor = ActionExecutor()
-    executor.register_package("assistant.actions")
     reads = {name for name, run in executor.actions.items()
              if isinstance(getattr(run, "__self__", None), ValidationAction)}
     assert {"action_validate_slot_mappings", "validate_application_form"} <= reads

@@ -16,13 +16,13 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from stack import free_port, kept_connections
 
-RASAS_REQUEST = EndpointConfig.request
+RASAS_SESSION = EndpointConfig.session
 
 
 @pytest.fixture
 def installed(monkeypatch):
     """kept_connections installed for the test, Rasa's own put back after it."""
-    monkeypatch.setattr(EndpointConfig, "request", EndpointConfig.request)
+    monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
     monkeypatch.setattr(rasa_run, "close_resources", rasa_run.close_resources)
     kept_connections.install()
 
@@ -112,12 +112,13 @@ async def test_calls_share_one_connection_and_answer_as_rasas(installed, servers
     assert await call(endpoint, "text") is None  # not JSON: None, as Rasa answers
 
 
-async def test_rasas_own_request_opens_a_connection_per_call(servers):
-    """What the module is for: the same calls with Rasa's request, one connection each."""
+async def test_rasas_own_session_opens_a_connection_per_call(servers, monkeypatch):
+    """What the module is for: the same calls with Rasa's own session, one connection each."""
+    monkeypatch.setattr(EndpointConfig, "session", RASAS_SESSION)
     server = await servers()
     endpoint = EndpointConfig(f"http://127.0.0.1:{server.port}/webhook")
     for i in range(3):
-        await RASAS_REQUEST(endpoint, json={"next_action": f"a{i}"}, method="post")
+        await call(endpoint, f"a{i}")
     assert server.connections == 3
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import rasa
 from jsonschema import ValidationError
+from rasa.core import run as rasa_run
 from rasa.core.actions.action import RemoteAction
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
@@ -13,9 +14,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.models import RasaModel
 
-from stack import predict_call, quick_load, rasa_server
+from stack import kept_connections, predict_call, quick_load, rasa_server
 from tests.assistant.trackers import ROOT
 
 ORIGINAL_VALIDATE = RemoteAction._validate_action_result
@@ -100,7 +102,8 @@ def test_install_replaces_both_only_on_the_rasa_it_was_written_for(monkeypatch):
                         (FailSafeTrackerStore, "on_tracker_store_retrieve_error"),
                         (RemoteAction, "_action_call_format"),
                         (DialogueStateTracker, "past_states"),
-                        (DialogueStateTracker, "applied_events"), (RasaModel, "_rasa_predict")]:
+                        (DialogueStateTracker, "applied_events"), (RasaModel, "_rasa_predict"),
+                        (EndpointConfig, "session"), (rasa_run, "close_resources")]:
         monkeypatch.setattr(owner, name, getattr(owner, name))  # put back after this test
     monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])  # the classmethod itself
     rasa_server.install()
@@ -108,6 +111,7 @@ def test_install_replaces_both_only_on_the_rasa_it_was_written_for(monkeypatch):
     assert Event.resolve_by_type("slot") is ORIGINAL_RESOLVE("slot")
     assert RasaModel.load.__func__ is quick_load._quick_load
     assert RasaModel._rasa_predict is predict_call.rasa_predict
+    assert EndpointConfig.session is kept_connections.session
     monkeypatch.setattr(rasa, "__version__", "3.7.0")
     with pytest.raises(RuntimeError, match=r"^stack\.rasa_server was written for Rasa 3\.6\.21, "
                        r"found 3\.7\.0: check RemoteAction\._validate_action_result and update "
