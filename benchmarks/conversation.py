@@ -15,9 +15,12 @@ says what our assistant costs over Rasa itself on this machine.
 
 With `--replicas N ...` the same load runs through the cluster instead (stack/cluster.py, as
 `python -m stack cluster`: PostgreSQL, Redis, N Rasa and action servers, two handoff processes,
-HAProxy in front), once per N, on throwaway databases; the bare assistant runs beside it as
-before. Targets there: N replicas serve at least 0.8 x N times one replica's messages per second,
-with p95 per turn at 10 users no worse than one replica's, every application completed.
+HAProxy in front), one cluster per N, all up at once on throwaway databases; each load runs
+through them in turn, in rounds (1, 2, then 2, 1, ...: at least two, and 100 applications a
+cluster), and the bare assistant once a round, so the machine's drift during the run weighs on
+every figure alike; a cluster's figures pool its rounds. Targets there: N replicas serve at
+least 0.8 x N times one replica's messages per second, with p95 per turn at 10 users no worse
+than one replica's, every application completed.
 
 Every server first gets a load that is not measured (two whole applications; the bare assistant
 two users' worth of messages): a server's first turns pay TensorFlow's tracing.
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -47,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -70,6 +75,11 @@ CPU_LABELS = {"rasa": "Rasa server(s)", "actions": "action server(s)", "handoff"
               "widget": "widget server", "balancer": "HAProxy"}
 WARM_UP_TURNS = 35  # a whole application's messages, for the bare assistant's first load
 TARGET_SCALING = 0.8  # N replicas: at least 0.8 x N times one replica's messages per second
+# Each cluster load runs in rounds, the clusters in turn, until each cluster has run at least
+# ROUNDS times and APPLICATIONS whole applications: this machine's speed drifts by a fifth from
+# minute to minute, which one cluster's load after the other's measured as scaling, and 10 users'
+# 350 messages take a few seconds.
+ROUNDS, APPLICATIONS = 2, 100
 
 # Buttons never pressed on the way through an application (they leave the flow).
 AVOID = {"emergency", "request_human", "restart", "stop", "change_language", "make_complaint",
@@ -123,10 +133,12 @@ class Load:
     completed: int = 0  # conversations that reached a reference number
     turns: list[int] = field(default_factory=list)  # messages sent per user
     errors: list[str] = field(default_factory=list)
+    runs: int = 1  # the same load run this many times (`pooled`)
 
     def summary(self) -> dict:
         return {
             "users": self.users,
+            "applications": self.users * self.runs,
             "messages": len(self.latencies),
             "p50_ms": round(percentile(self.latencies, 50) * 1000),
             "p95_ms": round(percentile(self.latencies, 95) * 1000),
@@ -273,31 +285,66 @@ def warm_up(url: str, users: int, turns: int | None = None, what: str = "") -> N
         raise StackError(f"{what} failed its first conversations: {warm.errors[0]}")
 
 
-def load_cluster(folder: Path, model: Path, replicas: int, users: list[int],
-                 bare_url: str) -> dict:
-    """The load through a cluster of `replicas`, each `users` level against the bare assistant."""
+def pooled(loads: list[Load]) -> Load:
+    """Several runs of the same load as one: every turn's latency, the seconds they took."""
+    whole = Load(loads[0].users, runs=sum(load.runs for load in loads))
+    for load in loads:
+        whole.latencies += load.latencies
+        whole.seconds += load.seconds
+        whole.completed += load.completed
+        whole.turns += load.turns
+        whole.errors += load.errors
+    return whole
+
+
+def rounds_order(names: list, rounds: int) -> list[list]:
+    """Whose load runs when: every one once a round, each round in the other's reverse order
+    (1, 2, 2, 1, ...), so a machine that gets slower or faster during the run weighs on all."""
+    return [list(names) if r % 2 == 0 else list(reversed(names)) for r in range(rounds)]
+
+
+def load_clusters(folder: Path, model: Path, replicas: list[int], users: list[int],
+                  bare_url: str) -> list[dict]:
+    """Each `users` load through a cluster of each size in `replicas`, all of them up at once and
+    loaded in turn (`rounds_order`), against the bare assistant loaded once a round. A cluster's
+    figures pool its rounds: its messages over the seconds they took, its turns' percentiles."""
     from stack.cluster import Cluster
 
-    figures: dict = {"replicas": replicas, "loads": []}
-    with Cluster(cluster_settings(folder, replicas), model, replicas=replicas,
-                 durable=False) as cluster:
-        started = time.monotonic()
-        cluster.start()
-        figures["startup_seconds"] = round(time.monotonic() - started, 1)
-        print(f"  cluster of {replicas} ready in {figures['startup_seconds']:.0f} s", flush=True)
-        warm_up(cluster.public_url, 2 * replicas, what=f"the cluster of {replicas}")
-        roots = cpu_roots(cluster.processes)
-        for n in users:
-            meter = CpuMeter(roots)
-            mine = asyncio.run(run_load(cluster.public_url, n))
-            cpu = meter.stop()
-            turns = round(statistics.mean(mine.turns)) if mine.turns else 20
-            theirs = asyncio.run(run_load(bare_url, n, turns))
-            figures["loads"].append({"assistant": mine.summary(), "bare": theirs.summary(),
-                                     "cpu_ms_per_message": cpu_per_message(cpu, mine)})
-            print(f"  {replicas} replica(s), {n} users: {json.dumps(figures['loads'][-1])}",
-                  flush=True)
-    return figures
+    with contextlib.ExitStack() as stack:
+        clusters, roots = {}, {}
+        figures = {n: {"replicas": n, "loads": []} for n in replicas}
+        for n in replicas:  # one after the other, each start-up with the machine to itself
+            cluster = stack.enter_context(Cluster(cluster_settings(folder, n), model, replicas=n,
+                                                  durable=False))
+            started = time.monotonic()
+            cluster.start()
+            figures[n]["startup_seconds"] = round(time.monotonic() - started, 1)
+            print(f"  cluster of {n} ready in {figures[n]['startup_seconds']:.0f} s", flush=True)
+            warm_up(cluster.public_url, 2 * n, what=f"the cluster of {n}")
+            clusters[n], roots[n] = cluster, cpu_roots(cluster.processes)
+        for count in users:
+            runs: dict[int, list[Load]] = {n: [] for n in replicas}
+            cpu: dict[int, Counter] = {n: Counter() for n in replicas}
+            bare = []
+            for order in rounds_order(replicas, max(ROUNDS, math.ceil(APPLICATIONS / count))):
+                for n in order:
+                    meter = CpuMeter(roots[n])
+                    runs[n].append(asyncio.run(run_load(clusters[n].public_url, count)))
+                    cpu[n].update(meter.stop())
+                turns = [t for n in replicas for t in runs[n][-1].turns]
+                bare.append(asyncio.run(run_load(
+                    bare_url, count, round(statistics.mean(turns)) if turns else 20)))
+            theirs = pooled(bare).summary()
+            for n in replicas:
+                mine = pooled(runs[n])
+                figures[n]["loads"].append({
+                    "assistant": mine.summary(), "bare": theirs,
+                    "rounds_messages_per_second": [r.summary()["messages_per_second"]
+                                                   for r in runs[n]],
+                    "cpu_ms_per_message": cpu_per_message(dict(cpu[n]), mine)})
+                print(f"  {n} replica(s), {count} users: {json.dumps(figures[n]['loads'][-1])}",
+                      flush=True)
+    return [figures[n] for n in replicas]
 
 
 def cpu_roots(processes: dict, label: str | None = None) -> dict[int, str]:
@@ -341,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.replicas and min(args.replicas) < 1:
         parser.error("--replicas: 1 or more")
+    if args.replicas and len(set(args.replicas)) < len(args.replicas):
+        parser.error("--replicas: each number once")
     figures: dict = {"today": TODAY.isoformat(), "loads": []}
     print("Conversation benchmark (REST channel)", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-conversation-") as tmp:
@@ -366,9 +415,8 @@ def main(argv: list[str] | None = None) -> int:
                 bare.start("rasa")
                 figures["bare_startup_seconds"] = bare.ready_after("rasa")
                 warm_up(bare.settings.url("rasa"), 2, WARM_UP_TURNS, "the bare assistant")
-                figures["clusters"] = [
-                    load_cluster(folder, model, n, args.users, bare.settings.url("rasa"))
-                    for n in args.replicas]
+                figures["clusters"] = load_clusters(folder, model, args.replicas, args.users,
+                                                    bare.settings.url("rasa"))
             report_clusters(figures)
             if args.json:
                 args.json.write_text(json.dumps(figures, indent=2) + "\n")
@@ -467,8 +515,9 @@ def report_clusters(figures: dict) -> None:
                     _row(f"{n} replica(s), {users} users: p95 against {first['replicas']}",
                          f"<= {one['p95_ms']} ms", f"{mine['p95_ms']} ms",
                          mine["p95_ms"] <= one["p95_ms"])
-            _row(f"{n} replica(s), {users} users: applications completed", f"{users}",
-                 f"{mine['completed']}", mine["completed"] == users)
+            started = mine.get("applications", users)
+            _row(f"{n} replica(s), {users} users: applications completed", f"{started}",
+                 f"{mine['completed']}", mine["completed"] == started)
             print_cpu(f"{n} replica(s), {users} users: CPU ms per message",
                       load.get("cpu_ms_per_message", {}))
             for error in mine["errors"] + theirs["errors"]:

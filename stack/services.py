@@ -26,6 +26,7 @@ from stack.model import ROOT, StackError
 from stack.processes import ManagedProcess, ServiceSpec, wait_all_ready
 
 SERVICES = ("actions", "handoff", "rasa", "widget")
+TF_THREADS = ("TF_INTER_OP_PARALLELISM_THREADS", "TF_INTRA_OP_PARALLELISM_THREADS")
 DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "handoff": 5056, "widget": 8080}
 DEFAULT_TOKEN_ENV = "ASB_HANDOFF_INTAKE_TOKEN"
 # Logging without personal data, for Rasa and the action server (stack/log_privacy.py).
@@ -139,6 +140,12 @@ class Settings:
             # The largest body Sanic reads (the channels refuse far less: 413 with a JSON error).
             "SANIC_REQUEST_MAX_SIZE": os.environ.get("SANIC_REQUEST_MAX_SIZE", str(2 ** 20)),
         }
+        # TensorFlow runs each of the server's predictions (one message: small matrices) on one
+        # thread, not split over a pool per core: Rasa's event loop waits for it either way, and
+        # Rasa servers sharing cores paid for the pools' hand-offs (6% more messages a second
+        # with two on two cores, docs/stack.md). Read by Rasa (rasa/utils/tensorflow).
+        for name in TF_THREADS:
+            env[name] = os.environ.get(name, "1")
         if self.limits:
             env["ASB_DEPLOYMENT"] = str(self.deployment_with_limits())
         return env

@@ -77,3 +77,34 @@ def test_two_replicas_are_held_to_one_replicas_figures_of_the_same_run(capsys):
     assert lines["2 replica(s), 10 users: p95 against 1"].endswith("250 ms  MISSED")
     assert lines["2 replica(s), 50 users: applications completed"].endswith("49  MISSED")
     assert figures["clusters"][1]["loads"][1]["scaling"] == 1.67
+
+
+def test_runs_of_one_load_pool_into_one_set_of_figures():
+    from benchmarks.conversation import pooled
+    fast = Load(2, latencies=[0.1, 0.1, 0.2, 0.2], seconds=1.0, completed=2, turns=[2, 2])
+    slow = Load(2, latencies=[0.3, 0.5, 0.4, 0.6], seconds=3.0, completed=1, turns=[2, 2],
+                errors=["ClientError: gone"])
+    figures = pooled([fast, slow]).summary()
+    # 8 messages in 4 s: not the mean of 4.0 and 1.33 messages a second
+    assert figures["messages_per_second"] == 2.0
+    assert figures["messages"] == 8 and figures["completed"] == 3
+    assert figures["users"] == 2 and figures["applications"] == 4  # 2 at once, twice
+    assert figures["p95_ms"] == 600 and figures["p50_ms"] == 200
+    assert figures["errors"] == ["ClientError: gone"]
+    assert fast.latencies == [0.1, 0.1, 0.2, 0.2]  # the runs themselves are left as they were
+
+
+@pytest.mark.parametrize("rounds", [1, 2, 3, 4])
+def test_each_cluster_runs_once_a_round_and_each_goes_first_as_often(rounds):
+    from benchmarks.conversation import rounds_order
+    order = rounds_order([1, 2], rounds)
+    assert all(sorted(r) == [1, 2] for r in order) and len(order) == rounds
+    firsts = [r[0] for r in order]
+    assert abs(firsts.count(1) - firsts.count(2)) == rounds % 2
+
+
+def test_one_cluster_size_named_twice_is_refused(capsys):
+    from benchmarks.conversation import main
+    with pytest.raises(SystemExit):
+        main(["--replicas", "2", "2"])
+    assert "each number once" in capsys.readouterr().err

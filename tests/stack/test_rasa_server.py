@@ -140,6 +140,36 @@ def test_rasas_own_parser_reads_back_the_token_we_pass(tmp_path, token):
     assert _shown(argv) == " ".join(argv).replace(given, "--auth-token=***")
 
 
+@pytest.mark.parametrize("given", [None, "2"])
+def test_the_rasa_server_runs_tensorflow_on_the_threads_the_stack_names(tmp_path, monkeypatch,
+                                                                         given):
+    """The Rasa server's env (Settings.rasa_environment) is read by Rasa's own start-up
+    (`rasa/__main__.py` calls setup_tf_environment): one thread each unless the operator's
+    environment says otherwise. Run as Rasa runs it, in a process of its own."""
+    import json
+    import subprocess
+    import sys
+
+    from stack.services import DEFAULT_PORTS, TF_THREADS, Settings, service_specs
+
+    for name in TF_THREADS:
+        if given is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, given)
+    settings = Settings(root=tmp_path, data_dir=tmp_path, run_dir=tmp_path, ports=DEFAULT_PORTS)
+    env = service_specs(settings, tmp_path / "model.tar.gz")["rasa"].env
+    script = ("import json, tensorflow as tf\n"
+              "from rasa.utils.tensorflow.environment import setup_tf_environment\n"
+              "setup_tf_environment()\n"
+              "t = tf.config.threading\n"
+              "print(json.dumps([t.get_inter_op_parallelism_threads(),"
+              " t.get_intra_op_parallelism_threads()]))\n")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    assert json.loads(out.splitlines()[-1]) == [int(given or 1)] * 2
+
+
 def a_conversation(domain):
     """A form in progress, with slots set, a rule-only turn and a user message with text."""
     from rasa.shared.core.events import (
