@@ -15,7 +15,7 @@ says what our assistant costs over Rasa itself on this machine.
 
 With `--replicas N ...` the same load runs through the cluster instead (stack/cluster.py, as
 `python -m stack cluster`: PostgreSQL, Redis, N Rasa and action servers, two handoff processes,
-HAProxy in front), one cluster per N, all up at once on throwaway databases; each load runs
+HAProxy in front), one cluster per N, all up at once on throwaway databases (PostgreSQL durable, as deployed); each load runs
 through them in turn, in rounds (1, 2, then 2, 1, ...: at least two, and 100 applications a
 cluster), and the bare assistant once a round, so the machine's drift during the run weighs on
 every figure alike; a cluster's figures pool its rounds. Targets there: N replicas serve at
@@ -314,8 +314,8 @@ def load_clusters(folder: Path, model: Path, replicas: list[int], users: list[in
         clusters, roots = {}, {}
         figures = {n: {"replicas": n, "loads": []} for n in replicas}
         for n in replicas:  # one after the other, each start-up with the machine to itself
-            cluster = stack.enter_context(Cluster(cluster_settings(folder, n), model, replicas=n,
-                                                  durable=False))
+            # PostgreSQL as deployed (fsync on): throwaway, but never faster than the real one.
+            cluster = stack.enter_context(Cluster(cluster_settings(folder, n), model, replicas=n))
             started = time.monotonic()
             cluster.start()
             figures[n]["startup_seconds"] = round(time.monotonic() - started, 1)
