@@ -15,12 +15,12 @@ says what our assistant costs over Rasa itself on this machine.
 
 With `--replicas N ...` the same load runs through the cluster instead (stack/cluster.py, as
 `python -m stack cluster`: PostgreSQL, Redis, N Rasa and action servers, two handoff processes,
-HAProxy in front), one cluster per N, all up at once on throwaway databases (PostgreSQL durable, as deployed); each load runs
-through them in turn, in rounds (1, 2, then 2, 1, ...: at least two, and 100 applications a
-cluster), and the bare assistant once a round, so the machine's drift during the run weighs on
-every figure alike; a cluster's figures pool its rounds. Targets there: N replicas serve at
-least 0.8 x N times one replica's messages per second, with p95 per turn at 10 users no worse
-than one replica's, every application completed.
+HAProxy in front), one cluster per N, all up at once on throwaway databases (PostgreSQL with
+fsync on, as deployed); each load runs through them in turn, in rounds (1, 2, then 2, 1, ...: at
+least two, and 100 applications a cluster), and the bare assistant once a round, so the
+machine's drift during the run weighs on every figure alike; a cluster's figures pool its rounds.
+Targets there: N replicas serve at least 0.8 x N times one replica's messages per second, with
+p95 per turn at 10 users no worse than one replica's, every application completed.
 
 Every server first gets a load that is not measured (two whole applications; the bare assistant
 two users' worth of messages): a server's first turns pay TensorFlow's tracing.
