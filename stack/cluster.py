@@ -32,7 +32,13 @@ from stack.balancer import haproxy_binary, process_names, render
 from stack.environment import child_environment
 from stack.model import ROOT, StackError
 from stack.processes import ManagedProcess, ServiceSpec, wait_all_ready
-from stack.services import Settings, free_port, handoff_database_env, service_specs
+from stack.services import (
+    ACTION_FALLBACK_ENV,
+    Settings,
+    free_port,
+    handoff_database_env,
+    service_specs,
+)
 
 if TYPE_CHECKING:
     from stack.throwaway_postgres import PostgresCluster
@@ -188,19 +194,25 @@ class Cluster:
             raise
 
     def _create_processes(self) -> dict[str, list[int]]:
-        """One ManagedProcess per replica on a free port; the ports of each service's."""
-        servers: dict[str, list[int]] = {}
+        """One ManagedProcess per replica on a free port; the ports of each service's. Replicas
+        are pairs: `rasa-N` calls `actions-N`, and the balancer only when that one cannot be
+        reached (stack/paired_actions.py)."""
+        ports = {service: [free_port() for _ in range(count)]
+                 for service, count in self.counts.items()}
         for service, count in self.counts.items():
-            servers[service] = []
-            for name in process_names(service, count):
-                port = free_port()
+            for index, name in enumerate(process_names(service, count)):
+                port = ports[service][index]
                 settings = replace(self.settings, listen_ports={service: port})
+                if service == "rasa":
+                    settings = replace(
+                        settings, ports={**settings.ports, "actions": ports["actions"][index]},
+                        extra_env={**settings.extra_env,
+                                   ACTION_FALLBACK_ENV: f"{self.settings.url('actions')}/webhook"})
                 model = self.model if service == "rasa" else None
                 spec = replace(service_specs(settings, model)[service], name=name)
                 self.processes[name] = ManagedProcess(spec, self.settings.root,
                                                       self.settings.run_dir)
-                servers[service].append(port)
-        return servers
+        return ports
 
     def _prepare_databases(self) -> None:
         """The handoff's migrations (`python -m handoff migrate`, as compose's handoff-migrate)

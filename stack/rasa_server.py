@@ -36,6 +36,8 @@ checked, and only the prediction is traced (stack/quick_load.py): 5 s instead of
 the function up, on every prediction; it is now called directly (stack/predict_call.py).
 9. Every call to the action server opened a new HTTP session and connection; the connections are
 now kept open between calls (stack/kept_connections.py).
+10. In a cluster each Rasa server calls its own action server, not the balancer, and the balancer
+only when its own cannot be reached (stack/paired_actions.py).
 
 Started before its model exists (`make run` while the model trains, WAIT_FOR_MODEL set), it
 imports Rasa, TensorFlow and the pipeline meanwhile and calls Rasa's `main` once the model's file
@@ -68,6 +70,7 @@ from stack import (
     action_payload,
     applied_events,
     kept_connections,
+    paired_actions,
     predict_call,
     quick_load,
     rasa_patches,
@@ -224,6 +227,7 @@ def install() -> None:
     quick_load.install()
     predict_call.install()
     kept_connections.install()
+    paired_actions.install()
 
 
 # What `rasa run` imports on its way to serving our model, the slowest first.

@@ -69,6 +69,11 @@ def handoff_database_env() -> str:
     return _handoff_setting("database_url_env", "ASB_HANDOFF_DATABASE_URL")
 
 
+# A cluster's Rasa server calls its own action server (ASB_ACTION_ENDPOINT_URL) and, only when
+# that one cannot be reached, this one: the balancer's action frontend (stack/paired_actions.py).
+ACTION_ENDPOINT_ENV, ACTION_FALLBACK_ENV = "ASB_ACTION_ENDPOINT_URL", "ASB_ACTION_FALLBACK_URL"
+
+
 @dataclass
 class Settings:
     """Everything that differs between `make run`, the tests and the benchmark."""
@@ -179,7 +184,7 @@ class Settings:
             "PYTHONPATH": str(self.root),
             "ASB_DATA_DIR": str(self.data_dir),
             intake_token_env(): self.intake_token,
-            "ASB_ACTION_ENDPOINT_URL": f"{self.url('actions')}/webhook",
+            ACTION_ENDPOINT_ENV: f"{self.url('actions')}/webhook",
             "ASB_TRACKER_DB": str(self.tracker_db),
             "ASB_RASA_URL": self.url("rasa"),
             "ASB_HANDOFF_URL": self.url("handoff"),  # read by assistant/actions/service.py

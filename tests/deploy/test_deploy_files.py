@@ -27,6 +27,8 @@ from stack import retention
 from stack.model import ROOT
 from stack.processes import ManagedProcess
 from stack.services import (
+    ACTION_ENDPOINT_ENV,
+    ACTION_FALLBACK_ENV,
     DEFAULT_PORTS,
     SERVICES,
     Settings,
@@ -400,6 +402,22 @@ def test_cluster_endpoints_use_postgresql_and_the_ticket_lock_store():
 def _compose_url_check(var, url, target):
     """An internal URL goes to the balancer's frontend on that port, which sends to `target`."""
     assert url.hostname == "haproxy", f"compose: {var} goes through the balancer"
+    _balancer_leads_to(var, url, target)
+
+
+def _paired_url_check(service_name: str):
+    """A Rasa server's action endpoint: its own action server (rasa-N's is actions-N)."""
+    paired = COMPOSE["actions"][COMPOSE["rasa"].index(service_name)]
+
+    def check(var, url, target):
+        if var != ACTION_ENDPOINT_ENV:
+            return _compose_url_check(var, url, target)
+        assert url.hostname == paired and paired in COMPOSE[target], (
+            f"compose {service_name}: {var} goes to its own action server, {paired}")
+    return check
+
+
+def _balancer_leads_to(var, url, target):
     sections = haproxy()
     for (kind, _name), lines in sections.items():
         if kind == "frontend" and f"bind :{url.port}" in lines:
@@ -420,8 +438,13 @@ def test_compose_services_match_the_stack(name, clean_environment):
         assert service["restart"] == "on-failure"
         assert service["stop_grace_period"] == f"{stop_timeout():g}s"
         check_command(name, service["command"], "0.0.0.0", where)
-        check_environment(name, interpolated(service["environment"]), "0.0.0.0", workdir(),
-                          where, _compose_url_check)
+        environment = interpolated(service["environment"])
+        check_environment(name, environment, "0.0.0.0", workdir(), where,
+                          _paired_url_check(service_name) if name == "rasa" else _compose_url_check)
+        if name == "rasa":  # when its own action server cannot be reached: the balancer
+            stack_url = expected_specs("0.0.0.0", [])["rasa"].env[ACTION_ENDPOINT_ENV]
+            check_url(ACTION_FALLBACK_ENV, environment.get(ACTION_FALLBACK_ENV, ""), stack_url,
+                      where, _compose_url_check)
         test = service["healthcheck"]["test"]
         url = urlsplit(test[-1])
         assert test[:3] == ["CMD", "python", "-c"] and "urlopen(sys.argv[1]" in test[3]

@@ -5,6 +5,9 @@ in front. Redis, PostgreSQL and a handoff process: tests/stack/test_cluster_part
 - A burst: ~20 conversations, each with its messages sent to both Rasa servers at once. Every
   tracker in PostgreSQL must hold each message once, every turn whole (the lock store keeps two
   servers from handling one conversation together), its events in order.
+- An action server killed with SIGKILL in the middle of a whole application: its Rasa server
+  (each calls its own) goes on through the balancer's action frontend, nothing the user sends
+  fails, and the conversation stays on its Rasa server.
 - A Rasa server killed with SIGKILL in the middle of a whole application through the balancer:
   the next message, sent once, is answered by the other server, and the application completes
   with every answer kept (in the tracker store and in the stored application).
@@ -20,6 +23,7 @@ import signal
 import threading
 import time
 import urllib.error
+import urllib.request
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +32,7 @@ import psycopg2
 import pytest
 
 from stack.cluster import Cluster
+from stack.supervisor import Supervisor
 from tests.applying import PEOPLE, apply, reference_in
 from tests.live_stack import send
 from tests.stack.conftest import CLUSTER_REPLICAS as REPLICAS
@@ -123,12 +128,90 @@ def _down(cluster: Cluster) -> set[str]:
     return {name for name, now in state.items() if now != "UP"}
 
 
-def test_a_rasa_server_killed_mid_application(cluster):
-    # A server the burst kept too busy to answer its checks is out until they pass again.
+def restarted(cluster: Cluster, name: str, seconds: float = 180) -> int:
+    """Start a killed process of the cluster again as `python -m stack cluster` would (its
+    Supervisor), wait until it is ready; how many restarts that took."""
+    said: list[str] = []
+    supervisor = Supervisor({name: cluster.processes[name]}, said.append)
+    state = supervisor.states[name]
+    deadline = time.monotonic() + seconds
+    while state.restarts == 0 or state.starting or state.restart_at is not None:
+        assert time.monotonic() < deadline, f"{name} not back: {said}"
+        supervisor.tick()
+        time.sleep(0.2)
+    return state.restarts
+
+
+def _all_up(cluster: Cluster) -> None:
+    """Wait for every Rasa server to be in service again (a server the burst kept too busy to
+    answer its checks is out until they pass)."""
     deadline = time.monotonic() + 120
     while _down(cluster):
         assert time.monotonic() < deadline, f"still down: {_down(cluster)}"
         time.sleep(1)
+
+
+def _actions_run(cluster: Cluster, names: list[str] | None = None) -> dict[str, float]:
+    """How many actions each action server (or those named) has run (its /metrics)."""
+    counts = {}
+    for name in names or [f"actions-{i}" for i in range(1, REPLICAS + 1)]:
+        port = cluster.processes[name].spec.port
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+            text = answer.read().decode()
+        counts[name] = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                           if line.startswith("asb_action_seconds_count{"))
+    return counts
+
+
+def test_an_action_server_killed_mid_application(cluster):
+    """Each Rasa server calls its own action server (rasa-N, actions-N); killed, the calls go
+    through the balancer to the other, the conversation stays on its Rasa server and nothing
+    the user sends fails. The killed one is started again for the tests after."""
+    _all_up(cluster)
+    person = PEOPLE["en"].renamed(8)
+    sender = f"actions-killed-{uuid.uuid4().hex[:8]}"
+    said: list[str] = []
+    killed: list[str] = []
+    earlier = len(_served_by(cluster))
+    before = _actions_run(cluster)
+
+    def say(message: str) -> list[dict]:
+        said.append(message)
+        if len(said) == KILL_AFTER + 1:
+            deadline = time.monotonic() + 10
+            while len(_served_by(cluster)) < earlier + KILL_AFTER:
+                assert time.monotonic() < deadline, "the balancer logged no request"
+                time.sleep(0.05)
+            (rasa,) = set(_served_by(cluster)[earlier:])
+            paired = rasa.replace("rasa", "actions")
+            now = _actions_run(cluster)
+            ran = {name: now[name] - before[name] for name in now}
+            assert ran[paired] > 0 and all(n == 0 for name, n in ran.items() if name != paired), (
+                f"{rasa}'s actions must run on {paired} alone: {ran}")
+            killed.append(paired)
+            before.update(now)
+            os.kill(cluster.processes[paired].popen.pid, signal.SIGKILL)
+            cluster.processes[paired].popen.wait(10)
+        return send(cluster.public_url, sender, message, {"language": "en"}, timeout=300)
+
+    try:
+        reference = reference_in(apply(say, person))  # every message sent once: none may fail
+        served = set(_served_by(cluster)[earlier:])
+        assert len(served) == 1, f"the conversation stayed on its Rasa server: {served}"
+        (paired,) = killed
+        (other,) = set(before) - {paired}
+        assert _actions_run(cluster, [other])[other] > before[other], (
+            "the balancer's action server ran the rest")
+        assert _turns(_events(cluster, sender)) == said, "every message kept, once, in order"
+        print(f"\ncluster action server kill: {paired} killed after {KILL_AFTER} of {len(said)} "
+              f"messages; its Rasa server went on through the balancer; {reference}")
+    finally:
+        for name in killed:  # back for the tests after this one
+            restarted(cluster, name)
+
+
+def test_a_rasa_server_killed_mid_application(cluster):
+    _all_up(cluster)
     person = PEOPLE["en"].renamed(7)
     sender = f"killed-{uuid.uuid4().hex[:8]}"
     said: list[str] = []

@@ -22,10 +22,9 @@ from collections import Counter
 import pytest
 
 from stack.services import handoff_database_env
-from stack.supervisor import Supervisor
 from tests.handoff.handoff_parts import all_delivered, example_application
 from tests.live_stack import INTAKE_TOKEN, send
-from tests.stack.test_cluster import _events, _turns
+from tests.stack.test_cluster import _events, _turns, restarted
 
 pytestmark = pytest.mark.integration
 
@@ -117,14 +116,7 @@ def test_a_handoff_process_killed_while_delivering(cluster, agency):
             time.sleep(0.05)
         killed = busy[0]
         os.kill(processes[killed].popen.pid, signal.SIGKILL)
-        said: list[str] = []
-        supervisor = Supervisor({killed: processes[killed]}, said.append)
-        state = supervisor.states[killed]
-        deadline = time.monotonic() + 90
-        while state.restarts == 0 or state.starting or state.restart_at is not None:
-            assert time.monotonic() < deadline, f"{killed} not back: {said}"
-            supervisor.tick()
-            time.sleep(0.2)
+        restarts = restarted(cluster, killed, 90)
         _delivered(cluster, references)
         time.sleep(6)  # a lease more: anything sent twice late would show
     finally:
@@ -133,7 +125,7 @@ def test_a_handoff_process_killed_while_delivering(cluster, agency):
     counts = Counter(key for key, _ in sent if key in references)
     again = {key for key, count in counts.items() if count > 1}
     print(f"\ncluster handoff kill: {killed} killed with deliveries in flight, back after "
-          f"{state.restarts} restart; {len(references)} applications delivered, "
+          f"{restarts} restart; {len(references)} applications delivered, "
           f"{len(again)} sent again under the same Idempotency-Key")
     assert set(counts) == references  # none lost
     # Sent twice only what the killed process was sending, and once more only.
