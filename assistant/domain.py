@@ -181,15 +181,31 @@ def form_slots() -> dict[str, list[str]]:
     return slots
 
 
+def question_of(slot: str):
+    return next((form.questions[slot] for form in FORMS if slot in form.questions), None)
+
+
 def free_text(slot: str) -> bool:
-    question = next((form.questions[slot] for form in FORMS if slot in form.questions), None)
+    question = question_of(slot)
     return question is not None and question.free_text  # the summary has buttons
+
+
+def interruptions_of(slot: str, named: dict[tuple, _Named]) -> _Named:
+    """The intents that do not answer the slot's question: the free-text or the other list, and
+    the question's own `leaves_on` (one YAML anchor for each list)."""
+    question = question_of(slot)
+    leaves = tuple(question.leaves_on) if question is not None else ()
+    key = (free_text(slot), leaves)
+    if key not in named:
+        base = FREE_TEXT_INTERRUPTIONS if free_text(slot) else INTERRUPTIONS
+        name = "free_text_interruptions" if free_text(slot) else "interruptions"
+        named[key] = _Named("_or_".join([name, *leaves]), [*base, *leaves])
+    return named[key]
 
 
 def domain() -> dict[str, Any]:
     """The domain as data, in the order it is written."""
-    interruptions = {True: _Named("free_text_interruptions", FREE_TEXT_INTERRUPTIONS),
-                     False: _Named("interruptions", INTERRUPTIONS)}
+    named: dict[tuple, _Named] = {}
     slots: dict[str, Any] = {}
     for slot, kind in CONVERSATION_SLOTS.items():
         values = {"values": _Flow(LANGUAGES)} if slot == "language" else {}
@@ -199,7 +215,7 @@ def domain() -> dict[str, Any]:
     for slot, forms in asked.items():
         slots[slot] = {"type": "any", "influence_conversation": False, "mappings": [{
             "type": "from_text",
-            "not_intent": interruptions[free_text(slot)],
+            "not_intent": interruptions_of(slot, named),
             "conditions": [_FlowMap(active_loop=form, requested_slot=slot) for form in forms],
         }]}
     return {

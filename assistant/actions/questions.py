@@ -38,6 +38,9 @@ class Question:
     # `not_intent`, written by `python -m assistant.domain`). A question with choices, a date or
     # a pattern (postcode, phone) also gives way to reporting, complaints and questions back.
     free_text: bool = False
+    # Intents that also leave the form at this question (a rule says where to): a status check's
+    # reference, say, for someone who has not applied yet and asks to.
+    leaves_on: tuple[str, ...] = ()
 
 
 def on_behalf(tracker: Tracker) -> bool:

@@ -27,7 +27,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions import service
-from assistant.actions.answers import ESCALATE, HUMAN, contact_lines
+from assistant.actions.answers import CHECK, ESCALATE, HUMAN, contact_lines
 from assistant.actions.application_form import postcode_in
 from assistant.actions.messages import Button, babel_locale, language_of, say
 from assistant.actions.questions import Question, QuestionsForm, ask_actions
@@ -44,12 +44,18 @@ REFERENCE_WORDS = 8
 TRY_AGAIN = Button("button-try-again", "/ask_status")
 
 # Both answers are free text to the domain: the message reader has no kind for them, so any
-# intent but emergency, stop, start again, another language or a person is taken as the answer
-# (a reference is not a question about the process, whatever the model makes of it).
+# intent but emergency, stop, start again, another language, a person or asking to apply is
+# taken as the answer (a reference is not a question about the process, whatever the model
+# makes of it). Asking to apply leaves the check for the eligibility check (rules.yml): someone
+# who asked where their application is may not have one yet.
 QUESTIONS = {
-    "status_reference": Question("ask-status-reference", free_text=True),
-    "status_postcode": Question("ask-status-postcode", purpose="postal-code", free_text=True),
+    "status_reference": Question("ask-status-reference", free_text=True,
+                                 leaves_on=("start_application",)),
+    "status_postcode": Question("ask-status-postcode", purpose="postal-code", free_text=True,
+                                leaves_on=("start_application",)),
 }
+# Under "that is not a reference": a way out for someone who has none.
+NO_REFERENCE = (CHECK, HUMAN)
 ASK_ACTIONS = ask_actions(QUESTIONS)
 
 # The threshold decision and the review's outcome (recommendations made?) -> their messages.
@@ -109,7 +115,8 @@ class ValidateStatusForm(QuestionsForm):
     def validate_status_reference(self, value, dispatcher, tracker, domain):
         reference = reference_in(str(value or ""))
         if reference is None:
-            say(dispatcher, language_of(tracker), "status-reference-not-understood")
+            say(dispatcher, language_of(tracker), "status-reference-not-understood",
+                buttons=NO_REFERENCE)
         return {"status_reference": reference}
 
     def validate_status_postcode(self, value, dispatcher, tracker, domain):

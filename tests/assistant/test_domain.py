@@ -138,6 +138,8 @@ def test_each_form_slot_is_filled_only_while_its_forms_ask_for_it(served):
 
 
 def test_free_text_answers_give_way_only_to_emergency_stop_language_and_a_person(served):
+    """...and to what the question itself names (`leaves_on`: asking to apply, at the status
+    check's questions, which a rule turns into the eligibility check)."""
     slots = served.as_dict()["slots"]
     for form in (ValidateEligibilityForm, ValidateApplicationForm, ValidateStatusForm,
                  ValidateEscalationForm):
@@ -145,7 +147,7 @@ def test_free_text_answers_give_way_only_to_emergency_stop_language_and_a_person
             question = form.questions.get(slot)
             [mapping] = slots[slot]["mappings"]
             expected = (domain.FREE_TEXT_INTERRUPTIONS if question and question.free_text
-                        else domain.INTERRUPTIONS)
+                        else domain.INTERRUPTIONS) + list(question.leaves_on if question else ())
             assert (slot, mapping["type"], mapping["not_intent"]) == (slot, "from_text", expected)
 
 

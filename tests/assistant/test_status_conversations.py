@@ -58,3 +58,39 @@ def test_where_is_my_application(stack, language):
     kept = slots(stack, chat.sender)
     assert (kept["status_reference"], kept["status_postcode"], kept["status_tries"]) == (
         None, None, 1)
+
+
+# Someone who asks where their application is but has not applied: what they type at the
+# reference question, in words of their own.
+NONE_YET = {
+    "en": "i dont have one, i havent sent anything yet",
+    "cy": "does gen i ddim un",
+    "pl": "nie mam zadnego numeru",
+    "ar": "ليس لدي رقم",
+}
+
+
+@pytest.mark.parametrize("language", list(NONE_YET))
+def test_no_reference_yet_leads_to_the_eligibility_check(stack, language):
+    chat = Chat(stack, language)
+    chat.send("/greet", {"language": language})
+    chat.send(ASKED[language])
+    chat.expects("ask-status-reference")
+    chat.send(NONE_YET[language])
+    chat.expects("status-reference-not-understood")
+    check, human = render(language, "button-check"), render(language, "button-human")
+    assert check in chat.buttons and human in chat.buttons
+    chat.send(next(b["payload"] for r in chat.replies for b in r.get("buttons", [])
+                   if b["title"] == check))
+    assert any(c.get("asks") == "incident_date" for c in chat.custom), chat.text
+    kept = slots(stack, chat.sender)
+    assert (kept["requested_slot"], kept["status_reference"]) == ("incident_date", None)
+
+
+def test_asking_to_apply_at_the_reference_question(stack):
+    chat = Chat(stack, "en")
+    chat.send("/greet", {"language": "en"})
+    chat.send(ASKED["en"])
+    chat.expects("ask-status-reference")
+    chat.send("i haven't applied, how do i apply")
+    assert any(c.get("asks") == "incident_date" for c in chat.custom), chat.text
