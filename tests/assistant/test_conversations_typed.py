@@ -24,6 +24,27 @@ def test_a_story_after_hello_gets_the_explanation_and_the_offer_to_check(stack):
                                     for b in r.get("buttons", [])]
 
 
+# Openings that say the agencies did nothing: the case review's very reason, never a status
+# check (as "...and the council did nothing" once was) nor "I didn't understand".
+NOTHING_DONE = [
+    ("en", "been on to the council about the dealers on our landing for months, they've done nothing"),
+    ("en", "police just dont want to know, they never do anything"),
+    ("cy", "dyw'r cyngor byth yn neud dim byd am y sŵn"),
+    ("pl", "sąsiedzi hałasują co noc a policja nic z tym nie robi"),
+    ("ur", "padosi raat bhar shor karte hain aur council kuch nahi karti"),
+    ("es", "los vecinos hacen ruido todas las noches y el ayuntamiento no hace nada"),
+]
+
+
+@pytest.mark.parametrize(("language", "opening"), NOTHING_DONE)
+def test_an_opening_saying_nobody_acted_gets_the_explanation(stack, language, opening):
+    chat = Chat(stack, language)
+    chat.send(opening, {"language": language})
+    chat.expects("explain-not")
+    chat.expects("offer-check")
+    assert not any(c.get("asks") for c in chat.custom), "no form started"
+
+
 def test_a_question_instead_of_a_reference_is_never_stored(stack):
     chat = Chat(stack, "en")
     chat.send("/greet", {"language": "en"})
