@@ -34,7 +34,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions import service
-from assistant.actions.answers import ESCALATE, complaint_link, contact_lines
+from assistant.actions.answers import ESCALATE, HUMAN, complaint_link, contact_lines
 from assistant.actions.application_form import postcode_in
 from assistant.actions.incident_answers import yes_no
 from assistant.actions.messages import Button, language_of, say
@@ -119,8 +119,9 @@ class ValidateEscalationForm(QuestionsForm):
 
     def validate_escalation_reference(self, value, dispatcher, tracker, domain):
         reference = reference_in(str(value or ""))
-        if reference is None:
-            say(dispatcher, language_of(tracker), "status-reference-not-understood")
+        if reference is None:  # a reference lost or never kept: the lead agency can find it
+            say(dispatcher, language_of(tracker), "status-reference-not-understood",
+                buttons=(HUMAN,))
         return {"escalation_reference": reference}
 
     async def validate_escalation_postcode(self, value, dispatcher, tracker, domain):

@@ -183,3 +183,22 @@ def test_no_ground_in_urdu_is_not_sent_and_says_what_is_not_a_ground(stack):
     chat.send("نہیں جی")
     chat.expects("escalation-no-ground")
     assert escalations_of(stack, reference) == []
+
+
+def test_a_lost_reference_is_offered_a_person(stack):
+    """No way on without the reference: under "that is not a reference", a person to ask (the
+    lead agency can find it), and the question again after their details."""
+    chat = Chat(stack, "en")
+    chat.send("/greet", {"language": "en"})
+    chat.send("they said my case didnt meet the threshold, can i appeal that?")
+    chat.send("yes please")
+    chat.expects("ask-status-reference")
+    chat.send("i lost it")
+    chat.expects("status-reference-not-understood")
+    human = render("en", "button-human")
+    assert human in chat.buttons
+    chat.send(next(b["payload"] for r in chat.replies for b in r.get("buttons", [])
+                   if b["title"] == human))
+    area = load_deployment().area()
+    chat.expects("contact-phone", phone=area.lead_agency.contact.phone)
+    chat.expects("ask-status-reference")
