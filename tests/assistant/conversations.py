@@ -37,6 +37,13 @@ class Chat:
     def choose(self, value: str) -> str:
         return self.send(payload(value))
 
+    def press(self, title: str) -> str:
+        """Press the button the last answer offered with this title (its payload sent)."""
+        found = [b["payload"] for r in self.replies for b in r.get("buttons", [])
+                 if b["title"] == title]
+        assert found, f"no button {title!r} in {self.buttons}"
+        return self.send(found[0])
+
     @property
     def text(self) -> str:
         return "\n".join(r["text"] for r in self.replies if r.get("text"))

@@ -197,8 +197,7 @@ def test_a_lost_reference_is_offered_a_person(stack):
     chat.expects("status-reference-not-understood")
     human = render("en", "button-human")
     assert human in chat.buttons
-    chat.send(next(b["payload"] for r in chat.replies for b in r.get("buttons", [])
-                   if b["title"] == human))
+    chat.press(human)
     area = load_deployment().area()
     chat.expects("contact-phone", phone=area.lead_agency.contact.phone)
     chat.expects("ask-status-reference")

@@ -80,8 +80,7 @@ def test_no_reference_yet_leads_to_the_eligibility_check(stack, language):
     chat.expects("status-reference-not-understood")
     check, human = render(language, "button-check"), render(language, "button-human")
     assert check in chat.buttons and human in chat.buttons
-    chat.send(next(b["payload"] for r in chat.replies for b in r.get("buttons", [])
-                   if b["title"] == check))
+    chat.press(check)
     assert any(c.get("asks") == "incident_date" for c in chat.custom), chat.text
     kept = slots(stack, chat.sender)
     assert (kept["requested_slot"], kept["status_reference"]) == ("incident_date", None)
