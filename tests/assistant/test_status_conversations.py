@@ -91,5 +91,5 @@ def test_asking_to_apply_at_the_reference_question(stack):
     chat.send("/greet", {"language": "en"})
     chat.send(ASKED["en"])
     chat.expects("ask-status-reference")
-    chat.send("i haven't applied, how do i apply")
+    chat.send("oh right, can i start an application instead")
     assert any(c.get("asks") == "incident_date" for c in chat.custom), chat.text
