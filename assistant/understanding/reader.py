@@ -50,6 +50,9 @@ _SWITCH = re.compile(
     r"\b(switch|change|can we|could we|speak to me|talk to me|write to me|newid|siarad a fi|"
     r"siarad efo fi|siarad gyda fi|gawn ni|zmien|schimb|mudar|cambiar|cambia)\b")
 MODEL_SURE = 0.9  # the model alone, on a sentence, at a choice/yes-no/date question
+# A reference, or its tail, typed in a message: "ASB-2026-7F3K9Q", "asb 2026", "7f3k9q" (six
+# letters and digits mixed). Not "3am", "5 times" or "since 2024".
+_REFERENCE_LIKE = re.compile(r"\basb\W*20\d\d\b|\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{6}\b")
 
 
 @dataclass(frozen=True)
@@ -293,14 +296,17 @@ def _nothing_asked(text, model, ranking, matches, words, first_message) -> Readi
             and not keys & _ASKING and not any(mark in text for mark in "?؟")):
         return Reading("start_application", reason="apply-words")
     # A first message telling what is happening ("kids keep smashing my shop window and nobody
-    # does anything") is not a status check unless it speaks of an application or a reference.
+    # does anything", "music till 3am and the council did nothing") is not a status check unless
+    # it speaks of an application or a reference.
     if (model == "ask_status" and first_message and len(words) >= 8 and "apply" not in keys
-            and not any(ch.isdigit() for ch in text)):
+            and not _REFERENCE_LIKE.search(text.lower())):
         model = "nlu_fallback"
     # A long message the model cannot place tells the person's story; "inform" answers nothing
-    # when nothing was asked.
+    # when nothing was asked. A short first one telling it ("the police did nothing") too.
     unplaced = model in ("nlu_fallback", "out_of_scope", "inform")
     if len(words) >= 8 and (model == "inform" or first_message and unplaced):
+        return Reading(EXPLAINED, reason="story")
+    if first_message and model == "inform" and len(words) >= 3:
         return Reading(EXPLAINED, reason="story")
     story = [m for m in matches if m.key == "story"]
     if story and len(words) >= 6 and model in STORY_MISREADS and (first_message or unplaced):

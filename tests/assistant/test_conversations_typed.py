@@ -29,6 +29,7 @@ def test_a_story_after_hello_gets_the_explanation_and_the_offer_to_check(stack):
 NOTHING_DONE = [
     ("en", "been on to the council about the dealers on our landing for months, they've done nothing"),
     ("en", "police just dont want to know, they never do anything"),
+    ("en", "council never did a thing"),
     ("cy", "dyw'r cyngor byth yn neud dim byd am y sŵn"),
     ("pl", "sąsiedzi hałasują co noc a policja nic z tym nie robi"),
     ("ur", "padosi raat bhar shor karte hain aur council kuch nahi karti"),

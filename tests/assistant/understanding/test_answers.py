@@ -231,10 +231,13 @@ def test_saying_they_want_to_apply_starts_the_check_where_the_model_cannot_place
 # application or a reference is told the case review; one that speaks of applying is a status check.
 FIRST_STORIES = [("en", "lads keep kicking my front door at night and the police do nothing"),
                  ("pl", "sasiedzi od roku robia imprezy do rana i nikt nic z tym nie robi"),
-                 ("cy", "ma'r plant yn taflu cerrig at y ffenest bob nos a neb yn gneud dim")]
+                 ("cy", "ma'r plant yn taflu cerrig at y ffenest bob nos a neb yn gneud dim"),
+                 ("en", "hiya the flat above has parties till 4am most nights, reported it "
+                        "6 times and the council did nothing")]
 FIRST_STATUS = [("en", "sent my application in weeks ago and still nobody has got back to me"),
                 ("ro", "am depus cererea acum doua luni si nu mi-a raspuns nimeni inca"),
-                ("ar", "بعتت الطلب من زمان وما حدا رجعلي خبر لهلأ")]
+                ("ar", "بعتت الطلب من زمان وما حدا رجعلي خبر لهلأ"),
+                ("en", "hi its about asb 2026 4hq7zm, has anyone looked at it yet")]
 
 
 @pytest.mark.parametrize(("language", "text"), FIRST_STORIES)
@@ -249,3 +252,18 @@ def test_a_first_message_about_an_application_sent_is_a_status_check(language, t
     reading = read_answer(text, None, language, "ask_status", 0.95, [("ask_status", 0.95)],
                           first_message=True)
     assert reading.intent == "ask_status"
+
+
+# Short first messages telling what happened, which the model reads as `inform`: the case
+# review is explained (not "I didn't understand"); later, with nothing asked, they stay `inform`.
+SHORT_FIRST = [("en", "cops never bothered"), ("cy", "wnaeth neb ddim byd"),
+               ("pl", "policja to olała"), ("ur", "kisi ne madad nahi ki")]
+
+
+@pytest.mark.parametrize(("language", "text"), SHORT_FIRST)
+def test_a_short_first_message_telling_what_happened_is_told_the_case_review(language, text):
+    first = read_answer(text, None, language, "inform", 0.99, [("inform", 0.99)],
+                        first_message=True)
+    assert first.intent == "ask_what_is_case_review"
+    later = read_answer(text, None, language, "inform", 0.99, [("inform", 0.99)])
+    assert later.intent == "inform"
