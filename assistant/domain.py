@@ -195,10 +195,10 @@ def interruptions_of(slot: str, named: dict[tuple, _Named]) -> _Named:
     the question's own `leaves_on` (one YAML anchor for each list)."""
     question = question_of(slot)
     leaves = tuple(question.leaves_on) if question is not None else ()
-    key = (free_text(slot), leaves)
+    name, base = (("free_text_interruptions", FREE_TEXT_INTERRUPTIONS) if free_text(slot)
+                  else ("interruptions", INTERRUPTIONS))
+    key = (name, leaves)
     if key not in named:
-        base = FREE_TEXT_INTERRUPTIONS if free_text(slot) else INTERRUPTIONS
-        name = "free_text_interruptions" if free_text(slot) else "interruptions"
         named[key] = _Named("_or_".join([name, *leaves]), [*base, *leaves])
     return named[key]
 

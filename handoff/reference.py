@@ -14,6 +14,9 @@ import secrets
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _VALUE = {char: i for i, char in enumerate(ALPHABET)}
 _SHAPE = re.compile(r"^ASB-(\d{4})-([" + ALPHABET + r"]{6})$")
+# A reference's shape, whole or in part, anywhere in a text, its check character unchecked.
+_MENTIONED = re.compile(r"\bASB\W*\d{4}\b|\b(?=[" + ALPHABET + r"]*\d)(?=[" + ALPHABET
+                        + r"]*[A-Z])[" + ALPHABET + r"]{6}\b")
 _MODULUS = 0b100101  # x^5 + x^2 + 1, primitive over GF(2)
 
 
@@ -52,6 +55,12 @@ def is_valid(reference: str) -> bool:
     if not match:
         return False
     return _interim(match.group(2)) == 0
+
+
+def mentions_reference(text: str) -> bool:
+    """Whether a text speaks of a reference: "ASB-2026-7F3K9Q", "asb 2026", "7f3k9q" (its six
+    characters, letters and digits mixed), even mistyped. Not "3am", "5 times" or "since 2024"."""
+    return bool(_MENTIONED.search(text.upper()))
 
 
 def parse_reference(text: str, prefix: str = "ASB") -> str | None:

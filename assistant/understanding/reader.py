@@ -31,6 +31,7 @@ from assistant.language_detection import language_request, languages_named_in
 from assistant.understanding.kinds import QUESTIONS, Asked
 from assistant.understanding.lexicon import Match, available, raw, table
 from assistant.understanding.text import emoji_answer, ends_as_question, has_words, tokens
+from handoff.reference import mentions_reference
 from languages import ROMANISED, script_ranges
 
 # Intents that interrupt a form (domain.yml's `not_intent` lists).
@@ -50,9 +51,6 @@ _SWITCH = re.compile(
     r"\b(switch|change|can we|could we|speak to me|talk to me|write to me|newid|siarad a fi|"
     r"siarad efo fi|siarad gyda fi|gawn ni|zmien|schimb|mudar|cambiar|cambia)\b")
 MODEL_SURE = 0.9  # the model alone, on a sentence, at a choice/yes-no/date question
-# A reference, or its tail, typed in a message: "ASB-2026-7F3K9Q", "asb 2026", "7f3k9q" (six
-# letters and digits mixed). Not "3am", "5 times" or "since 2024".
-_REFERENCE_LIKE = re.compile(r"\basb\W*20\d\d\b|\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{6}\b")
 
 
 @dataclass(frozen=True)
@@ -299,7 +297,7 @@ def _nothing_asked(text, model, ranking, matches, words, first_message) -> Readi
     # does anything", "music till 3am and the council did nothing") is not a status check unless
     # it speaks of an application or a reference.
     if (model == "ask_status" and first_message and len(words) >= 8 and "apply" not in keys
-            and not _REFERENCE_LIKE.search(text.lower())):
+            and not mentions_reference(text)):
         model = "nlu_fallback"
     # A long message the model cannot place tells the person's story; "inform" answers nothing
     # when nothing was asked. A short first one telling it ("the police did nothing") too.

@@ -7,7 +7,14 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handoff.reference import ALPHABET, check_character, is_valid, new_reference, normalise
+from handoff.reference import (
+    ALPHABET,
+    check_character,
+    is_valid,
+    mentions_reference,
+    new_reference,
+    normalise,
+)
 
 bodies = st.text(alphabet=ALPHABET, min_size=5, max_size=5)
 
@@ -56,3 +63,12 @@ def test_a_reference_read_out_or_typed_with_spaces_is_normalised():
     reference = new_reference(random.randint(2026, 2030))
     spoken = " ".join(reference.lower())
     assert is_valid(normalise(spoken))
+
+
+def test_a_reference_mentioned_in_a_message_whole_in_part_or_mistyped():
+    for text in ("my ref is ASB-2026-7F3K9Q", "its about asb 2026", "it was 7f3k9q i think",
+                 "asb-2026-7f3k9x", new_reference(2026).lower()):
+        assert mentions_reference(text), text
+    for text in ("music till 3am and the council did nothing", "reported 5 times since 2024",
+                 "the ASB team did nothing", "10pm every night", "call 07700 900123"):
+        assert not mentions_reference(text), text
