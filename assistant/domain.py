@@ -13,7 +13,8 @@ Where each part comes from:
   intent is one that interrupts: `FREE_TEXT_INTERRUPTIONS` when the question's answer is free
   text (`Question.free_text`), `INTERRUPTIONS` for any other question;
 - actions: `ACTIONS` (what the action server answers with, outside the forms' questions), then
-  `action_ask_<slot>` for every form slot; those in `SENT_THE_DOMAIN` with `send_domain: true`.
+  `action_ask_<slot>` for every form slot. The `language` slot is set by the Rasa server itself
+  (stack/language_slot.py), so there is no `action_validate_slot_mappings`.
   tests/assistant/test_domain.py checks them against the actions the action server registers,
   and domain.yml against what this writes.
 
@@ -80,15 +81,10 @@ CONVERSATION_SLOTS = {
 
 FORMS: list[type[FormValidationAction]] = [ValidateEligibilityForm, ValidateApplicationForm,
                                            ValidateStatusForm, ValidateEscalationForm]
-# The actions Rasa sends the domain to, besides the forms' `validate_<form>` (it sends it to every
-# `validate_` action by itself): rasa_sdk's validation actions read the slots' mappings and the
-# forms' required slots from it. endpoints.yml's `enable_selective_domain` keeps it from the
-# others, which never read it (20 kB of JSON a call, made, sent and parsed for nothing).
-SENT_THE_DOMAIN = frozenset({"action_validate_slot_mappings"})
 ACTIONS = [
-    # validation: the language after every message, each form's answers
-    "action_validate_slot_mappings", "validate_eligibility_form", "validate_application_form",
-    "validate_status_form", "validate_escalation_form",
+    # each form's answers (Rasa sends these the domain: rasa_sdk reads the forms' slots in it)
+    "validate_eligibility_form", "validate_application_form", "validate_status_form",
+    "validate_escalation_form",
     "action_change_language", "action_check_eligibility", "action_submit_application",
     "action_check_status", "action_submit_escalation",
     # stopping, starting again, "not now"
@@ -224,9 +220,7 @@ def domain() -> dict[str, Any]:
         "entities": _Flow(ENTITIES),
         "slots": slots,
         "forms": {form_name(form): {"required_slots": _Flow(form.form_slots)} for form in FORMS},
-        "actions": _Flow([_FlowMap({name: _FlowMap(send_domain=True)})
-                          if name in SENT_THE_DOMAIN else name
-                          for name in (*ACTIONS, *(f"action_ask_{slot}" for slot in asked))]),
+        "actions": _Flow([*ACTIONS, *(f"action_ask_{slot}" for slot in asked)]),
         "session_config": dict(SESSION_CONFIG),
     }
 

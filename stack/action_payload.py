@@ -7,10 +7,10 @@ action server. Under load that was a tenth of the Rasa server's CPU, which is wh
 many turns a second one server answers (docs/stack.md).
 
 The actions read the conversation's tail (rasa_sdk's `slots_to_validate`, the assistant's last
-buttons: `assistant.actions.answers`), every message the user typed (the language they write
-in: `assistant.actions.language`) and whether a custom action has run before (the action
-server's metrics). So the call keeps every event from the user's message before the latest one
-on; of the events before it, each user message (its text, channel and intent, not the NLU's whole
+buttons: `assistant.actions.answers`) and whether a custom action has run before (the action
+server's metrics), and rasa_sdk takes rewinds and restarts out by the user messages and marks
+around them. So the call keeps every event from the user's message before the latest one on; of
+the events before it, each user message (its text, channel and intent, not the NLU's whole
 reading), each custom action that ran (its name) and the events that mark a session, a restart,
 a rewind or a form. The assistant's older messages, slot settings (their values travel in the call's
 `slots`) and Rasa's own actions (`action_listen`, the forms' loops) are left out: nothing reads

@@ -69,7 +69,9 @@ from asb import env as asb_env
 from stack import (
     action_payload,
     applied_events,
+    form_questions,
     kept_connections,
+    language_slot,
     paired_actions,
     predict_call,
     quick_load,
@@ -223,6 +225,8 @@ def install() -> None:
     tracker_cache.install()
     DialogueStateTracker.past_states = past_states
     action_payload.install()
+    language_slot.install()
+    form_questions.install()
     applied_events.install()
     quick_load.install()
     predict_call.install()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from rasa_sdk import Tracker
 
@@ -94,8 +95,14 @@ def chosen(tracker: Tracker, *questions: str) -> str | None:
 
 def entity_values(tracker: Tracker, entity: str) -> list[str]:
     """Every value of `entity` in the latest message (a list value counts as several)."""
+    return values_of(entity, (tracker.latest_message or {}).get("entities"))
+
+
+def values_of(entity: str, entities: list[dict[str, Any]] | None) -> list[str]:
+    """Every value of `entity` among a message's entities, first seen first (a list value
+    counts as several)."""
     values: list[str] = []
-    for found in (tracker.latest_message or {}).get("entities") or []:
+    for found in entities or []:
         if found.get("entity") != entity:
             continue
         value = found.get("value")

@@ -1,39 +1,41 @@
-"""The conversation's language: the `language` slot.
+"""The conversation's language: the `language` slot, and the switch action.
 
-Set, after every user message (`action_validate_slot_mappings`), from the first of: an explicit
-switch (`change_language`, which the Rasa server's reading gives only to a request, never to a
-language named as an answer), the language the user is clearly writing in (the first typed
-message, or two sentences in a row; Roman Urdu counts as Urdu), or the page's language in the
-message metadata (only until a language is set, so a later switch sticks). Every other slot is
-kept.
+The slot is set after every user message by the Rasa server itself (stack/language_slot.py runs
+`language_for` inside Rasa's slot extraction: no call to the action server, no domain sent), from
+the first of: an explicit switch (`change_language`, which the Rasa server's reading gives only
+to a request, never to a language named as an answer), the language the user is clearly writing
+in (the first typed message, or two sentences in a row; Roman Urdu counts as Urdu), or the page's
+language in the message metadata (only until a language is set, so a later switch sticks). Every
+other slot is kept.
+
+The rules read a `Said`: the latest message and what was typed before it, as either side's
+tracker gives them (Rasa's `DialogueStateTracker` on the Rasa server, rasa_sdk's `Tracker` here).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from rasa_sdk import Action, Tracker, ValidationAction
-from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
+from rasa_sdk import Action, Tracker
 
 from assistant.actions import service
 from assistant.actions.choices import entity_values
 from assistant.actions.messages import Button, direction, language_of, say
-from assistant.language_detection import detect_language, language_named_in, warm_up
+from assistant.language_detection import detect_language, language_named_in
 
 
-def requested_language(tracker: Tracker) -> str | None:
-    """The language the latest message asks for (shipped or not), if any. Whether a message
-    asks is decided by reading it against the question asked (the Rasa server's reading sets
-    `change_language`): a language named at the interpreter question is an answer."""
-    latest = tracker.latest_message or {}
-    if (latest.get("intent") or {}).get("name") != "change_language":
-        return None
-    named = entity_values(tracker, "language")
-    if named:
-        return named[0]
-    text = latest.get("text") or ""
-    return None if text.startswith("/") else language_named_in(text)
+@dataclass(frozen=True)
+class Said:
+    """What the language rules read of a conversation."""
+
+    text: str  # the latest message's text ("/intent{...}" for a button or the page)
+    intent: str | None  # the reading's intent name
+    named: tuple[str, ...]  # the `language` entity's values in the latest message
+    page: str | None  # the page's language (the message's metadata)
+    typed: tuple[str, ...]  # every message typed so far, oldest first, the latest one last
+    current: str | None  # the `language` slot
+    asking: bool  # a form is asking a question (`requested_slot` set)
 
 
 def typed(text: str | None) -> bool:
@@ -41,61 +43,70 @@ def typed(text: str | None) -> bool:
     return bool(text) and not text.startswith("/")
 
 
-def typed_texts(tracker: Tracker) -> list[str]:
-    """What the user typed in this conversation, oldest first, the latest message last."""
-    return [e.get("text") for e in tracker.events
-            if e.get("event") == "user" and typed(e.get("text"))]
+def requested_language(said: Said) -> str | None:
+    """The language the latest message asks for (shipped or not), if any. Whether a message
+    asks is decided by reading it against the question asked (the Rasa server's reading sets
+    `change_language`): a language named at the interpreter question is an answer."""
+    if said.intent != "change_language":
+        return None
+    if said.named:
+        return said.named[0]
+    return language_named_in(said.text) if typed(said.text) else None
 
 
-def written_in(tracker: Tracker, shipped) -> str | None:
+def written_in(said: Said, shipped: Sequence[str]) -> str | None:
     """The language the user is writing in, when that is clear enough to change to it: the
     first message typed (not an answer to a question), or the last two typed messages, each a
     sentence, both confidently in the same language. One short answer never changes it."""
-    texts = typed_texts(tracker)
-    latest = tracker.latest_message or {}
-    if not typed(latest.get("text")):
+    if not typed(said.text):
         return None
-    if len(texts) <= 1 and not tracker.get_slot("requested_slot"):
-        return detect_language(texts[-1] if texts else latest["text"], shipped)
-    last_two = [t for t in texts[-2:] if len(t.split()) >= 3]
+    if len(said.typed) <= 1 and not said.asking:
+        return detect_language(said.typed[-1] if said.typed else said.text, shipped)
+    last_two = [t for t in said.typed[-2:] if len(t.split()) >= 3]
     if len(last_two) < 2:
         return None
     found = {detect_language(text, shipped) for text in last_two}
     return found.pop() if len(found) == 1 else None
 
 
-def language_for(tracker: Tracker) -> str | None:
+def language_for(said: Said) -> str | None:
     """The language the conversation should now be in, or None to leave it as it is."""
     shipped = service.languages()
-    current = tracker.get_slot("language")
-    asked = requested_language(tracker)
+    asked = requested_language(said)
     if asked in shipped:
         return asked
-    written = written_in(tracker, shipped)
-    if written and written != current:
+    written = written_in(said, shipped)
+    if written and written != said.current:
         return written
-    if current in shipped:
+    if said.current in shipped:
         return None
-    page = ((tracker.latest_message or {}).get("metadata") or {}).get("language")
-    return page if page in shipped else None
+    return said.page if said.page in shipped else None
 
 
-class ValidateSlotMappings(ValidationAction):
-    """Runs after every user message, inside forms too."""
+def switched(said: Said) -> tuple[str, dict[str, str] | None] | None:
+    """The language to set now and, when it changed because of how they wrote rather than by
+    asking, the `custom` that tells the page; None to leave the slot as it is. (A request is
+    answered by `action_change_language`, whose answer tells the page.)"""
+    wanted = language_for(said)
+    if not wanted or wanted == said.current:
+        return None
+    by_writing = bool(said.current) and requested_language(said) is None
+    return wanted, language_custom(wanted) if by_writing else None
 
-    def name(self) -> str:
-        return "action_validate_slot_mappings"
 
-    async def extract_language(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        wanted = language_for(tracker)
-        if not wanted or wanted == tracker.get_slot("language"):
-            return {}
-        if tracker.get_slot("language") and requested_language(tracker) is None:
-            # Switched because of how they wrote, not by asking: tell the page.
-            dispatcher.utter_message(json_message=language_custom(wanted))
-        return {"language": wanted}
+def said_in(tracker: Tracker) -> Said:
+    """rasa_sdk's view of the conversation as the rules read it."""
+    latest = tracker.latest_message or {}
+    return Said(
+        text=latest.get("text") or "",
+        intent=(latest.get("intent") or {}).get("name"),
+        named=tuple(entity_values(tracker, "language")),
+        page=(latest.get("metadata") or {}).get("language"),
+        typed=tuple(e.get("text") for e in tracker.events
+                    if e.get("event") == "user" and typed(e.get("text"))),
+        current=tracker.get_slot("language"),
+        asking=bool(tracker.get_slot("requested_slot")),
+    )
 
 
 def language_custom(language: str) -> dict[str, str]:
@@ -120,7 +131,7 @@ class ActionChangeLanguage(Action):
 
     async def run(self, dispatcher, tracker, domain):
         language = language_of(tracker)
-        asked = requested_language(tracker)
+        asked = requested_language(said_in(tracker))
         if asked and asked not in service.languages():
             say(dispatcher, language, "language-not-available", buttons=language_buttons(language))
             return []
@@ -132,7 +143,3 @@ class ActionChangeLanguage(Action):
         )
         return []
 
-
-# The action server imports every module at start-up: load the language detector's models now,
-# so the first message of the first conversation does not wait seconds for them.
-warm_up(service.languages())

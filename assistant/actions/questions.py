@@ -1,6 +1,12 @@
 """A form's questions as data, the `action_ask_<slot>` action of each, and which message a form
 takes as the answer to the question it asked (`answers_the_question`).
 
+A form's validation action (`QuestionsForm`) also asks the question that comes next, in the same
+call: Rasa's form then sees it asked and does not call `action_ask_<slot>` for it
+(stack/form_questions.py), which saves the Rasa server and the action server a call for every
+answer. The `action_ask_<slot>` actions stay for the times Rasa's form asks without validating
+(coming back to a form after an interruption) and for any Rasa server without that change.
+
 A question is a message id, the choices offered as buttons, whether it asks for a date (the page
 then shows a date picker), the values its text needs from the conversation and whether its answer
 is free text. For someone
@@ -142,3 +148,26 @@ class QuestionsForm(FormValidationAction, metaclass=ABCMeta):
         if not answers_the_question(tracker, self.is_button_title):
             return []
         return await super().get_validation_events(dispatcher, tracker, domain)
+
+    async def run(self, dispatcher, tracker, domain):
+        """rasa_sdk's validation, then the next question, as `action_ask_<slot>` would ask it."""
+        events = await super().run(dispatcher, tracker, domain)
+        slot = question_to_ask(events)
+        if slot in self.questions:
+            ask(dispatcher, tracker, slot, self.questions[slot])
+        return events
+
+
+def question_to_ask(events: list[dict[str, Any]]) -> str | None:
+    """The slot Rasa's form asks for after a validation action returned `events` (Rasa 3.6's
+    `FormAction.do`, `is_done`, `request_next_slot`): the first `requested_slot` set, unless
+    the validation rejected the form or ended it (the last `requested_slot` set, or the last
+    form event, is None)."""
+    if any(event.get("event") == "action_execution_rejected" for event in events):
+        return None
+    requested = [event.get("value") for event in events
+                 if event.get("event") == "slot" and event.get("name") == "requested_slot"]
+    loops = [event.get("name") for event in events if event.get("event") == "active_loop"]
+    if not requested or requested[-1] is None or (loops and loops[-1] is None):
+        return None
+    return requested[0]

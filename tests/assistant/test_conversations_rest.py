@@ -8,9 +8,12 @@ service is read back from its database and compared field by field.
 
 from __future__ import annotations
 
+import urllib.request
+from collections import Counter
 from datetime import date
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from assistant.actions import service
 from assistant.actions.messages import render
@@ -278,3 +281,32 @@ def test_a_2nd_report_link_starts_the_check_with_the_incidents_filled_in(stack):
     again.send("/greet", {"language": "cy", "prefill": value})
     again.expects("prefill-used")
     again.expects("greet-menu")
+
+
+def action_calls(stack) -> Counter:
+    """How many times the action server has run each action (its /metrics)."""
+    with urllib.request.urlopen(f"{stack.actions_url}/metrics", timeout=10) as answer:
+        text = answer.read().decode()
+    return Counter({sample.labels["action"]: sample.value
+                    for family in text_string_to_metric_families(text)
+                    for sample in family.samples if sample.name == "asb_action_seconds_count"})
+
+
+def test_each_answer_in_a_form_is_one_call_to_the_action_server(stack):
+    """The form's validation asks the next question in the same call (stack/form_questions.py)
+    and the Rasa server sets the language itself (stack/language_slot.py): no
+    `action_ask_<slot>` after an answer, no `action_validate_slot_mappings` after any message."""
+    chat = Chat(stack)
+    chat.send("/greet", {"language": "en"})
+    chat.send("i'd like to apply please")
+    before = action_calls(stack)
+    chat.send("the 12th of january")
+    chat.expects("ask-report-date")
+    chat.send("the next day")
+    chat.send("I rang the police")
+    chat.choose("no_reference")
+    chat.choose("no")
+    calls = action_calls(stack)
+    calls.subtract(before)
+    assert +calls == Counter({"validate_eligibility_form": 5})
+    assert [c.get("asks") for c in chat.custom] == ["more_incidents"]  # asked all the same

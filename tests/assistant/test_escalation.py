@@ -31,7 +31,16 @@ from eligibility.decision import THRESHOLD_NOT_MET
 from handoff.procedure import deadline_of, stages_of
 from tests.assistant.handoff_service import answering, handoff_service
 from tests.assistant.slots import consented, submit
-from tests.assistant.trackers import answered, button_titles, message, said, slot_events, tracker
+from tests.assistant.trackers import (
+    answered,
+    asks,
+    button_titles,
+    message,
+    said,
+    said_first,
+    slot_events,
+    tracker,
+)
 
 FORM = "escalation_form"
 DECIDED = date(2026, 3, 12)  # the threshold decision (a Thursday)
@@ -205,7 +214,8 @@ async def test_a_wrong_postcode_says_nothing_of_the_reference_and_asks_both_agai
     reference = await applied()
     not_met(intake, reference)
     dispatcher, slots = await proved(reference, "AN9 9ZZ")
-    assert said(dispatcher) == render("en", "status-not-found")
+    assert said_first(dispatcher) == render("en", "status-not-found")
+    assert asks(dispatcher) == ["escalation_reference"]
     assert (slots["escalation_reference"], slots["escalation_postcode"], slots["status_tries"]) \
         == (None, None, 1)
     assert "escalation_case" not in slots

@@ -95,6 +95,17 @@ def said(dispatcher: CollectingDispatcher) -> str:
     return "\n".join(texts(dispatcher))
 
 
+def asks(dispatcher: CollectingDispatcher) -> list[str]:
+    """The slots the messages ask for (a form's validation asks the next question itself)."""
+    return [m["custom"]["asks"] for m in dispatcher.messages if (m.get("custom") or {}).get("asks")]
+
+
+def said_first(dispatcher: CollectingDispatcher) -> str:
+    """What was said before the question asked next (when one is)."""
+    return "\n".join(m["text"] for m in dispatcher.messages
+                     if m.get("text") and not (m.get("custom") or {}).get("asks"))
+
+
 def button_titles(dispatcher: CollectingDispatcher) -> list[str]:
     return [b["title"] for m in dispatcher.messages for b in m.get("buttons", [])]
 

@@ -7,7 +7,8 @@ import pytest
 import rasa
 from jsonschema import ValidationError
 from rasa.core import run as rasa_run
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionExtractSlots, RemoteAction
+from rasa.core.actions.forms import FormAction
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -17,7 +18,14 @@ from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.models import RasaModel
 
-from stack import kept_connections, predict_call, quick_load, rasa_server
+from stack import (
+    form_questions,
+    kept_connections,
+    language_slot,
+    predict_call,
+    quick_load,
+    rasa_server,
+)
 from tests.assistant.trackers import ROOT
 
 ORIGINAL_VALIDATE = RemoteAction._validate_action_result
@@ -103,7 +111,9 @@ def test_install_replaces_both_only_on_the_rasa_it_was_written_for(monkeypatch):
                         (RemoteAction, "_action_call_format"),
                         (DialogueStateTracker, "past_states"),
                         (DialogueStateTracker, "applied_events"), (RasaModel, "_rasa_predict"),
-                        (EndpointConfig, "session"), (rasa_run, "close_resources")]:
+                        (EndpointConfig, "session"), (rasa_run, "close_resources"),
+                        (ActionExtractSlots, "_execute_validation_action"),
+                        (FormAction, "request_next_slot")]:
         monkeypatch.setattr(owner, name, getattr(owner, name))  # put back after this test
     monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])  # the classmethod itself
     rasa_server.install()
@@ -112,6 +122,8 @@ def test_install_replaces_both_only_on_the_rasa_it_was_written_for(monkeypatch):
     assert RasaModel.load.__func__ is quick_load._quick_load
     assert RasaModel._rasa_predict is predict_call.rasa_predict
     assert EndpointConfig.session is kept_connections.session
+    assert ActionExtractSlots._execute_validation_action is language_slot.execute_validation_action
+    assert FormAction.request_next_slot is form_questions.request_next_slot
     monkeypatch.setattr(rasa, "__version__", "3.7.0")
     with pytest.raises(RuntimeError, match=r"^stack\.rasa_server was written for Rasa 3\.6\.21, "
                        r"found 3\.7\.0: check RemoteAction\._validate_action_result and update "
