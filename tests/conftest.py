@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from asb import env
+from stack.throwaway_postgres import PostgresCluster, start_postgres
 from tests.live_stack import Launcher, RunningStack, new_base
 
 # The test switch: every test, and every process a test starts, may fix "today" with ASB_TODAY.
@@ -60,3 +61,14 @@ def stack() -> Iterator[RunningStack]:
         yield running
     finally:
         running.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL cluster for the whole test session (without fsync: the tests
+    never pull the power)."""
+    cluster, stop = start_postgres(durable=False)
+    try:
+        yield cluster
+    finally:
+        stop()

@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from handoff.store import Store
-from stack.throwaway_postgres import PostgresCluster, free_port, start_postgres
+from stack.throwaway_postgres import PostgresCluster, free_port
 from tests.handoff.handoff_parts import (
     TODAY,
     Database,
@@ -20,17 +20,6 @@ from tests.handoff.handoff_parts import (
     make_deployment,
     start_service,
 )
-
-
-@pytest.fixture(scope="session")
-def postgres() -> PostgresCluster:
-    """One throwaway PostgreSQL cluster for the whole test session (without fsync: the tests
-    never pull the power)."""
-    cluster, stop = start_postgres(durable=False)
-    try:
-        yield cluster
-    finally:
-        stop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
