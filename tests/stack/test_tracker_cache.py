@@ -77,23 +77,28 @@ async def new_conversation(store: SQLTrackerStore, sender: str) -> DialogueState
     return tracker
 
 
+async def turns(store: SQLTrackerStore, sender: str, count: int) -> None:
+    """`count` turns, each read from the store, answered (the name given) and saved."""
+    for turn in range(count):
+        tracker = await store.retrieve(sender)
+        a_turn(tracker, f"{sender.title()} Jones {turn}", "victim_name", f"{sender} {turn}")
+        await store.save(tracker)
+
+
 async def test_a_conversation_is_read_from_what_was_kept_and_is_rasas(stores):
     ours, rasa_reads, _ = stores
-    tracker = await new_conversation(ours, "mair")
-    for turn in range(30):
-        tracker = await ours.retrieve("mair")
-        a_turn(tracker, f"Mair Jones {turn}", "victim_name", f"Mair {turn}")
-        await ours.save(tracker)
+    await new_conversation(ours, "mair")
+    await turns(ours, "mair", 30)
     cache = tracker_cache.cache_of(ours)
     # one read from the database: the first after the session began (the saved tracker holds the
     # action_session_start before SessionStarted, which Rasa does not read back as the session's)
     assert (cache.hits, cache.misses) == (29, 1)
     read = await ours.retrieve("mair")
     assert same(read, await rasa_reads("mair"))
-    assert read.get_slot("victim_name") == "Mair 29" and read.active_loop_name == "name_form"
+    assert read.get_slot("victim_name") == "mair 29" and read.active_loop_name == "name_form"
     # the tracker given out is the caller's: changing it changes nothing kept
     read.update(SlotSet("victim_name", "someone else"))
-    assert (await ours.retrieve("mair")).get_slot("victim_name") == "Mair 29"
+    assert (await ours.retrieve("mair")).get_slot("victim_name") == "mair 29"
 
 
 def statements(store: SQLTrackerStore) -> list[str]:
@@ -106,13 +111,10 @@ def statements(store: SQLTrackerStore) -> list[str]:
 
 async def test_a_turn_costs_one_read_and_the_writes(stores):
     ours, rasa_reads, _ = stores
-    tracker = await new_conversation(ours, "siân")
+    await new_conversation(ours, "siân")
     await ours.retrieve("siân")  # the first read after the session began: from the database
     sent = statements(ours)
-    for turn in range(5):
-        tracker = await ours.retrieve("siân")
-        a_turn(tracker, f"Siân {turn}", "victim_name", f"Siân {turn}")
-        await ours.save(tracker)
+    await turns(ours, "siân", 5)
     # each turn: one SELECT for the two numbers, one INSERT of the turn's six new events
     assert sent.count("SELECT") == 5 and sent.count("INSERT") == 5
     assert same(await ours.retrieve("siân"), await rasa_reads("siân"))
@@ -244,13 +246,10 @@ async def test_on_postgresql_a_turn_is_one_insert_and_rasa_reads_it_back(postgre
         rasas = store()
         tracker_cache.install()
         ours = store()
-        tracker = await new_conversation(ours, "gwen")
+        await new_conversation(ours, "gwen")
         await ours.retrieve("gwen")
         sent = statements(ours)
-        for turn in range(12):
-            tracker = await ours.retrieve("gwen")
-            a_turn(tracker, f"Gwen {turn}", "victim_name", f"Gwen {turn}")
-            await ours.save(tracker)
+        await turns(ours, "gwen", 12)
         assert sent.count("INSERT") == 12 and sent.count("SELECT") == 12
         kept = tracker_cache.cache_of(ours).get("gwen")
         assert (kept.count, kept.last_id) == tracker_cache.stored_numbers(ours, "gwen")
