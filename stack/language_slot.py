@@ -9,8 +9,8 @@ under load about 7% of the Rasa server's CPU and a third of the action server's 
 The domain lists no such action now; this runs the same rules (`assistant.actions.language`) in
 the Rasa server on its own tracker, at the same point, and adds what the action returned: the
 `language` slot and, when the language changed because of how the user writes, a message whose
-`custom` tells the page. The language detector's models load when this is installed, not at the
-first message.
+`custom` tells the page. The language detector's models load when this is installed (or while the
+Rasa server waits for its model to be trained: stack.rasa_server), not at the first message.
 """
 
 from __future__ import annotations
@@ -75,4 +75,10 @@ def install() -> None:
     rasa_patches.require_rasa_version("stack.language_slot",
                                       "ActionExtractSlots._execute_validation_action")
     ActionExtractSlots._execute_validation_action = execute_validation_action
+    warm_up_detector()
+
+
+def warm_up_detector() -> None:
+    """Load the language detector's models (seconds, about 250 MB) before the first message;
+    once per process (the detector is kept)."""
     warm_up(service.languages())

@@ -245,6 +245,7 @@ def wait_for_model(argv: list[str], interval: float = 0.2) -> None:
     """Import what serving needs, then wait until the model named by `-m`/`--model` exists."""
     for name in SERVING_MODULES:
         importlib.import_module(name)
+    language_slot.warm_up_detector()  # the language detector's models too (install() reuses them)
     flags = [i for i, arg in enumerate(argv[:-1]) if arg in ("-m", "--model")]
     model = Path(argv[flags[-1] + 1]) if flags else None
     if model is not None and not model.exists():
