@@ -24,7 +24,8 @@ the old count plus the new events and the highest id the database gave them. Tha
 the conversation's lock is held from the read to the write (no other server writes in between);
 were it ever broken, the numbers would differ at the next read, which would go to the database.
 The new events go in one statement (`INSERT ... VALUES (...), (...)`, with `RETURNING id` on
-PostgreSQL), where Rasa's session sends one a row. Any other tracker is saved Rasa's way. A turn is
+PostgreSQL), where Rasa's session sends one a row; on a database other than PostgreSQL and SQLite,
+and for any other tracker, the turn is saved Rasa's way. A turn is
 two statements, the query and the insert, where it was about twenty.
 
 The kept events are personal data in memory, as any tracker in a running Rasa server is: at most
@@ -50,6 +51,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 DEFAULT_SIZE = 200
+# Where a turn's events go in one INSERT and the highest id it gave is known without asking:
+# PostgreSQL says the ids (RETURNING), SQLite's last row id is the last row's. (MySQL's would be
+# the first row's: any other database is saved Rasa's way.)
+ONE_INSERT = frozenset({"postgresql", "sqlite"})
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,7 @@ async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
     cache.drop(tracker.sender_id)  # whatever happens below, the kept events may be stale
     if cache.size <= 0 or self.domain is None:
         await _rasa_save(self, tracker)
-    elif kept is not None and _continues(kept, tracker):
+    elif kept is not None and _continues(kept, tracker) and self.engine.dialect.name in ONE_INSERT:
         await _save_after(self, cache, kept, tracker)
     else:
         await _rasa_save(self, tracker)
@@ -194,8 +199,7 @@ async def _save_after(store: SQLTrackerStore, cache: TrackerCache, kept: Kept,
 
 def insert_events(store: SQLTrackerStore, session, sender_id: str, events: list[Event]) -> int:
     """The rows Rasa's `save` writes for `events`, in one statement rather than one a row (as
-    Rasa's session does it): the highest id the database gave them. PostgreSQL says the ids
-    (`RETURNING`); SQLite's last row id is the last row's of a multi-row insert."""
+    Rasa's session does it): the highest id the database gave them (see ONE_INSERT)."""
     rows = []
     for event in events:
         data = event.as_dict()
@@ -206,9 +210,9 @@ def insert_events(store: SQLTrackerStore, session, sender_id: str, events: list[
             "action_name": data.get("name"), "data": json.dumps(data)})
     table = store.SQLEvent.__table__
     statement = sa.insert(table).values(rows)
-    if session.bind.dialect.implicit_returning and session.bind.dialect.name != "sqlite":
+    if store.engine.dialect.name == "postgresql":
         return max(session.execute(statement.returning(table.c.id)).scalars())
-    return session.execute(statement).lastrowid
+    return session.execute(statement).lastrowid  # SQLite (ONE_INSERT)
 
 
 def _keep(store: SQLTrackerStore, cache: TrackerCache, tracker: DialogueStateTracker) -> None:
