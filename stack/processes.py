@@ -28,6 +28,9 @@ class ServiceSpec:
     env: dict[str, str] = field(default_factory=dict)
     # Files that must exist for the service to be in the tree (relative to cwd).
     requires: tuple[str, ...] = ()
+    # The CPU cores it may run on (its threads too), or () for any (stack/cluster.py's
+    # `rasa_cores`).
+    cores: tuple[int, ...] = ()
     owner: str = ""  # who builds it, for the "not in the tree yet" message
 
 
@@ -36,6 +39,15 @@ def _shown(argv: list[str]) -> str:
     return " ".join("--auth-token=***" if a.startswith("--auth-token=")
                     else "***" if i and argv[i - 1] == "--auth-token" else a
                     for i, a in enumerate(argv))
+
+
+def _in_child(cores: tuple[int, ...]):
+    """What runs in the child before its program: `die_with_parent`, then its cores if any."""
+    def prepare() -> None:  # pragma: no cover - runs in the child before exec
+        die_with_parent()
+        if cores:
+            os.sched_setaffinity(0, cores)
+    return prepare
 
 
 class ManagedProcess:
@@ -78,7 +90,7 @@ class ManagedProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, so stop() reaches its children
-                preexec_fn=die_with_parent,
+                preexec_fn=_in_child(self.spec.cores),
             )
         finally:
             log.close()

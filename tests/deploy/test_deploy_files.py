@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from stack import retention
+from stack.cluster import rasa_cores
 from stack.model import ROOT
 from stack.processes import ManagedProcess
 from stack.services import (
@@ -467,6 +468,10 @@ def test_compose_cluster_shape():
             "condition": "service_completed_successfully"}
     for service_name in COMPOSE["rasa"]:
         assert services[service_name]["depends_on"]["redis"]["condition"] == "service_healthy"
+    # Each Rasa server on a core of its own, as the cluster runs them on a 2-core machine.
+    assert [services[n].get("cpuset") for n in COMPOSE["rasa"]] == [
+        str(core) for core in rasa_cores(len(COMPOSE["rasa"]), [0, 1])]
+    assert not [n for n, s in services.items() if "cpuset" in s and n not in COMPOSE["rasa"]]
     ours = {n for n, s in services.items() if str(s.get("image", "")).startswith("asb-case")}
     listed = {n for names in COMPOSE.values() for n in names}
     assert ours - listed == {"handoff-migrate", "forget-conversations"}
@@ -770,3 +775,12 @@ def test_rasa_lets_kept_connections_go_before_the_far_ends_close_them(clean_envi
     for sanic in (compose()["x-environment"]["SANIC_KEEP_ALIVE_TIMEOUT"],
                   stack["SANIC_KEEP_ALIVE_TIMEOUT"]):
         assert float(sanic) >= 2 * KEEPALIVE_SECONDS
+
+
+def test_rasa_servers_go_round_the_cores():
+    assert rasa_cores(2, [0, 1]) == [0, 1]
+    assert rasa_cores(3, [1, 0]) == [0, 1, 0]
+    assert rasa_cores(2, [5]) == [5, 5]
+    assert rasa_cores(1, [2, 3, 7]) == [2]
+    assert set(rasa_cores(4)) <= os.sched_getaffinity(0)
+

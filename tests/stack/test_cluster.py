@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg2
 import pytest
 
-from stack.cluster import Cluster
+from stack.cluster import Cluster, rasa_cores
 from stack.supervisor import Supervisor
 from tests.applying import PEOPLE, apply, reference_in
 from tests.live_stack import send
@@ -161,6 +161,21 @@ def _actions_run(cluster: Cluster, names: list[str] | None = None) -> dict[str, 
         counts[name] = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                            if line.startswith("asb_action_seconds_count{"))
     return counts
+
+
+def test_each_rasa_server_on_a_core_of_its_own(cluster):
+    """Every thread of each Rasa server (TensorFlow's too) on its core (`rasa_cores`), a
+    different one for each while there are cores enough; every other process on any core."""
+    cores = rasa_cores(REPLICAS)
+    anywhere = os.sched_getaffinity(0)
+    if len(anywhere) >= REPLICAS:
+        assert len(set(cores)) == REPLICAS
+    for name, process in cluster.processes.items():
+        threads = [int(t) for t in os.listdir(f"/proc/{process.popen.pid}/task")]
+        where = {os.sched_getaffinity(tid) == ({cores[int(name[5:]) - 1]}
+                                               if name.startswith("rasa-") else anywhere)
+                 for tid in threads}
+        assert where == {True}, f"{name} runs on {os.sched_getaffinity(process.popen.pid)}"
 
 
 def test_an_action_server_killed_mid_application(cluster):

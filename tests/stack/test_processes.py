@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import replace as _replace
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,33 @@ def test_a_service_not_in_the_tree_says_so(tmp_path):
     process = ManagedProcess(spec, cwd=tmp_path, log_dir=tmp_path)
     with pytest.raises(StackError, match=r"handoff: not in the tree yet \(handoff/__main__.py"):
         process.start()
+
+
+def test_a_process_given_cores_runs_there_with_its_threads(tmp_path):
+    """`ServiceSpec.cores` (the cluster's Rasa servers): set before the program starts, so the
+    threads it starts (TensorFlow's in Rasa) are held to them too."""
+    core = max(os.sched_getaffinity(0))
+    port = free_port()
+    server = ("import http.server, sys, threading, time\n"
+              "threading.Thread(target=time.sleep, args=(300,), daemon=True).start()\n"
+              "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])),"
+              " http.server.SimpleHTTPRequestHandler).serve_forever()\n")
+    spec = _spec(tmp_path, [sys.executable, "-c", server, str(port)], port)
+    pinned = ManagedProcess(_replace(spec, name="pinned", cores=(core,)), cwd=tmp_path,
+                            log_dir=tmp_path / "logs")
+    free = ManagedProcess(_replace(spec, name="free", argv=[*spec.argv[:-1], str(free_port())],
+                                   health_url="http://127.0.0.1:1/"),
+                          cwd=tmp_path, log_dir=tmp_path / "logs")
+    pinned.start()
+    free.start()
+    try:
+        wait_all_ready([pinned])
+        threads = [int(t) for t in os.listdir(f"/proc/{pinned.popen.pid}/task")]
+        assert len(threads) >= 2
+        assert {tid: os.sched_getaffinity(tid) for tid in threads} == {
+            tid: {core} for tid in threads}
+        assert os.sched_getaffinity(free.popen.pid) == os.sched_getaffinity(0)
+    finally:
+        pinned.stop(timeout=5)
+        free.stop(timeout=5)
+
