@@ -783,4 +783,3 @@ def test_rasa_servers_go_round_the_cores():
     assert rasa_cores(2, [5]) == [5, 5]
     assert rasa_cores(1, [2, 3, 7]) == [2]
     assert set(rasa_cores(4)) <= os.sched_getaffinity(0)
-

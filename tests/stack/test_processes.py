@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import replace as _replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -101,9 +101,9 @@ def test_a_process_given_cores_runs_there_with_its_threads(tmp_path):
               "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])),"
               " http.server.SimpleHTTPRequestHandler).serve_forever()\n")
     spec = _spec(tmp_path, [sys.executable, "-c", server, str(port)], port)
-    pinned = ManagedProcess(_replace(spec, name="pinned", cores=(core,)), cwd=tmp_path,
+    pinned = ManagedProcess(replace(spec, name="pinned", cores=(core,)), cwd=tmp_path,
                             log_dir=tmp_path / "logs")
-    free = ManagedProcess(_replace(spec, name="free", argv=[*spec.argv[:-1], str(free_port())],
+    free = ManagedProcess(replace(spec, name="free", argv=[*spec.argv[:-1], str(free_port())],
                                    health_url="http://127.0.0.1:1/"),
                           cwd=tmp_path, log_dir=tmp_path / "logs")
     pinned.start()
@@ -118,4 +118,3 @@ def test_a_process_given_cores_runs_there_with_its_threads(tmp_path):
     finally:
         pinned.stop(timeout=5)
         free.stop(timeout=5)
-
